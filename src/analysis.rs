@@ -1,0 +1,662 @@
+//! Japanese analysis: one chain for indexing and for questions.
+//!
+//! normalise (NFKC, lowercase, kana iteration marks, control and format
+//! characters to spaces, `-` after katakana to `ー`) → lindera segmentation
+//! (IPADIC + the staff's user dictionary) → base form → katakana long-vowel
+//! stem → lowercase → stop tags and stop words. Each kept token gives a
+//! *term* (its stemmed base form) and a *reading* (katakana). Character
+//! bigrams of the normalised text serve words the dictionary does not know.
+//!
+//! Synonyms are applied to questions only ([`Analyzer::question`]): a group
+//! member or a rule's trigger found in the question adds the other members
+//! (or the rule's words) as alternatives of the same *concept*, so that a
+//! question is scored by how many of its concepts a document covers, whatever
+//! words it used for them.
+//!
+//! Changing anything here that alters terms must bump [`ANALYSIS_VERSION`]:
+//! the index is rebuilt when it changes.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::num::NonZeroUsize;
+
+use lindera::dictionary::{Dictionary, UserDictionary};
+use lindera::mode::Mode;
+use lindera::segmenter::Segmenter;
+use lindera::token::Token;
+use lindera_analysis::character_filter::CharacterFilter;
+use lindera_analysis::character_filter::japanese_iteration_mark::JapaneseIterationMarkCharacterFilter;
+use lindera_analysis::character_filter::unicode_normalize::{
+    UnicodeNormalizeCharacterFilter, UnicodeNormalizeKind,
+};
+use lindera_analysis::token_filter::TokenFilter;
+use lindera_analysis::token_filter::japanese_base_form::JapaneseBaseFormTokenFilter;
+use lindera_analysis::token_filter::japanese_katakana_stem::JapaneseKatakanaStemTokenFilter;
+use lindera_analysis::token_filter::lowercase::LowercaseTokenFilter;
+
+use crate::data::Synonyms;
+
+/// Bumped whenever the terms produced for a text change.
+pub const ANALYSIS_VERSION: u32 = 1;
+
+/// Questions are analysed up to this many characters; the rest is ignored.
+pub const MAX_QUESTION_CHARS: usize = 1_000;
+
+/// Katakana words of at least this many characters lose a final `ー`.
+const KATAKANA_STEM_MIN: usize = 3;
+
+/// Words that carry no topic in a question to a help desk.
+const STOP_WORDS: &[&str] = &[
+    "する", "ある", "いる", "なる", "できる", "出来る", "思う", "言う", "いう", "教える", "知る",
+    "聞く", "分かる", "わかる", "ない", "ほしい", "欲しい", "くれる", "もらう", "いただく", "頂く",
+    "くださる", "下さる", "おる", "やる", "いい", "よい", "良い", "こと", "もの", "ため", "よう",
+    "ところ", "方法", "場所", "場合", "質問", "内容", "詳細", "何", "なに", "どこ", "いつ", "だれ",
+    "誰", "どう", "どの", "どれ", "お願い", "願う", "すみません", "ください", "調べる", "探す",
+    "見る", "使う", "使える", "考える", "行う", "関する", "関連", "について", "対象", "的", "等",
+    "など", "方", "感じ", "件", "方々", "今", "今回", "ちょっと", "弊社", "当社", "うち", "自社",
+    "私", "僕", "みたい", "ん", "の", "そう", "とか", "です", "ます",
+];
+
+/// One analysed token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// Stemmed, lowercased base form.
+    pub term: String,
+    /// Katakana reading (stemmed), when the dictionary has one or the word is
+    /// katakana itself.
+    pub reading: Option<String>,
+    /// Byte range in the normalised text.
+    pub start: usize,
+    pub end: usize,
+    /// Whether the word carries meaning (not a particle, auxiliary, symbol or
+    /// stop word).
+    pub content: bool,
+    /// Not found in the dictionary (a guess by character class).
+    pub unknown: bool,
+}
+
+/// A question's unit of meaning: the words it used, plus the alternatives
+/// synonyms and rules add.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concept {
+    /// What the question said, as terms.
+    pub terms: Vec<String>,
+    /// Other terms that mean the same (from synonyms or rules).
+    pub alternatives: Vec<String>,
+    /// Readings matched in an all-kana stretch of the question.
+    pub readings: Vec<String>,
+    /// Character bigrams of what the question said (for unknown words).
+    pub bigrams: Vec<String>,
+    /// Whether the dictionary knew the words the question used.
+    pub unknown: bool,
+}
+
+/// A question, analysed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryAnalysis {
+    pub normalized: String,
+    pub concepts: Vec<Concept>,
+}
+
+#[derive(Debug, Clone)]
+struct SynonymEntry {
+    /// Folded surface forms that trigger the entry.
+    triggers: Vec<String>,
+    /// Folded base-form strings that trigger it.
+    base_triggers: Vec<String>,
+    /// Terms to add.
+    add: Vec<String>,
+}
+
+/// Errors from the segmenter.
+#[derive(Debug, thiserror::Error)]
+#[error("Japanese analysis failed: {0}")]
+pub struct AnalysisError(String);
+
+/// The analysis chain, shared by indexing and search. Cheap to share across
+/// threads (`&self` everywhere).
+pub struct Analyzer {
+    segmenter: Segmenter,
+    nfkc: UnicodeNormalizeCharacterFilter,
+    iteration: JapaneseIterationMarkCharacterFilter,
+    base_form: JapaneseBaseFormTokenFilter,
+    stem: JapaneseKatakanaStemTokenFilter,
+    lower: LowercaseTokenFilter,
+    stop_words: HashSet<&'static str>,
+    synonyms: Vec<SynonymEntry>,
+}
+
+impl Analyzer {
+    /// Builds the chain over a loaded dictionary, the user dictionary and the
+    /// synonyms of `data/`.
+    pub fn new(
+        dictionary: Dictionary,
+        user_dictionary: Option<UserDictionary>,
+        synonyms: &Synonyms,
+    ) -> Result<Self, AnalysisError> {
+        let mut analyzer = Analyzer {
+            segmenter: Segmenter::new(Mode::Normal, dictionary, user_dictionary),
+            nfkc: UnicodeNormalizeCharacterFilter::new(UnicodeNormalizeKind::NFKC),
+            iteration: JapaneseIterationMarkCharacterFilter::new(false, true),
+            base_form: JapaneseBaseFormTokenFilter::new(),
+            stem: JapaneseKatakanaStemTokenFilter::new(
+                NonZeroUsize::new(KATAKANA_STEM_MIN).expect("non-zero"),
+            ),
+            lower: LowercaseTokenFilter::new(),
+            stop_words: STOP_WORDS.iter().copied().collect(),
+            synonyms: Vec::new(),
+        };
+        analyzer.synonyms = analyzer.compile_synonyms(synonyms)?;
+        Ok(analyzer)
+    }
+
+    /// NFKC, lowercase, kana iteration marks, control/format characters to
+    /// spaces, ASCII hyphens after katakana to the long-vowel mark.
+    pub fn normalize(&self, text: &str) -> String {
+        let mut s: String = text
+            .chars()
+            .map(|c| if is_invisible(c) { ' ' } else { c })
+            .collect();
+        // These filters only fail on configuration errors, which a fixed
+        // configuration cannot have; fall back to the unfiltered text anyway.
+        let _ = self.nfkc.apply(&mut s);
+        let _ = self.iteration.apply(&mut s);
+        let lowered = s.to_lowercase();
+        let mut out = String::with_capacity(lowered.len());
+        let mut prev = ' ';
+        for c in lowered.chars() {
+            let c = if matches!(c, '-' | '‐' | '−' | '–' | '—' | '―' | '~') && is_katakana(prev) {
+                'ー'
+            } else {
+                c
+            };
+            out.push(c);
+            prev = c;
+        }
+        out
+    }
+
+    /// Segments already-normalised text into words.
+    pub fn words(&self, normalized: &str) -> Result<Vec<Word>, AnalysisError> {
+        let mut tokens = self
+            .segmenter
+            .segment(Cow::Borrowed(normalized))
+            .map_err(|e| AnalysisError(format!("{e:#}")))?;
+        let surfaces: Vec<(usize, usize, bool)> = tokens
+            .iter()
+            .map(|t| (t.byte_start, t.byte_end, t.word_id.is_unknown()))
+            .collect();
+        for filter in [
+            &self.base_form as &dyn TokenFilter,
+            &self.stem as &dyn TokenFilter,
+            &self.lower as &dyn TokenFilter,
+        ] {
+            filter
+                .apply(&mut tokens)
+                .map_err(|e| AnalysisError(format!("{e:#}")))?;
+        }
+        let mut out = Vec::with_capacity(tokens.len());
+        for (mut token, (start, end, unknown)) in tokens.into_iter().zip(surfaces) {
+            let term = token.surface.trim().to_string();
+            if term.is_empty() || !term.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            let content = self.is_content(&mut token, &term);
+            let reading = token
+                .get_detail(7)
+                .filter(|r| *r != "*" && !r.is_empty())
+                .map(str::to_owned)
+                .or_else(|| {
+                    let surface = &normalized[start..end];
+                    surface
+                        .chars()
+                        .all(|c| is_katakana(c) || is_hiragana(c))
+                        .then(|| to_katakana(surface))
+                })
+                .map(|r| stem_katakana(&r));
+            out.push(Word {
+                term,
+                reading,
+                start,
+                end,
+                content,
+                unknown,
+            });
+        }
+        Ok(out)
+    }
+
+    fn is_content(&self, token: &mut Token<'_>, term: &str) -> bool {
+        if self.stop_words.contains(term) {
+            return false;
+        }
+        let pos = token.get_detail(0).unwrap_or("").to_string();
+        let sub = token.get_detail(1).unwrap_or("").to_string();
+        match pos.as_str() {
+            "名詞" => !matches!(sub.as_str(), "非自立" | "代名詞" | "副詞可能" | "接尾")
+                || (sub == "接尾" && term.chars().count() == 1 && is_kanji_str(term)),
+            "動詞" | "形容詞" => sub == "自立",
+            "接頭詞" | "副詞" | "連体詞" | "接続詞" | "助詞" | "助動詞" | "感動詞" | "フィラー" => false,
+            "記号" => sub == "アルファベット",
+            // Unknown-word categories and user-dictionary entries.
+            _ => term.chars().any(char::is_alphanumeric),
+        }
+    }
+
+    /// The content terms of a document text, in order (with repeats).
+    pub fn terms(&self, text: &str) -> Result<Vec<String>, AnalysisError> {
+        let normalized = self.normalize(text);
+        Ok(self
+            .words(&normalized)?
+            .into_iter()
+            .filter(|w| w.content)
+            .map(|w| w.term)
+            .collect())
+    }
+
+    /// The readings of a document text's content words.
+    pub fn readings(&self, text: &str) -> Result<Vec<String>, AnalysisError> {
+        let normalized = self.normalize(text);
+        Ok(self
+            .words(&normalized)?
+            .into_iter()
+            .filter(|w| w.content)
+            .filter_map(|w| w.reading)
+            .collect())
+    }
+
+    /// Character bigrams of a text (letters and digits only, kana folded to
+    /// katakana).
+    pub fn bigrams(&self, text: &str) -> Vec<String> {
+        bigrams(&fold(&self.normalize(text)))
+    }
+
+    /// Analyses a question into concepts. `known_reading` tells whether a
+    /// katakana string is the reading of some indexed word; it lets an
+    /// all-hiragana stretch such as `ほじょきん` match `補助金`.
+    pub fn question(
+        &self,
+        text: &str,
+        known_reading: &dyn Fn(&str) -> bool,
+    ) -> Result<QueryAnalysis, AnalysisError> {
+        let text: String = text.chars().take(MAX_QUESTION_CHARS).collect();
+        let normalized = self.normalize(&text);
+        let words = self.words(&normalized)?;
+
+        // Hiragana stretches the segmenter could only split into scraps are
+        // re-read as katakana against the readings of indexed words.
+        let mut covered_by_reading = vec![false; normalized.len() + 1];
+        let mut reading_concepts: Vec<(usize, Concept)> = Vec::new();
+        for (start, end) in kana_runs(&normalized) {
+            let run = &normalized[start..end];
+            let kata = to_katakana(run);
+            let matches = greedy_readings(&kata, known_reading);
+            let matched: usize = matches.iter().map(|m| m.chars().count()).sum();
+            let total = kata.chars().count();
+            if matches.is_empty() || matched * 5 < total * 3 {
+                continue;
+            }
+            for b in start..end {
+                covered_by_reading[b] = true;
+            }
+            for m in matches {
+                reading_concepts.push((
+                    start,
+                    Concept {
+                        terms: Vec::new(),
+                        alternatives: Vec::new(),
+                        readings: vec![m.clone()],
+                        bigrams: Vec::new(),
+                        unknown: false,
+                    },
+                ));
+            }
+        }
+
+        // Content words outside such stretches become concepts.
+        let mut concepts: Vec<(usize, Concept)> = Vec::new();
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for w in &words {
+            if !w.content || covered_by_reading[w.start] {
+                continue;
+            }
+            spans.push((w.start, w.end));
+            concepts.push((
+                w.start,
+                Concept {
+                    terms: vec![w.term.clone()],
+                    alternatives: Vec::new(),
+                    readings: Vec::new(),
+                    bigrams: if w.unknown { bigrams(&fold(&w.term)) } else { Vec::new() },
+                    unknown: w.unknown,
+                },
+            ));
+        }
+        concepts.extend(reading_concepts);
+
+        // Synonyms and rules: find triggers in the folded question.
+        let (folded, fold_map) = fold_with_map(&normalized);
+        let base_joined = fold(
+            &words
+                .iter()
+                .map(|w| w.term.as_str())
+                .collect::<Vec<_>>()
+                .join(""),
+        );
+        for entry in &self.synonyms {
+            let mut hit: Option<(usize, usize)> = None;
+            for t in &entry.triggers {
+                if let Some(pos) = folded.find(t.as_str()) {
+                    let s = fold_map[pos];
+                    let e = fold_map
+                        .get(pos + t.len())
+                        .copied()
+                        .unwrap_or(normalized.len());
+                    hit = Some((s, e));
+                    break;
+                }
+            }
+            if hit.is_none() && entry.base_triggers.iter().any(|t| base_joined.contains(t.as_str())) {
+                hit = Some((usize::MAX, usize::MAX));
+            }
+            let Some((s, e)) = hit else { continue };
+            // The concepts the trigger overlaps take the additions; with no
+            // located span, the additions form a concept of their own.
+            let overlapping: Vec<usize> = concepts
+                .iter()
+                .enumerate()
+                .filter(|(_, (pos, c))| {
+                    !c.terms.is_empty()
+                        && spans
+                            .iter()
+                            .any(|&(ws, we)| ws == *pos && ws < e && we > s && s != usize::MAX)
+                })
+                .map(|(i, _)| i)
+                .collect();
+            let add: Vec<String> = entry.add.clone();
+            if overlapping.is_empty() {
+                concepts.push((
+                    if s == usize::MAX { normalized.len() } else { s },
+                    Concept {
+                        terms: Vec::new(),
+                        alternatives: add,
+                        readings: Vec::new(),
+                        bigrams: Vec::new(),
+                        unknown: false,
+                    },
+                ));
+            } else {
+                // Merge the overlapped concepts into the first one.
+                let first = overlapping[0];
+                for &i in overlapping.iter().skip(1).rev() {
+                    let (_, c) = concepts.remove(i);
+                    concepts[first].1.terms.extend(c.terms);
+                    concepts[first].1.alternatives.extend(c.alternatives);
+                    concepts[first].1.bigrams.extend(c.bigrams);
+                }
+                let target = &mut concepts[first].1;
+                target.unknown = false;
+                for a in add {
+                    if !target.terms.contains(&a) && !target.alternatives.contains(&a) {
+                        target.alternatives.push(a);
+                    }
+                }
+            }
+        }
+
+        concepts.sort_by_key(|(pos, _)| *pos);
+        // The same term said twice is one concept.
+        let mut seen = HashSet::new();
+        let concepts = concepts
+            .into_iter()
+            .map(|(_, c)| c)
+            .filter(|c| {
+                let key = (c.terms.clone(), c.readings.clone(), c.alternatives.clone());
+                seen.insert(key)
+            })
+            .collect();
+        Ok(QueryAnalysis {
+            normalized,
+            concepts,
+        })
+    }
+
+    fn compile_synonyms(&self, synonyms: &Synonyms) -> Result<Vec<SynonymEntry>, AnalysisError> {
+        let mut out = Vec::new();
+        let mut entry = |triggers: &[String], add: &[String]| -> Result<(), AnalysisError> {
+            let mut add_terms = Vec::new();
+            for a in add {
+                for t in self.terms(a)? {
+                    if !add_terms.contains(&t) {
+                        add_terms.push(t);
+                    }
+                }
+            }
+            let mut folded = Vec::new();
+            let mut base = Vec::new();
+            for t in triggers {
+                let n = self.normalize(t);
+                let f = fold(&n);
+                if f.is_empty() {
+                    continue;
+                }
+                let b = fold(
+                    &self
+                        .words(&n)?
+                        .iter()
+                        .map(|w| w.term.as_str())
+                        .collect::<Vec<_>>()
+                        .join(""),
+                );
+                folded.push(f);
+                if !b.is_empty() {
+                    base.push(b);
+                }
+            }
+            // Longest triggers first, so the most specific span is located.
+            folded.sort_by_key(|f: &String| std::cmp::Reverse(f.len()));
+            out.push(SynonymEntry {
+                triggers: folded,
+                base_triggers: base,
+                add: add_terms,
+            });
+            Ok(())
+        };
+        for group in &synonyms.groups {
+            entry(group, group)?;
+        }
+        for rule in &synonyms.rules {
+            entry(&rule.when, &rule.add)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Format and control characters that should never reach the segmenter.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c,
+            '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{E0000}'..='\u{E007F}')
+}
+
+pub fn is_katakana(c: char) -> bool {
+    ('\u{30A1}'..='\u{30FA}').contains(&c) || c == 'ー'
+}
+
+pub fn is_hiragana(c: char) -> bool {
+    ('\u{3041}'..='\u{3096}').contains(&c)
+}
+
+fn is_kanji_str(s: &str) -> bool {
+    s.chars()
+        .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) || c == '々')
+}
+
+/// Hiragana to katakana; everything else unchanged.
+pub fn to_katakana(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if is_hiragana(c) {
+                char::from_u32(c as u32 + 0x60).unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Drops a final long-vowel mark from katakana words of
+/// [`KATAKANA_STEM_MIN`] characters or more (サーバー ≡ サーバ).
+fn stem_katakana(s: &str) -> String {
+    if s.chars().count() >= KATAKANA_STEM_MIN
+        && s.ends_with('ー')
+        && s.chars().all(is_katakana)
+    {
+        s.trim_end_matches('ー').to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Kana folded to katakana, long-vowel marks kept, everything that is not a
+/// letter or digit dropped.
+pub fn fold(s: &str) -> String {
+    fold_with_map(s).0
+}
+
+/// [`fold`], plus for every byte of the result the byte offset in `s` it came
+/// from (and one entry past the end).
+fn fold_with_map(s: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(s.len());
+    let mut map = Vec::with_capacity(s.len() + 1);
+    for (i, c) in s.char_indices() {
+        if !(c.is_alphanumeric() || c == 'ー') {
+            continue;
+        }
+        let c = if is_hiragana(c) {
+            char::from_u32(c as u32 + 0x60).unwrap_or(c)
+        } else {
+            c
+        };
+        for _ in 0..c.len_utf8() {
+            map.push(i);
+        }
+        out.push(c);
+    }
+    map.push(s.len());
+    (out, map)
+}
+
+fn bigrams(folded: &str) -> Vec<String> {
+    let chars: Vec<char> = folded.chars().collect();
+    if chars.len() == 1 {
+        return vec![chars[0].to_string()];
+    }
+    chars
+        .windows(2)
+        .map(|w| w.iter().collect::<String>())
+        .collect()
+}
+
+/// Byte ranges of stretches of hiragana (with ー) of at least four characters.
+fn kana_runs(s: &str) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut count = 0;
+    for (i, c) in s.char_indices() {
+        if is_hiragana(c) || (c == 'ー' && start.is_some()) {
+            if start.is_none() {
+                start = Some(i);
+                count = 0;
+            }
+            count += 1;
+        } else if let Some(st) = start.take() {
+            if count >= 4 {
+                runs.push((st, i));
+            }
+        }
+    }
+    if let Some(st) = start
+        && count >= 4
+    {
+        runs.push((st, s.len()));
+    }
+    runs
+}
+
+/// Longest known readings (two characters or more) found left to right.
+fn greedy_readings(kata: &str, known: &dyn Fn(&str) -> bool) -> Vec<String> {
+    const MAX_LEN: usize = 12;
+    let chars: Vec<char> = kata.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let mut found = None;
+        let longest = MAX_LEN.min(chars.len() - i);
+        for len in (2..=longest).rev() {
+            let cand: String = chars[i..i + len].iter().collect();
+            let stemmed = stem_katakana(&cand);
+            if known(&stemmed) {
+                found = Some((len, stemmed));
+                break;
+            }
+        }
+        match found {
+            Some((len, r)) => {
+                out.push(r);
+                i += len;
+            }
+            None => i += 1,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_maps_kana_and_drops_punctuation() {
+        assert_eq!(fold("てれわーく、の補助!"), "テレワークノ補助");
+        let (f, map) = fold_with_map("a、b");
+        assert_eq!(f, "ab");
+        assert_eq!(map, vec![0, 4, 5]);
+    }
+
+    #[test]
+    fn katakana_stem_only_long_words() {
+        assert_eq!(stem_katakana("サーバー"), "サーバ");
+        assert_eq!(stem_katakana("ビー"), "ビー");
+        assert_eq!(stem_katakana("補助ー"), "補助ー");
+    }
+
+    #[test]
+    fn kana_runs_need_four_characters() {
+        assert_eq!(kana_runs("補助きん"), vec![]);
+        let s = "てれわーくの補助";
+        assert_eq!(kana_runs(s), vec![(0, "てれわーくの".len())]);
+    }
+
+    #[test]
+    fn greedy_readings_take_the_longest() {
+        let known = |s: &str| ["テレワーク", "ホジョ", "ホジョキン", "テレ"].contains(&s);
+        assert_eq!(
+            greedy_readings("テレワークノホジョキン", &known),
+            vec!["テレワーク", "ホジョキン"]
+        );
+    }
+
+    #[test]
+    fn bigrams_of_short_and_long() {
+        assert_eq!(bigrams("ア"), vec!["ア"]);
+        assert_eq!(bigrams("テレワ"), vec!["テレ", "レワ"]);
+        assert!(bigrams("").is_empty());
+    }
+}

@@ -1,0 +1,955 @@
+//! The knowledge staff edit: the plan (areas and measures), FAQ entries,
+//! referral channels, synonyms and the user dictionary, read from `data/`.
+//!
+//! Loading is all-or-nothing: every problem in every file is collected into a
+//! [`Problems`] list naming the file, the line, the entry and how to fix it,
+//! and a [`Knowledge`] is returned only when there are none. Nothing here ever
+//! writes to `data/`.
+//!
+//! Layout of `data/`:
+//! - `plan.toml`: `[plan]` (title, year, start date), `[[area]]`, `[[measure]]`
+//! - `channels.toml`: `[[channel]]` referral channels linked to measures/areas
+//! - `faq/*.toml`: `[[faq]]` entries
+//! - `synonyms.toml`: `[[group]]` equivalent words, `[[rule]]` one-way expansions
+//! - `userdict.csv`: `surface,part_of_speech,reading` rows for the segmenter
+//! - `messages.toml`: the fixed sentences and headings of an answer
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+/// Who carries out a measure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Actor {
+    #[serde(rename = "都")]
+    Tokyo,
+    #[serde(rename = "東京商工会議所")]
+    Chamber,
+}
+
+impl Actor {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actor::Tokyo => "都",
+            Actor::Chamber => "東京商工会議所",
+        }
+    }
+}
+
+/// What the knowledge rests on.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PlanInfo {
+    pub title: String,
+    /// Year as the plan names it, e.g. `令和5年度（2023年度）`.
+    pub year: String,
+    /// Date the plan is in force from, `YYYY-MM-DD`.
+    pub start: String,
+    pub parties: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Area {
+    pub number: u32,
+    pub title: String,
+    /// Short everyday name, e.g. `テレワーク`.
+    pub short: String,
+    pub aims: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Measure {
+    pub id: String,
+    pub area: u32,
+    pub actor: Actor,
+    pub label: String,
+    pub text: String,
+}
+
+impl Measure {
+    /// The id of the item this bullet sits under (`2.tokyo.b` for
+    /// `2.tokyo.b.3`), if it is a bullet.
+    pub fn parent_id(&self) -> Option<&str> {
+        let (head, tail) = self.id.rsplit_once('.')?;
+        tail.chars()
+            .all(|c| c.is_ascii_digit())
+            .then_some(head)
+            .filter(|h| h.matches('.').count() == 2)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Faq {
+    pub id: String,
+    pub question: String,
+    pub alternates: Vec<String>,
+    pub answer: String,
+    pub measures: Vec<String>,
+    pub tags: Vec<String>,
+    pub file: PathBuf,
+    pub line: usize,
+}
+
+/// What kind of place a referral channel is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChannelKind {
+    /// Somewhere to ask: a desk, a centre, an advisor.
+    Contact,
+    /// A service to use directly, such as a job site.
+    Service,
+    /// Where the chamber publishes information.
+    Info,
+    /// An event or publication.
+    Event,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Channel {
+    pub id: String,
+    pub name: String,
+    pub kind: ChannelKind,
+    pub operator: String,
+    pub description: String,
+    pub measures: Vec<String>,
+    pub areas: Vec<u32>,
+    pub default: bool,
+    pub url: Option<String>,
+    pub contact: Option<String>,
+}
+
+/// Synonyms: groups of interchangeable words and one-way rules.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Synonyms {
+    pub groups: Vec<Vec<String>>,
+    pub rules: Vec<Rule>,
+}
+
+/// When any of `when` occurs in a question, `add` is searched as well.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule {
+    pub when: Vec<String>,
+    pub add: Vec<String>,
+}
+
+/// The fixed sentences and headings of an answer (`messages.toml`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Messages {
+    pub no_match: String,
+    pub did_you_mean: String,
+    pub programmes_heading: String,
+    pub faq_heading: String,
+    pub referrals_heading: String,
+    /// With `{title}`, `{year}` and `{start}` placeholders.
+    pub basis: String,
+}
+
+/// One row of `userdict.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserWord {
+    pub surface: String,
+    pub part_of_speech: String,
+    pub reading: String,
+}
+
+/// Everything in `data/`, validated.
+#[derive(Debug, Clone)]
+pub struct Knowledge {
+    pub plan: PlanInfo,
+    pub areas: Vec<Area>,
+    pub measures: Vec<Measure>,
+    pub faqs: Vec<Faq>,
+    pub channels: Vec<Channel>,
+    pub synonyms: Synonyms,
+    pub user_words: Vec<UserWord>,
+    pub messages: Messages,
+    /// blake3 of every file read, in path order.
+    pub fingerprint: String,
+    measure_index: HashMap<String, usize>,
+}
+
+impl Knowledge {
+    pub fn measure(&self, id: &str) -> Option<&Measure> {
+        self.measure_index.get(id).map(|&i| &self.measures[i])
+    }
+
+    pub fn area(&self, number: u32) -> Option<&Area> {
+        self.areas.iter().find(|a| a.number == number)
+    }
+
+    pub fn faq(&self, id: &str) -> Option<&Faq> {
+        self.faqs.iter().find(|f| f.id == id)
+    }
+
+    /// Channels the plan names for a measure (directly, through the item the
+    /// measure sits under, or through its area), in file order.
+    pub fn channels_for(&self, measure: &Measure) -> impl Iterator<Item = &Channel> {
+        let parent = measure.parent_id().map(str::to_owned);
+        let id = measure.id.clone();
+        let area = measure.area;
+        self.channels.iter().filter(move |c| {
+            c.measures
+                .iter()
+                .any(|m| *m == id || Some(m) == parent.as_ref())
+                || c.areas.contains(&area)
+        })
+    }
+
+    /// The channel to refer to when nothing more specific applies.
+    pub fn default_channel(&self) -> Option<&Channel> {
+        self.channels.iter().find(|c| c.default)
+    }
+
+    /// Where in the plan a measure sits: `テレワークの推進 › 都 › イ・3`.
+    pub fn place(&self, measure: &Measure) -> String {
+        let area = self
+            .area(measure.area)
+            .map_or_else(|| measure.area.to_string(), |a| a.title.clone());
+        format!("{area} › {} › {}", measure.actor.as_str(), measure.label)
+    }
+}
+
+/// One problem found in `data/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: Option<usize>,
+    pub entry: Option<String>,
+    pub message: String,
+    pub fix: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(entry) = &self.entry {
+            write!(f, ": [{entry}]")?;
+        }
+        write!(f, ": {}\n    how to fix: {}", self.message, self.fix)
+    }
+}
+
+/// Every problem found while loading `data/`.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct Problems(pub Vec<Problem>);
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.0.len();
+        write!(
+            f,
+            "{n} problem{} in the data files",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for p in &self.0 {
+            write!(f, "\n{p}")?;
+        }
+        Ok(())
+    }
+}
+
+// ---- raw file formats -------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlanFile {
+    plan: PlanInfo,
+    #[serde(default)]
+    area: Vec<Spanned<RawArea>>,
+    #[serde(default)]
+    measure: Vec<Spanned<RawMeasure>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArea {
+    number: u32,
+    title: String,
+    short: String,
+    #[serde(default)]
+    aims: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMeasure {
+    id: String,
+    area: u32,
+    actor: Actor,
+    label: String,
+    text: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFaqFile {
+    #[serde(default)]
+    faq: Vec<Spanned<RawFaq>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFaq {
+    id: String,
+    question: String,
+    #[serde(default)]
+    alternates: Vec<String>,
+    answer: String,
+    measures: Vec<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannelFile {
+    #[serde(default)]
+    channel: Vec<Spanned<RawChannel>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannel {
+    id: String,
+    name: String,
+    kind: ChannelKind,
+    operator: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    measures: Vec<String>,
+    #[serde(default)]
+    areas: Vec<u32>,
+    #[serde(default)]
+    default: bool,
+    url: Option<String>,
+    contact: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSynonymFile {
+    #[serde(default)]
+    group: Vec<Spanned<RawGroup>>,
+    #[serde(default)]
+    rule: Vec<Spanned<RawRule>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    terms: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    when: Vec<String>,
+    add: Vec<String>,
+}
+
+// ---- loading ----------------------------------------------------------------
+
+/// The file names inside the data directory.
+pub const PLAN_FILE: &str = "plan.toml";
+pub const CHANNELS_FILE: &str = "channels.toml";
+pub const FAQ_DIR: &str = "faq";
+pub const SYNONYMS_FILE: &str = "synonyms.toml";
+pub const USERDICT_FILE: &str = "userdict.csv";
+pub const MESSAGES_FILE: &str = "messages.toml";
+
+/// A text file read from `data/`, with a way to turn byte offsets into lines.
+struct Source {
+    path: PathBuf,
+    text: String,
+}
+
+impl Source {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn problem(
+        &self,
+        span: Option<Range<usize>>,
+        entry: Option<&str>,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            file: self.path.clone(),
+            line: span.map(|s| self.line_of(s.start)),
+            entry: entry.map(str::to_owned),
+            message: message.into(),
+            fix: fix.into(),
+        }
+    }
+}
+
+struct Loader {
+    problems: Vec<Problem>,
+    hasher: blake3::Hasher,
+}
+
+impl Loader {
+    fn read(&mut self, path: &Path, required: bool) -> Option<Source> {
+        match fs::read(path) {
+            Ok(bytes) => {
+                self.hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
+                self.hasher.update(&(bytes.len() as u64).to_le_bytes());
+                self.hasher.update(&bytes);
+                match String::from_utf8(bytes) {
+                    Ok(text) => Some(Source {
+                        path: path.to_path_buf(),
+                        text,
+                    }),
+                    Err(e) => {
+                        let offset = e.utf8_error().valid_up_to();
+                        let text = String::from_utf8_lossy(&e.into_bytes()[..offset]).into_owned();
+                        let src = Source {
+                            path: path.to_path_buf(),
+                            text,
+                        };
+                        self.problems.push(src.problem(
+                            Some(offset..offset),
+                            None,
+                            "the file is not valid UTF-8",
+                            "save the file as UTF-8 (not Shift_JIS or EUC-JP)",
+                        ));
+                        None
+                    }
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => None,
+            Err(e) => {
+                self.problems.push(Problem {
+                    file: path.to_path_buf(),
+                    line: None,
+                    entry: None,
+                    message: format!("cannot read the file: {e}"),
+                    fix: if e.kind() == std::io::ErrorKind::NotFound {
+                        "restore the file from git (`git checkout -- data/`), or point --data / \
+                         MADOGUCHI_DATA at the right directory"
+                            .into()
+                    } else {
+                        "check the file's permissions".into()
+                    },
+                });
+                None
+            }
+        }
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&mut self, src: &Source) -> Option<T> {
+        match toml::from_str::<T>(&src.text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let mut message = e.message().to_string();
+                if message.contains("unknown field") {
+                    message.push_str(" (field names are case-sensitive)");
+                }
+                self.problems.push(src.problem(
+                    e.span(),
+                    None,
+                    format!("invalid TOML: {message}"),
+                    "correct the TOML at that line (strings in \"quotes\", lists in [brackets], \
+                     multi-line text in \"\"\"triple quotes\"\"\"); the other entries in the file \
+                     are unaffected once it parses",
+                ));
+                None
+            }
+        }
+    }
+}
+
+fn nonempty(
+    problems: &mut Vec<Problem>,
+    src: &Source,
+    span: &Range<usize>,
+    id: &str,
+    field: &str,
+    value: &str,
+) {
+    if value.trim().is_empty() {
+        problems.push(src.problem(
+            Some(span.clone()),
+            Some(id),
+            format!("`{field}` is empty"),
+            format!("write the {field}, or remove the entry"),
+        ));
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Loads and validates everything under `dir`.
+pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
+    let mut ld = Loader {
+        problems: Vec::new(),
+        hasher: blake3::Hasher::new(),
+    };
+    if !dir.is_dir() {
+        return Err(Problems(vec![Problem {
+            file: dir.to_path_buf(),
+            line: None,
+            entry: None,
+            message: "the data directory does not exist".into(),
+            fix: "run from the repository root, or pass --data / set MADOGUCHI_DATA to the \
+                  directory holding plan.toml"
+                .into(),
+        }]));
+    }
+
+    // plan.toml
+    let mut plan = None;
+    let mut areas = Vec::new();
+    let mut measures: Vec<Measure> = Vec::new();
+    let mut measure_index = HashMap::new();
+    if let Some(src) = ld.read(&dir.join(PLAN_FILE), true)
+        && let Some(raw) = ld.parse::<RawPlanFile>(&src)
+    {
+        plan = Some(raw.plan);
+        let mut seen_areas = HashSet::new();
+        for a in raw.area {
+            let span = a.span();
+            let a = a.into_inner();
+            let key = format!("area {}", a.number);
+            if !seen_areas.insert(a.number) {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&key),
+                    "area number used twice",
+                    "give each [[area]] its own number",
+                ));
+            }
+            nonempty(&mut ld.problems, &src, &span, &key, "title", &a.title);
+            nonempty(&mut ld.problems, &src, &span, &key, "short", &a.short);
+            areas.push(Area {
+                number: a.number,
+                title: a.title,
+                short: a.short,
+                aims: a.aims,
+            });
+        }
+        for m in raw.measure {
+            let span = m.span();
+            let m = m.into_inner();
+            if !valid_id(&m.id) {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&m.id),
+                    "a measure id may hold only ASCII letters, digits, '.', '-' and '_'",
+                    "use the id scheme <area>.<tokyo|cci>.<item>[.<n>], e.g. 2.tokyo.b.3",
+                ));
+            }
+            if measure_index.contains_key(&m.id) {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&m.id),
+                    "measure id used twice",
+                    "each [[measure]] needs its own id; ids are part of the product's interface, \
+                     so keep the existing one and renumber the new entry",
+                ));
+            }
+            if !seen_areas.contains(&m.area) {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&m.id),
+                    format!("area {} is not defined", m.area),
+                    "add an [[area]] with that number, or correct `area`",
+                ));
+            }
+            nonempty(&mut ld.problems, &src, &span, &m.id, "text", &m.text);
+            measure_index.insert(m.id.clone(), measures.len());
+            measures.push(Measure {
+                id: m.id,
+                area: m.area,
+                actor: m.actor,
+                label: m.label,
+                text: m.text,
+            });
+        }
+        if measures.is_empty() {
+            ld.problems.push(src.problem(
+                None,
+                None,
+                "the plan has no [[measure]] entries",
+                "add the plan's measures (see README: Editing the knowledge)",
+            ));
+        }
+    }
+    let area_numbers: HashSet<u32> = areas.iter().map(|a| a.number).collect();
+
+    // channels.toml
+    let mut channels = Vec::new();
+    if let Some(src) = ld.read(&dir.join(CHANNELS_FILE), true)
+        && let Some(raw) = ld.parse::<RawChannelFile>(&src)
+    {
+        let mut seen = HashSet::new();
+        for c in raw.channel {
+            let span = c.span();
+            let c = c.into_inner();
+            if !valid_id(&c.id) {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&c.id),
+                    "a channel id may hold only ASCII letters, digits, '.', '-' and '_'",
+                    "use a short ASCII id such as telework-center",
+                ));
+            }
+            if !seen.insert(c.id.clone()) {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&c.id),
+                    "channel id used twice",
+                    "give each [[channel]] its own id",
+                ));
+            }
+            nonempty(&mut ld.problems, &src, &span, &c.id, "name", &c.name);
+            for m in &c.measures {
+                if !measure_index.contains_key(m) {
+                    ld.problems.push(src.problem(
+                        Some(span.clone()),
+                        Some(&c.id),
+                        format!("measure `{m}` is not in the plan"),
+                        "use a measure id from data/plan.toml (`madoguchi check` lists them with \
+                         --measures)",
+                    ));
+                }
+            }
+            for a in &c.areas {
+                if !area_numbers.contains(a) {
+                    ld.problems.push(src.problem(
+                        Some(span.clone()),
+                        Some(&c.id),
+                        format!("area {a} is not in the plan"),
+                        "use an area number from data/plan.toml",
+                    ));
+                }
+            }
+            channels.push(Channel {
+                id: c.id,
+                name: c.name,
+                kind: c.kind,
+                operator: c.operator,
+                description: c.description,
+                measures: c.measures,
+                areas: c.areas,
+                default: c.default,
+                url: c.url,
+                contact: c.contact,
+            });
+        }
+        match channels.iter().filter(|c| c.default).count() {
+            1 => {}
+            0 => ld.problems.push(src.problem(
+                None,
+                None,
+                "no channel is marked `default = true`",
+                "mark the general referral (経営指導員) with `default = true`",
+            )),
+            _ => ld.problems.push(src.problem(
+                None,
+                None,
+                "more than one channel is marked `default = true`",
+                "keep `default = true` on one channel only",
+            )),
+        }
+    }
+
+    // faq/*.toml
+    let mut faqs: Vec<Faq> = Vec::new();
+    let faq_dir = dir.join(FAQ_DIR);
+    let mut faq_files: Vec<PathBuf> = match fs::read_dir(&faq_dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    faq_files.sort();
+    let mut faq_seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
+    for path in faq_files {
+        let Some(src) = ld.read(&path, true) else {
+            continue;
+        };
+        let Some(raw) = ld.parse::<RawFaqFile>(&src) else {
+            continue;
+        };
+        for f in raw.faq {
+            let span = f.span();
+            let line = src.line_of(span.start);
+            let f = f.into_inner();
+            if !valid_id(&f.id) {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&f.id),
+                    "an FAQ id may hold only ASCII letters, digits, '.', '-' and '_'",
+                    "use a short ASCII id such as telework-subsidy",
+                ));
+            }
+            if let Some((other, other_line)) = faq_seen.get(&f.id) {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&f.id),
+                    format!(
+                        "FAQ id already used at {}:{other_line}",
+                        other.display()
+                    ),
+                    "rename one of the two entries",
+                ));
+            } else {
+                faq_seen.insert(f.id.clone(), (path.clone(), line));
+            }
+            nonempty(&mut ld.problems, &src, &span, &f.id, "question", &f.question);
+            nonempty(&mut ld.problems, &src, &span, &f.id, "answer", &f.answer);
+            if f.measures.is_empty() {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&f.id),
+                    "`measures` is empty: every answer must rest on the plan",
+                    "list the ids of the measures the answer rests on, e.g. measures = [\"2.tokyo.b.3\"]",
+                ));
+            }
+            for m in &f.measures {
+                if !measure_index.contains_key(m) {
+                    let hint = closest_ids(m, measure_index.keys());
+                    ld.problems.push(src.problem(
+                        Some(span.clone()),
+                        Some(&f.id),
+                        format!("measure `{m}` is not in the plan"),
+                        if hint.is_empty() {
+                            "use a measure id from data/plan.toml".to_string()
+                        } else {
+                            format!("use a measure id from data/plan.toml; did you mean {hint}?")
+                        },
+                    ));
+                }
+            }
+            faqs.push(Faq {
+                id: f.id,
+                question: f.question,
+                alternates: f.alternates,
+                answer: f.answer,
+                measures: f.measures,
+                tags: f.tags,
+                file: path.clone(),
+                line,
+            });
+        }
+    }
+
+    // synonyms.toml
+    let mut synonyms = Synonyms::default();
+    if let Some(src) = ld.read(&dir.join(SYNONYMS_FILE), false)
+        && let Some(raw) = ld.parse::<RawSynonymFile>(&src)
+    {
+        for g in raw.group {
+            let span = g.span();
+            let g = g.into_inner();
+            let terms: Vec<String> = g.terms.into_iter().filter(|t| !t.trim().is_empty()).collect();
+            if terms.len() < 2 {
+                ld.problems.push(src.problem(
+                    Some(span),
+                    None,
+                    "a synonym group needs at least two terms",
+                    "add the other ways of saying it, or remove the group",
+                ));
+                continue;
+            }
+            synonyms.groups.push(terms);
+        }
+        for r in raw.rule {
+            let span = r.span();
+            let r = r.into_inner();
+            if r.when.iter().all(|t| t.trim().is_empty()) || r.add.iter().all(|t| t.trim().is_empty())
+            {
+                ld.problems.push(src.problem(
+                    Some(span),
+                    None,
+                    "a rule needs words in both `when` and `add`",
+                    "fill in both lists, or remove the rule",
+                ));
+                continue;
+            }
+            synonyms.rules.push(Rule {
+                when: r.when,
+                add: r.add,
+            });
+        }
+    }
+
+    // userdict.csv
+    let mut user_words = Vec::new();
+    if let Some(src) = ld.read(&dir.join(USERDICT_FILE), false) {
+        for (i, raw_line) in src.text.lines().enumerate() {
+            let line = raw_line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+            let bad = |message: String, fix: &str| Problem {
+                file: src.path.clone(),
+                line: Some(i + 1),
+                entry: fields.first().map(|s| s.to_string()),
+                message,
+                fix: fix.to_string(),
+            };
+            if fields.len() != 3 {
+                ld.problems.push(bad(
+                    format!("expected 3 comma-separated fields, found {}", fields.len()),
+                    "write the row as surface,part_of_speech,reading, e.g. スムーズビズ,名詞,スムーズビズ",
+                ));
+                continue;
+            }
+            if fields[0].is_empty() {
+                ld.problems.push(bad(
+                    "the surface (first field) is empty".into(),
+                    "write the word as it appears in text",
+                ));
+                continue;
+            }
+            if fields[1].is_empty() {
+                ld.problems.push(bad(
+                    "the part of speech (second field) is empty".into(),
+                    "use 名詞 for names of programmes and organisations",
+                ));
+                continue;
+            }
+            if fields[2].is_empty()
+                || !fields[2]
+                    .chars()
+                    .all(|c| ('\u{30A1}'..='\u{30FC}').contains(&c))
+            {
+                ld.problems.push(bad(
+                    format!("the reading `{}` is not written in katakana", fields[2]),
+                    "write the reading in full-width katakana, e.g. トウショウ",
+                ));
+                continue;
+            }
+            user_words.push(UserWord {
+                surface: fields[0].to_string(),
+                part_of_speech: fields[1].to_string(),
+                reading: fields[2].to_string(),
+            });
+        }
+    }
+
+    // messages.toml
+    let mut messages = None;
+    if let Some(src) = ld.read(&dir.join(MESSAGES_FILE), true)
+        && let Some(m) = ld.parse::<Messages>(&src)
+    {
+        for (key, value) in [
+            ("no_match", &m.no_match),
+            ("did_you_mean", &m.did_you_mean),
+            ("programmes_heading", &m.programmes_heading),
+            ("faq_heading", &m.faq_heading),
+            ("referrals_heading", &m.referrals_heading),
+            ("basis", &m.basis),
+        ] {
+            if value.trim().is_empty() {
+                ld.problems.push(src.problem(
+                    None,
+                    Some(key),
+                    format!("`{key}` is empty"),
+                    "write the sentence; every answer shows it",
+                ));
+            }
+        }
+        messages = Some(m);
+    }
+
+    if !ld.problems.is_empty() {
+        return Err(Problems(ld.problems));
+    }
+    let plan = plan.expect("plan parsed when there are no problems");
+    let messages = messages.expect("messages parsed when there are no problems");
+    Ok(Knowledge {
+        plan,
+        areas,
+        measures,
+        faqs,
+        channels,
+        synonyms,
+        user_words,
+        messages,
+        fingerprint: ld.hasher.finalize().to_hex().to_string(),
+        measure_index,
+    })
+}
+
+/// Up to three known ids that look like `wanted` (same area and actor first).
+fn closest_ids<'a>(wanted: &str, ids: impl Iterator<Item = &'a String>) -> String {
+    let prefix: String = wanted.rsplitn(2, '.').last().unwrap_or("").to_string();
+    let mut near: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
+    for id in ids {
+        let common = id
+            .chars()
+            .zip(wanted.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        if common >= prefix.len().min(3) && common > 0 {
+            near.entry(usize::MAX - common).or_default().push(id);
+        }
+    }
+    let mut out: Vec<&str> = near.into_values().flatten().take(3).collect();
+    out.sort();
+    out.iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_of_a_bullet_is_its_item() {
+        let m = Measure {
+            id: "2.tokyo.b.3".into(),
+            area: 2,
+            actor: Actor::Tokyo,
+            label: "イ・3".into(),
+            text: String::new(),
+        };
+        assert_eq!(m.parent_id(), Some("2.tokyo.b"));
+        let item = Measure {
+            id: "2.tokyo.b".into(),
+            ..m
+        };
+        assert_eq!(item.parent_id(), None);
+    }
+
+    #[test]
+    fn line_numbers_count_from_one() {
+        let src = Source {
+            path: "x".into(),
+            text: "a\nb\nc".into(),
+        };
+        assert_eq!(src.line_of(0), 1);
+        assert_eq!(src.line_of(2), 2);
+        assert_eq!(src.line_of(4), 3);
+    }
+}

@@ -1,0 +1,219 @@
+//! The IPADIC system dictionary: built once from the MeCab IPADIC source
+//! (Debian package `mecab-ipadic`, EUC-JP CSVs) into a directory of our own,
+//! then memory-mapped on every later start.
+//!
+//! The built dictionary carries a stamp naming the source it came from (file
+//! names, sizes and modification times, plus the lindera version). A changed
+//! source, a different lindera or a half-written build is detected and the
+//! dictionary is rebuilt into a fresh directory that replaces the old one with
+//! a rename, so a crash mid-build never leaves a dictionary that loads wrong.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use lindera::dictionary::{Dictionary, DictionaryBuilder, Metadata, UserDictionary};
+
+/// Where Debian's `mecab-ipadic` package puts the IPADIC source.
+pub const DEFAULT_IPADIC_SOURCE: &str = "/usr/share/mecab/dic/ipadic";
+
+/// lindera-ipadic's build metadata, with the encoding of the MeCab source.
+const IPADIC_METADATA: &str = include_str!("ipadic_metadata.json");
+
+const STAMP_FILE: &str = "madoguchi-source.stamp";
+
+/// Errors from finding, building or loading the system dictionary.
+#[derive(Debug, thiserror::Error)]
+pub enum DictionaryError {
+    #[error(
+        "the IPADIC source was not found at {path}: install it with `apt-get install mecab-ipadic` \
+         (Debian/Ubuntu), or point MADOGUCHI_IPADIC (--ipadic) at a directory holding \
+         IPADIC's *.csv, matrix.def, char.def and unk.def"
+    )]
+    SourceMissing { path: PathBuf },
+    #[error("could not read the IPADIC source at {path}: {source}")]
+    SourceUnreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("could not write the built dictionary under {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "building the dictionary from {source_dir} failed: {message}; check that the directory \
+         holds an unmodified EUC-JP IPADIC (package mecab-ipadic)"
+    )]
+    Build { source_dir: PathBuf, message: String },
+    #[error(
+        "the built dictionary at {path} could not be loaded: {message}; delete that directory \
+         and it will be rebuilt"
+    )]
+    Load { path: PathBuf, message: String },
+    #[error("the user dictionary could not be built: {message}")]
+    User { message: String },
+}
+
+/// The IPADIC build metadata (schema, costs, encoding).
+pub fn ipadic_metadata() -> Metadata {
+    serde_json::from_str(IPADIC_METADATA).expect("bundled IPADIC metadata is valid JSON")
+}
+
+/// A short fingerprint of the source directory: names, sizes and mtimes of its
+/// files, plus the lindera version that builds it.
+pub fn source_fingerprint(source: &Path) -> Result<String, DictionaryError> {
+    let unreadable = |e| DictionaryError::SourceUnreadable {
+        path: source.to_path_buf(),
+        source: e,
+    };
+    if !source.join("matrix.def").is_file() {
+        return Err(DictionaryError::SourceMissing {
+            path: source.to_path_buf(),
+        });
+    }
+    let mut entries: Vec<(String, u64, u128)> = Vec::new();
+    for entry in fs::read_dir(source).map_err(unreadable)? {
+        let entry = entry.map_err(unreadable)?;
+        let meta = fs::metadata(entry.path()).map_err(unreadable)?;
+        if !meta.is_file() {
+            continue;
+        }
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        entries.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            meta.len(),
+            mtime,
+        ));
+    }
+    entries.sort();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"lindera ");
+    hasher.update(lindera::get_version().as_bytes());
+    for (name, len, mtime) in &entries {
+        hasher.update(format!("\n{name}\t{len}\t{mtime}").as_bytes());
+    }
+    Ok(hasher.finalize().to_hex()[..16].to_string())
+}
+
+/// Outcome of [`ensure_built`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Built {
+    pub dir: PathBuf,
+    pub fingerprint: String,
+    pub rebuilt: bool,
+}
+
+/// Makes sure `target` holds a dictionary built from `source`, building it if
+/// it is missing or stale (`progress` hears when it does). Returns where it is
+/// and the source fingerprint.
+pub fn ensure_built(
+    source: &Path,
+    target: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<Built, DictionaryError> {
+    let fingerprint = source_fingerprint(source)?;
+    let stamp = target.join(STAMP_FILE);
+    if fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint) {
+        return Ok(Built {
+            dir: target.to_path_buf(),
+            fingerprint,
+            rebuilt: false,
+        });
+    }
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| DictionaryError::Io { path, source }
+    };
+    let parent = target.parent().unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(io(parent))?;
+    let name = target
+        .file_name()
+        .map_or("dictionary".into(), |n| n.to_string_lossy().into_owned());
+    let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(io(&staging))?;
+    }
+    progress(&format!(
+        "building the IPADIC dictionary from {} into {} (once; a few seconds)",
+        source.display(),
+        target.display()
+    ));
+    let builder = DictionaryBuilder::new(ipadic_metadata());
+    builder
+        .build_dictionary(source, &staging)
+        .map_err(|e| DictionaryError::Build {
+            source_dir: source.to_path_buf(),
+            message: format!("{e:#}"),
+        })?;
+    fs::write(staging.join(STAMP_FILE), &fingerprint).map_err(io(&staging))?;
+    if target.exists() {
+        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        fs::rename(target, &old).map_err(io(target))?;
+        fs::rename(&staging, target).map_err(io(target))?;
+        let _ = fs::remove_dir_all(&old);
+    } else {
+        fs::rename(&staging, target).map_err(io(target))?;
+    }
+    Ok(Built {
+        dir: target.to_path_buf(),
+        fingerprint,
+        rebuilt: true,
+    })
+}
+
+/// Loads a built dictionary (memory-mapped).
+pub fn load(dir: &Path) -> Result<Dictionary, DictionaryError> {
+    lindera::dictionary::load_fs_dictionary_with_options(dir, true).map_err(|e| {
+        DictionaryError::Load {
+            path: dir.to_path_buf(),
+            message: format!("{e:#}"),
+        }
+    })
+}
+
+/// Builds a lindera user dictionary from rows already validated by
+/// [`crate::data`]: `surface,part_of_speech,reading`.
+pub fn user_dictionary(rows: &[[String; 3]]) -> Result<Option<UserDictionary>, DictionaryError> {
+    if rows.is_empty() {
+        return Ok(None);
+    }
+    let mut csv = String::new();
+    for row in rows {
+        let quoted: Vec<String> = row
+            .iter()
+            .map(|f| format!("\"{}\"", f.replace('"', "\"\"")))
+            .collect();
+        csv.push_str(&quoted.join(","));
+        csv.push('\n');
+    }
+    let builder = DictionaryBuilder::new(ipadic_metadata());
+    builder
+        .build_user_dict_from_reader(csv.as_bytes())
+        .map(Some)
+        .map_err(|e| DictionaryError::User {
+            message: format!("{e:#}"),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_source_names_the_package_and_the_setting() {
+        let err = source_fingerprint(Path::new("/nonexistent/ipadic")).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("apt-get install mecab-ipadic"), "{msg}");
+        assert!(msg.contains("MADOGUCHI_IPADIC"), "{msg}");
+    }
+
+    #[test]
+    fn metadata_reads_euc_jp() {
+        assert_eq!(ipadic_metadata().encoding, "EUC-JP");
+    }
+}

@@ -1,0 +1,146 @@
+//! The engine: knowledge, analysis and index opened together from three
+//! paths, answering questions. Both surfaces (CLI and Discord) hold one
+//! [`Engine`] and call [`Engine::ask`]; a reload builds a new engine aside and
+//! swaps it in, so the last good knowledge keeps serving if the new one fails.
+
+use std::path::PathBuf;
+
+use crate::analysis::{AnalysisError, Analyzer};
+use crate::answer::Answer;
+use crate::data::{self, Knowledge, Problems};
+use crate::dictionary::{self, DictionaryError};
+use crate::index::{self, IndexError, KnowledgeIndex};
+use crate::search::{self, Outcome, SearchError, Settings};
+
+/// Where things are. The binary fills this in from flags, environment
+/// variables and defaults; the library takes it as given.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The knowledge staff edit (`data/`).
+    pub data: PathBuf,
+    /// The generated index and built dictionary (`index/`).
+    pub index: PathBuf,
+    /// The MeCab IPADIC source (EUC-JP CSVs).
+    pub ipadic_source: PathBuf,
+}
+
+impl Paths {
+    /// Where the built dictionary lives.
+    pub fn dictionary(&self) -> PathBuf {
+        self.index.join("ipadic")
+    }
+}
+
+/// Anything that can stop the engine from opening.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Data(#[from] Problems),
+    #[error(transparent)]
+    Dictionary(#[from] DictionaryError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+}
+
+/// Knowledge, analysis and index, ready to answer.
+pub struct Engine {
+    pub knowledge: Knowledge,
+    pub analyzer: Analyzer,
+    pub index: KnowledgeIndex,
+    pub settings: Settings,
+}
+
+/// How [`Engine::open`] treats the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rebuild {
+    /// Rebuild only when the fingerprint differs.
+    IfStale,
+    /// Always rebuild.
+    Always,
+}
+
+impl Engine {
+    /// Loads `data/`, makes sure the dictionary is built, and opens (or
+    /// builds) the index. `progress` hears about slow steps.
+    pub fn open(
+        paths: &Paths,
+        rebuild: Rebuild,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Engine, EngineError> {
+        let knowledge = data::load(&paths.data)?;
+        let (dictionary, dict_fingerprint) = load_dictionary(paths, progress)?;
+        let user = dictionary::user_dictionary(
+            &knowledge
+                .user_words
+                .iter()
+                .map(|w| {
+                    [
+                        w.surface.clone(),
+                        w.part_of_speech.clone(),
+                        w.reading.clone(),
+                    ]
+                })
+                .collect::<Vec<_>>(),
+        )?;
+        let analyzer = Analyzer::new(dictionary, user, &knowledge.synonyms)?;
+        let fingerprint = index::fingerprint(&knowledge, &dict_fingerprint);
+        let index = index::open_or_build(
+            &paths.index,
+            &knowledge,
+            &analyzer,
+            &fingerprint,
+            rebuild == Rebuild::Always,
+            progress,
+        )?;
+        Ok(Engine {
+            knowledge,
+            analyzer,
+            index,
+            settings: Settings::default(),
+        })
+    }
+
+    /// Searches for a question.
+    pub fn search(&self, question: &str) -> Result<Outcome, EngineError> {
+        Ok(search::search(
+            &self.knowledge,
+            &self.analyzer,
+            &self.index,
+            &self.settings,
+            question,
+        )?)
+    }
+
+    /// Answers a question.
+    pub fn ask(&self, question: &str) -> Result<Answer, EngineError> {
+        let outcome = self.search(question)?;
+        Ok(Answer::build(&self.knowledge, question, &outcome))
+    }
+}
+
+#[cfg(not(feature = "embed-ipadic"))]
+fn load_dictionary(
+    paths: &Paths,
+    progress: &mut dyn FnMut(&str),
+) -> Result<(lindera::dictionary::Dictionary, String), EngineError> {
+    let built = dictionary::ensure_built(&paths.ipadic_source, &paths.dictionary(), progress)?;
+    Ok((dictionary::load(&built.dir)?, built.fingerprint))
+}
+
+#[cfg(feature = "embed-ipadic")]
+fn load_dictionary(
+    _paths: &Paths,
+    _progress: &mut dyn FnMut(&str),
+) -> Result<(lindera::dictionary::Dictionary, String), EngineError> {
+    let dict = lindera::dictionary::load_dictionary("embedded://ipadic").map_err(|e| {
+        DictionaryError::Load {
+            path: "embedded://ipadic".into(),
+            message: format!("{e:#}"),
+        }
+    })?;
+    Ok((dict, format!("embedded-{}", lindera::get_version())))
+}

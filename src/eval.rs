@@ -1,0 +1,235 @@
+//! Scoring a question file: hit@1, hit@k and MRR per group, and the misses.
+//!
+//! The file is TSV with a header: `question`, `expected` (comma-separated id
+//! patterns where `*` matches any run of characters, or `-` for a question
+//! that must be declined), `group`. A question is a hit at k when one of the
+//! first k distinct measure ids returned matches a pattern.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::{Engine, EngineError};
+
+/// One line of a question file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Question {
+    pub line: usize,
+    pub text: String,
+    /// Empty for a question that must be declined.
+    pub expected: Vec<String>,
+    pub group: String,
+}
+
+/// A malformed question file.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Parses a question file (the header line is required).
+pub fn parse(text: &str) -> Result<Vec<Question>, ParseError> {
+    let mut lines = text.lines().enumerate();
+    let header = lines.next().map(|(_, l)| l).unwrap_or_default();
+    let cols: Vec<&str> = header.split('\t').map(str::trim).collect();
+    let pos = |name: &str| {
+        cols.iter().position(|c| *c == name).ok_or(ParseError {
+            line: 1,
+            message: format!(
+                "the header has no `{name}` column; expected question<TAB>expected<TAB>group"
+            ),
+        })
+    };
+    let (qi, ei, gi) = (pos("question")?, pos("expected")?, pos("group")?);
+    let mut out = Vec::new();
+    for (i, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('\t').collect();
+        let get = |idx: usize| fields.get(idx).map(|s| s.trim()).unwrap_or("");
+        if fields.len() < cols.len() {
+            return Err(ParseError {
+                line: i + 1,
+                message: format!(
+                    "expected {} tab-separated fields, found {}",
+                    cols.len(),
+                    fields.len()
+                ),
+            });
+        }
+        let expected = get(ei);
+        out.push(Question {
+            line: i + 1,
+            text: get(qi).to_string(),
+            expected: if expected == "-" {
+                Vec::new()
+            } else {
+                expected
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            },
+            group: get(gi).to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// Whether `id` matches `pattern`, where `*` matches any run of characters.
+pub fn matches(pattern: &str, id: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == id;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !id.starts_with(first) || id.len() < first.len() + last.len() || !id.ends_with(last) {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(p) => rest = &rest[p + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// Scores of one group.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupScore {
+    pub group: String,
+    pub questions: usize,
+    pub hit_at_1: f64,
+    pub hit_at_k: f64,
+    pub mrr: f64,
+    /// Share of questions declined (the target for questions that must be).
+    pub declined: f64,
+}
+
+/// A question that did not come out as expected.
+#[derive(Debug, Clone, Serialize)]
+pub struct Miss {
+    pub line: usize,
+    pub group: String,
+    pub question: String,
+    pub expected: Vec<String>,
+    /// First measure ids returned (empty when declined).
+    pub got: Vec<String>,
+    pub confidence: f32,
+    /// 1-based rank of the first match, if any.
+    pub rank: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub k: usize,
+    pub groups: Vec<GroupScore>,
+    pub misses: Vec<Miss>,
+}
+
+/// Runs every question through the engine.
+pub fn evaluate(engine: &Engine, questions: &[Question], k: usize) -> Result<Report, EngineError> {
+    #[derive(Default)]
+    struct Acc {
+        n: usize,
+        h1: usize,
+        hk: usize,
+        rr: f64,
+        declined: usize,
+    }
+    let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for q in questions {
+        let outcome = engine.search(&q.text)?;
+        let a = acc.entry(q.group.clone()).or_default();
+        a.n += 1;
+        if !outcome.answered {
+            a.declined += 1;
+        }
+        let must_decline = q.expected.is_empty();
+        let rank = outcome
+            .measures
+            .iter()
+            .position(|id| q.expected.iter().any(|p| matches(p, id)))
+            .map(|p| p + 1);
+        let ok = if must_decline {
+            a.h1 += usize::from(!outcome.answered);
+            a.hk += usize::from(!outcome.answered);
+            a.rr += f64::from(u8::from(!outcome.answered));
+            !outcome.answered
+        } else {
+            if let Some(r) = rank {
+                a.h1 += usize::from(r == 1);
+                a.hk += usize::from(r <= k);
+                a.rr += 1.0 / r as f64;
+            }
+            rank.is_some_and(|r| r == 1)
+        };
+        if !ok {
+            misses.push(Miss {
+                line: q.line,
+                group: q.group.clone(),
+                question: q.text.clone(),
+                expected: q.expected.clone(),
+                got: outcome.measures.iter().take(k.max(3)).cloned().collect(),
+                confidence: outcome.confidence,
+                rank,
+            });
+        }
+    }
+    let groups = acc
+        .into_iter()
+        .map(|(group, a)| {
+            let n = a.n.max(1) as f64;
+            GroupScore {
+                group,
+                questions: a.n,
+                hit_at_1: a.h1 as f64 / n,
+                hit_at_k: a.hk as f64 / n,
+                mrr: a.rr / n,
+                declined: a.declined as f64 / n,
+            }
+        })
+        .collect();
+    Ok(Report { k, groups, misses })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn glob_patterns() {
+        assert!(matches("3.*", "3.cci.a"));
+        assert!(!matches("3.*", "13.cci.a"));
+        assert!(matches("2.tokyo.b.3", "2.tokyo.b.3"));
+        assert!(!matches("2.tokyo.b", "2.tokyo.b.3"));
+        assert!(matches("*.cci.*", "6.cci.a.1"));
+        assert!(!matches("*.cci.*", "6.tokyo.a.1"));
+        assert!(matches("6.*.a.*", "6.tokyo.a.1"));
+    }
+
+    #[test]
+    fn parses_the_question_format() {
+        let qs = parse("question\texpected\tgroup\nA\t1.tokyo.a,2.*\tcore\n\nB\t-\tnegative\n")
+            .unwrap();
+        assert_eq!(qs.len(), 2);
+        assert_eq!(qs[0].expected, vec!["1.tokyo.a", "2.*"]);
+        assert_eq!(qs[1].line, 4);
+        assert!(qs[1].expected.is_empty());
+    }
+
+    #[test]
+    fn rejects_a_file_without_the_header() {
+        let err = parse("q\te\n").unwrap_err();
+        assert_eq!(err.line, 1);
+        let err = parse("question\texpected\tgroup\nonly-one-field\n").unwrap_err();
+        assert_eq!(err.line, 2);
+    }
+}

@@ -1,0 +1,26 @@
+//! madoguchi (窓口): answers small and medium business owners' questions about
+//! the support programmes of the Tokyo Metropolitan Government and the Tokyo
+//! Chamber of Commerce and Industry, in Japanese.
+//!
+//! Code map (each module opens with what it owns):
+//! - [`data`]: the knowledge in `data/`, loaded and validated.
+//! - [`dictionary`]: IPADIC built from the MeCab source at run time.
+//! - [`analysis`]: normalisation, segmentation, terms, readings, synonyms.
+//! - [`index`]: the tantivy index, its fingerprint and atomic rebuilds.
+//! - [`search`]: a question to ranked measures, confidence and referrals.
+//! - [`answer`]: the answer a user sees, as text or JSON.
+//! - [`eval`]: hit@k and MRR over a question file.
+//! - [`engine`]: ties the above together from three paths.
+//!
+//! Invariants: the library does no network I/O and never reads environment
+//! variables (paths come in through [`engine::Paths`]); user text is data and
+//! never query syntax; nothing here writes to `data/`.
+
+pub mod analysis;
+pub mod answer;
+pub mod data;
+pub mod dictionary;
+pub mod engine;
+pub mod eval;
+pub mod index;
+pub mod search;

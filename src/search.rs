@@ -1,0 +1,292 @@
+//! From a question to ranked measures and FAQ entries, a confidence figure and
+//! referral channels.
+//!
+//! The query is built from analysed concepts only (a BooleanQuery of
+//! TermQuery, boosted per field), so no user text is ever parsed as query
+//! syntax. Candidates are re-ranked by *coverage*: the share of the question's
+//! concepts a document contains, in any of the words a concept may take. The
+//! top document's coverage is the confidence; below the threshold the
+//! question is declined rather than answered with noise.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+use crate::analysis::{AnalysisError, Analyzer, Concept, QueryAnalysis};
+use crate::data::{ChannelKind, Knowledge};
+use crate::index::{KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
+
+/// Tuning of the search.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// Below this confidence the question is declined.
+    pub threshold: f32,
+    /// Below this confidence an answer is shown as "did you mean…".
+    pub sure: f32,
+    /// How many results to return.
+    pub limit: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            threshold: 0.5,
+            sure: 0.75,
+            limit: 10,
+        }
+    }
+}
+
+const CANDIDATES: usize = 40;
+const BOOST_TITLE: f32 = 3.0;
+const BOOST_ALT: f32 = 2.5;
+const BOOST_BODY: f32 = 0.8;
+const BOOST_CONTEXT: f32 = 0.6;
+const BOOST_READING: f32 = 2.0;
+const BOOST_NGRAM: f32 = 0.5;
+const WEIGHT_ALTERNATIVE: f32 = 0.7;
+/// How much the text score counts against coverage when re-ranking.
+const SCORE_SHARE: f32 = 0.5;
+
+/// Errors from a search.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error(transparent)]
+    Analysis(#[from] AnalysisError),
+    #[error("search failed: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// What a result is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Measure,
+    Faq,
+}
+
+/// One ranked result.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub kind: Kind,
+    pub id: String,
+    /// Re-ranked score: coverage plus a share of the normalised text score.
+    pub score: f32,
+    /// Share of the question's concepts this result covers.
+    pub coverage: f32,
+}
+
+/// The outcome of a search.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub analysis: QueryAnalysis,
+    pub hits: Vec<Hit>,
+    pub confidence: f32,
+    pub answered: bool,
+    pub sure: bool,
+    /// Measure ids in rank order, FAQ hits replaced by their measures.
+    pub measures: Vec<String>,
+    /// Channel ids, most specific first.
+    pub referrals: Vec<String>,
+}
+
+/// Searches the index for a question.
+pub fn search(
+    knowledge: &Knowledge,
+    analyzer: &Analyzer,
+    index: &KnowledgeIndex,
+    settings: &Settings,
+    question: &str,
+) -> Result<Outcome, SearchError> {
+    let searcher = index.reader.searcher();
+    let f = &index.fields;
+    let known_reading = |r: &str| {
+        searcher
+            .doc_freq(&Term::from_field_text(f.reading, r))
+            .is_ok_and(|n| n > 0)
+    };
+    let analysis = analyzer.question(question, &known_reading)?;
+    let query = build_query(index, &analysis.concepts);
+    let mut hits = Vec::new();
+    if let Some(query) = query {
+        let top = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+        let max = top.first().map_or(1.0, |(s, _)| s.max(f32::EPSILON));
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let vocab = text(f.vocab);
+            let vocab: HashSet<&str> = vocab.split(' ').collect();
+            let coverage = coverage(&analysis.concepts, &vocab);
+            let kind = if text(f.kind) == "faq" {
+                Kind::Faq
+            } else {
+                Kind::Measure
+            };
+            hits.push(Hit {
+                kind,
+                id: text(f.id),
+                score: coverage + SCORE_SHARE * score / max,
+                coverage,
+            });
+        }
+    }
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let confidence = hits.first().map_or(0.0, |h| h.coverage);
+    let answered = confidence >= settings.threshold;
+    let sure = confidence >= settings.sure;
+    if !answered {
+        hits.clear();
+    }
+    hits.truncate(settings.limit);
+
+    let mut measures: Vec<String> = Vec::new();
+    for h in &hits {
+        let ids: Vec<&str> = match h.kind {
+            Kind::Measure => vec![h.id.as_str()],
+            Kind::Faq => knowledge
+                .faq(&h.id)
+                .map(|q| q.measures.iter().map(String::as_str).collect())
+                .unwrap_or_default(),
+        };
+        for id in ids {
+            if !measures.iter().any(|m| m == id) {
+                measures.push(id.to_string());
+            }
+        }
+    }
+    let referrals = referrals(knowledge, &hits, &measures);
+    Ok(Outcome {
+        analysis,
+        hits,
+        confidence,
+        answered,
+        sure,
+        measures,
+        referrals,
+    })
+}
+
+fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(
+        Term::from_field_text(field, text),
+        IndexRecordOption::WithFreqs,
+    );
+    Box::new(BoostQuery::new(Box::new(q), boost))
+}
+
+fn build_query(index: &KnowledgeIndex, concepts: &[Concept]) -> Option<BooleanQuery> {
+    let f = &index.fields;
+    let word_fields = [
+        (f.title, BOOST_TITLE),
+        (f.alt, BOOST_ALT),
+        (f.body, BOOST_BODY),
+        (f.context, BOOST_CONTEXT),
+    ];
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    let mut seen = HashSet::new();
+    for c in concepts {
+        let words = c
+            .terms
+            .iter()
+            .map(|t| (t, 1.0))
+            .chain(c.alternatives.iter().map(|t| (t, WEIGHT_ALTERNATIVE)));
+        for (term, weight) in words {
+            if !seen.insert(("w", term.clone())) {
+                continue;
+            }
+            for (field, boost) in word_fields {
+                clauses.push((Occur::Should, term_query(field, term, boost * weight)));
+            }
+        }
+        for r in &c.readings {
+            if seen.insert(("r", r.clone())) {
+                clauses.push((Occur::Should, term_query(f.reading, r, BOOST_READING)));
+            }
+        }
+        for b in &c.bigrams {
+            if seen.insert(("g", b.clone())) {
+                clauses.push((Occur::Should, term_query(f.ngram, b, BOOST_NGRAM)));
+            }
+        }
+    }
+    (!clauses.is_empty()).then(|| BooleanQuery::new(clauses))
+}
+
+/// Share of `concepts` found in a document's vocabulary.
+fn coverage(concepts: &[Concept], vocab: &HashSet<&str>) -> f32 {
+    if concepts.is_empty() {
+        return 0.0;
+    }
+    let matched = concepts
+        .iter()
+        .filter(|c| concept_matches(c, vocab))
+        .count();
+    matched as f32 / concepts.len() as f32
+}
+
+fn concept_matches(c: &Concept, vocab: &HashSet<&str>) -> bool {
+    if c.terms.iter().chain(&c.alternatives).any(|t| vocab.contains(t.as_str())) {
+        return true;
+    }
+    let mut key = String::new();
+    let mut has = |prefix: char, s: &str| {
+        key.clear();
+        key.push(prefix);
+        key.push_str(s);
+        vocab.contains(key.as_str())
+    };
+    if c.readings.iter().any(|r| has(VOCAB_READING, r)) {
+        return true;
+    }
+    if c.unknown && c.bigrams.len() >= 2 {
+        let found = c.bigrams.iter().filter(|b| has(VOCAB_BIGRAM, b)).count();
+        return found * 3 >= c.bigrams.len() * 2;
+    }
+    false
+}
+
+/// Channels for the best measures: places to ask and services first, then
+/// where the chamber publishes; the default channel when nothing more
+/// specific applies.
+fn referrals(knowledge: &Knowledge, hits: &[Hit], measures: &[String]) -> Vec<String> {
+    const FROM_MEASURES: usize = 3;
+    let mut out: Vec<String> = Vec::new();
+    if !hits.is_empty() {
+        let top: Vec<_> = measures
+            .iter()
+            .take(FROM_MEASURES)
+            .filter_map(|id| knowledge.measure(id))
+            .collect();
+        for pass in [
+            &[ChannelKind::Contact, ChannelKind::Service][..],
+            &[ChannelKind::Event, ChannelKind::Info][..],
+        ] {
+            for m in &top {
+                for c in knowledge.channels_for(m) {
+                    if pass.contains(&c.kind) && !out.contains(&c.id) {
+                        out.push(c.id.clone());
+                    }
+                }
+            }
+        }
+    }
+    let has_contact = out.iter().any(|id| {
+        knowledge
+            .channels
+            .iter()
+            .any(|c| &c.id == id && c.kind == ChannelKind::Contact)
+    });
+    if !has_contact && let Some(d) = knowledge.default_channel() {
+        out.insert(0, d.id.clone());
+    }
+    out
+}
