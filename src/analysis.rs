@@ -198,7 +198,7 @@ impl Analyzer {
         let mut out = Vec::with_capacity(tokens.len());
         for (mut token, (start, end, unknown)) in tokens.into_iter().zip(surfaces) {
             let term = token.surface.trim().to_string();
-            if term.is_empty() || !term.chars().any(char::is_alphanumeric) {
+            if !term.chars().any(|c| c.is_alphanumeric() && c != 'ー') {
                 continue;
             }
             let content = self.is_content(&mut token, &term);
@@ -293,7 +293,7 @@ impl Analyzer {
             let matches = greedy_readings(&kata, known_reading);
             let matched: usize = matches.iter().map(|m| m.chars().count()).sum();
             let total = kata.chars().count();
-            if matches.is_empty() || matched * 5 < total * 3 {
+            if matches.is_empty() || matched * 5 < total * 2 {
                 continue;
             }
             for b in start..end {

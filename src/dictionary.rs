@@ -134,10 +134,10 @@ pub fn ensure_built(
     let name = target
         .file_name()
         .map_or("dictionary".into(), |n| n.to_string_lossy().into_owned());
-    let staging = parent.join(format!(".{name}.building-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging).map_err(io(&staging))?;
-    }
+    let nonce = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let staging = parent.join(format!(".{name}.building-{}-{nonce}", std::process::id()));
     progress(&format!(
         "building the IPADIC dictionary from {} into {} (once; a few seconds)",
         source.display(),
@@ -151,8 +151,17 @@ pub fn ensure_built(
             message: format!("{e:#}"),
         })?;
     fs::write(staging.join(STAMP_FILE), &fingerprint).map_err(io(&staging))?;
+    if fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint) {
+        // Another builder finished first; keep its dictionary.
+        let _ = fs::remove_dir_all(&staging);
+        return Ok(Built {
+            dir: target.to_path_buf(),
+            fingerprint,
+            rebuilt: false,
+        });
+    }
     if target.exists() {
-        let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+        let old = parent.join(format!(".{name}.old-{}-{nonce}", std::process::id()));
         fs::rename(target, &old).map_err(io(target))?;
         fs::rename(&staging, target).map_err(io(target))?;
         let _ = fs::remove_dir_all(&old);

@@ -22,12 +22,21 @@ pub struct Paths {
     pub index: PathBuf,
     /// The MeCab IPADIC source (EUC-JP CSVs).
     pub ipadic_source: PathBuf,
+    /// Where the dictionary built from that source lives (usually
+    /// `index/ipadic`).
+    pub dictionary: PathBuf,
 }
 
 impl Paths {
-    /// Where the built dictionary lives.
-    pub fn dictionary(&self) -> PathBuf {
-        self.index.join("ipadic")
+    /// The usual layout: the built dictionary inside the index directory.
+    pub fn new(data: PathBuf, index: PathBuf, ipadic_source: PathBuf) -> Paths {
+        let dictionary = index.join("ipadic");
+        Paths {
+            data,
+            index,
+            ipadic_source,
+            dictionary,
+        }
     }
 }
 
@@ -127,7 +136,7 @@ fn load_dictionary(
     paths: &Paths,
     progress: &mut dyn FnMut(&str),
 ) -> Result<(lindera::dictionary::Dictionary, String), EngineError> {
-    let built = dictionary::ensure_built(&paths.ipadic_source, &paths.dictionary(), progress)?;
+    let built = dictionary::ensure_built(&paths.ipadic_source, &paths.dictionary, progress)?;
     Ok((dictionary::load(&built.dir)?, built.fingerprint))
 }
 

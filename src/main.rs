@@ -29,6 +29,10 @@ struct Cli {
     /// The MeCab IPADIC source directory (EUC-JP).
     #[arg(long, global = true, env = "MADOGUCHI_IPADIC", default_value = DEFAULT_IPADIC_SOURCE)]
     ipadic: PathBuf,
+    /// Where the dictionary built from the IPADIC source is kept
+    /// [default: <index>/ipadic].
+    #[arg(long, global = true, env = "MADOGUCHI_DICTIONARY")]
+    dictionary: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -88,11 +92,10 @@ fn progress(msg: &str) {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let paths = Paths {
-        data: cli.data,
-        index: cli.index,
-        ipadic_source: cli.ipadic,
-    };
+    let mut paths = Paths::new(cli.data, cli.index, cli.ipadic);
+    if let Some(dictionary) = cli.dictionary {
+        paths.dictionary = dictionary;
+    }
     let open = |rebuild| -> anyhow::Result<Engine> {
         Engine::open(&paths, rebuild, &mut progress).map_err(|e| match e {
             EngineError::Data(p) => anyhow::Error::new(p).context(format!(
