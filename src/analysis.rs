@@ -296,9 +296,7 @@ impl Analyzer {
             if matches.is_empty() || matched * 5 < total * 2 {
                 continue;
             }
-            for b in start..end {
-                covered_by_reading[b] = true;
-            }
+            covered_by_reading[start..end].fill(true);
             for m in matches {
                 reading_concepts.push((
                     start,
@@ -576,10 +574,10 @@ fn kana_runs(s: &str) -> Vec<(usize, usize)> {
                 count = 0;
             }
             count += 1;
-        } else if let Some(st) = start.take() {
-            if count >= 4 {
-                runs.push((st, i));
-            }
+        } else if let Some(st) = start.take()
+            && count >= 4
+        {
+            runs.push((st, i));
         }
     }
     if let Some(st) = start
