@@ -10,6 +10,7 @@
 //! - [`search`]: a question to ranked measures, confidence and referrals.
 //! - [`answer`]: the answer a user sees, as text or JSON.
 //! - [`eval`]: hit@k and MRR over a question file.
+//! - [`import`]: a plan's text into areas and measures with ids.
 //! - [`engine`]: ties the above together from three paths.
 //!
 //! Invariants: the library does no network I/O and never reads environment
@@ -22,5 +23,6 @@ pub mod data;
 pub mod dictionary;
 pub mod engine;
 pub mod eval;
+pub mod import;
 pub mod index;
 pub mod search;

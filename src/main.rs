@@ -11,7 +11,7 @@ use clap::{Parser, Subcommand};
 use madoguchi::data;
 use madoguchi::dictionary::DEFAULT_IPADIC_SOURCE;
 use madoguchi::engine::{Engine, EngineError, Paths, Rebuild};
-use madoguchi::eval;
+use madoguchi::{eval, import};
 
 #[derive(Parser)]
 #[command(
@@ -67,6 +67,17 @@ enum Command {
     },
     /// Show how a text is analysed (terms, readings, synonyms).
     Analyze { text: String },
+    /// Read a plan in the text format of the agreed plan and write it as plan.toml.
+    ImportPlan {
+        /// The plan text (numbered areas, （内容）, 都の取組 / 東京商工会議所の取組, ア… items).
+        file: PathBuf,
+        /// Where to write the plan (default: print it).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Replace the file at --out if it exists.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -214,6 +225,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             m.confidence
                         );
                     }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ImportPlan { file, out, force } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let plan = import::parse(&text).with_context(|| {
+                format!(
+                    "{} is not in the plan format (numbered areas, 都の取組 / 東京商工会議所の取組, ア… items)",
+                    file.display()
+                )
+            })?;
+            let toml = import::to_toml(&plan, &["東京都", "東京商工会議所"]);
+            match out {
+                None => print!("{toml}"),
+                Some(path) => {
+                    if path.exists() && !force {
+                        anyhow::bail!(
+                            "{} exists; pass --force to replace it (keep a copy: it may hold staff edits)",
+                            path.display()
+                        );
+                    }
+                    std::fs::write(&path, toml)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!(
+                        "madoguchi: wrote {} areas and {} measures ({}, from {}) to {}; run `madoguchi check`",
+                        plan.areas.len(),
+                        plan.measures.len(),
+                        plan.year,
+                        plan.start,
+                        path.display()
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
