@@ -8,14 +8,18 @@
 //! atomically replacing the `CURRENT` pointer. A crash mid-build leaves the
 //! previous index serving, and a stale or unreadable index is rebuilt.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, doc};
+use tantivy::schema::Value;
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, doc};
 
 use crate::analysis::{ANALYSIS_VERSION, AnalysisError, Analyzer};
 use crate::data::Knowledge;
@@ -117,11 +121,99 @@ impl Fields {
 pub const VOCAB_READING: char = '~';
 pub const VOCAB_BIGRAM: char = '#';
 
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Measure,
+    Faq,
+}
+
+/// What search needs of a document without reading the doc store: its kind,
+/// id and vocabulary (interned, sorted).
+#[derive(Debug, Clone)]
+pub struct DocInfo {
+    pub kind: Kind,
+    pub id: String,
+    vocab: Box<[u32]>,
+}
+
+/// Every document's [`DocInfo`], by segment and doc id, read once when the
+/// index is opened, and the interner of their vocabulary.
+#[derive(Debug, Default)]
+pub struct DocTable {
+    segments: Vec<Vec<DocInfo>>,
+    terms: HashMap<Box<str>, u32>,
+}
+
+impl DocTable {
+    pub fn get(&self, addr: DocAddress) -> Option<&DocInfo> {
+        self.segments
+            .get(addr.segment_ord as usize)?
+            .get(addr.doc_id as usize)
+    }
+
+    /// The id of a vocabulary entry (a term, `~reading` or `#bigram`), if any
+    /// document has it.
+    pub fn term_id(&self, entry: &str) -> Option<u32> {
+        self.terms.get(entry).copied()
+    }
+
+    /// Whether a document has a vocabulary entry.
+    pub fn has(&self, doc: &DocInfo, term_id: u32) -> bool {
+        doc.vocab.binary_search(&term_id).is_ok()
+    }
+
+    fn load(reader: &IndexReader, f: &Fields) -> Result<DocTable, IndexError> {
+        let searcher = reader.searcher();
+        let mut table = DocTable::default();
+        for segment in searcher.segment_readers() {
+            let store = segment
+                .get_store_reader(0)
+                .map_err(|e| IndexError::Tantivy(e.into()))?;
+            let mut docs = Vec::with_capacity(segment.max_doc() as usize);
+            for doc_id in 0..segment.max_doc() {
+                let doc: TantivyDocument = store.get(doc_id)?;
+                let text = |field: Field| {
+                    doc.get_first(field)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                let kind = if text(f.kind) == "faq" {
+                    Kind::Faq
+                } else {
+                    Kind::Measure
+                };
+                let vocab_text = text(f.vocab);
+                let mut vocab: Vec<u32> = vocab_text
+                    .split(' ')
+                    .filter(|t| !t.is_empty())
+                    .map(|t| {
+                        let next = table.terms.len() as u32;
+                        *table.terms.entry(t.into()).or_insert(next)
+                    })
+                    .collect();
+                vocab.sort_unstable();
+                vocab.dedup();
+                docs.push(DocInfo {
+                    kind,
+                    id: text(f.id),
+                    vocab: vocab.into_boxed_slice(),
+                });
+            }
+            table.segments.push(docs);
+        }
+        Ok(table)
+    }
+}
+
 /// An open index: one reader for the life of the program.
 pub struct KnowledgeIndex {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
+    pub docs: DocTable,
     pub fingerprint: String,
     pub dir: PathBuf,
     /// Whether opening it needed a build.
@@ -183,10 +275,12 @@ fn open_generation(dir: &Path) -> Result<KnowledgeIndex, IndexError> {
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
         .try_into()?;
+    let docs = DocTable::load(&reader, &fields)?;
     Ok(KnowledgeIndex {
         index,
         reader,
         fields,
+        docs,
         fingerprint: payload,
         dir: dir.to_path_buf(),
         rebuilt: false,

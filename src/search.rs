@@ -13,12 +13,13 @@ use std::collections::HashSet;
 use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
 
 use crate::analysis::{AnalysisError, Analyzer, Concept, QueryAnalysis};
 use crate::data::{ChannelKind, Knowledge};
-use crate::index::{KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
+pub use crate::index::Kind;
+use crate::index::{DocInfo, DocTable, KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
 
 /// Tuning of the search.
 #[derive(Debug, Clone, Copy)]
@@ -59,14 +60,6 @@ pub enum SearchError {
     Analysis(#[from] AnalysisError),
     #[error("search failed: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
-}
-
-/// What a result is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Measure,
-    Faq,
 }
 
 /// One ranked result.
@@ -115,25 +108,15 @@ pub fn search(
     if let Some(query) = query {
         let top = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
         let max = top.first().map_or(1.0, |(s, _)| s.max(f32::EPSILON));
+        let concepts = ConceptIds::new(&index.docs, &analysis.concepts);
         for (score, addr) in top {
-            let doc: TantivyDocument = searcher.doc(addr)?;
-            let text = |field: Field| {
-                doc.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
+            let Some(doc) = index.docs.get(addr) else {
+                continue;
             };
-            let vocab = text(f.vocab);
-            let vocab: HashSet<&str> = vocab.split(' ').collect();
-            let coverage = coverage(&analysis.concepts, &vocab);
-            let kind = if text(f.kind) == "faq" {
-                Kind::Faq
-            } else {
-                Kind::Measure
-            };
+            let coverage = concepts.coverage(&index.docs, doc);
             hits.push(Hit {
-                kind,
-                id: text(f.id),
+                kind: doc.kind,
+                id: doc.id.clone(),
                 score: coverage + SCORE_SHARE * score / max,
                 coverage,
             });
@@ -221,37 +204,69 @@ fn build_query(index: &KnowledgeIndex, concepts: &[Concept]) -> Option<BooleanQu
     (!clauses.is_empty()).then(|| BooleanQuery::new(clauses))
 }
 
-/// Share of `concepts` found in a document's vocabulary.
-fn coverage(concepts: &[Concept], vocab: &HashSet<&str>) -> f32 {
-    if concepts.is_empty() {
-        return 0.0;
-    }
-    let matched = concepts
-        .iter()
-        .filter(|c| concept_matches(c, vocab))
-        .count();
-    matched as f32 / concepts.len() as f32
+/// A question's concepts as vocabulary ids, looked up once per question.
+struct ConceptIds {
+    concepts: Vec<ConceptId>,
 }
 
-fn concept_matches(c: &Concept, vocab: &HashSet<&str>) -> bool {
-    if c.terms.iter().chain(&c.alternatives).any(|t| vocab.contains(t.as_str())) {
-        return true;
+struct ConceptId {
+    /// Terms, alternatives and readings: any one matches.
+    any: Vec<u32>,
+    /// Bigrams of an unknown word: two thirds must match.
+    bigrams: Vec<Option<u32>>,
+}
+
+impl ConceptIds {
+    fn new(table: &DocTable, concepts: &[Concept]) -> ConceptIds {
+        let concepts = concepts
+            .iter()
+            .map(|c| {
+                let any = c
+                    .terms
+                    .iter()
+                    .chain(&c.alternatives)
+                    .filter_map(|t| table.term_id(t))
+                    .chain(
+                        c.readings
+                            .iter()
+                            .filter_map(|r| table.term_id(&format!("{VOCAB_READING}{r}"))),
+                    )
+                    .collect();
+                let bigrams = if c.unknown && c.bigrams.len() >= 2 {
+                    c.bigrams
+                        .iter()
+                        .map(|b| table.term_id(&format!("{VOCAB_BIGRAM}{b}")))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                ConceptId { any, bigrams }
+            })
+            .collect();
+        ConceptIds { concepts }
     }
-    let mut key = String::new();
-    let mut has = |prefix: char, s: &str| {
-        key.clear();
-        key.push(prefix);
-        key.push_str(s);
-        vocab.contains(key.as_str())
-    };
-    if c.readings.iter().any(|r| has(VOCAB_READING, r)) {
-        return true;
+
+    /// Share of the concepts found in a document's vocabulary.
+    fn coverage(&self, table: &DocTable, doc: &DocInfo) -> f32 {
+        if self.concepts.is_empty() {
+            return 0.0;
+        }
+        let matched = self
+            .concepts
+            .iter()
+            .filter(|c| {
+                c.any.iter().any(|&t| table.has(doc, t)) || {
+                    let found = c
+                        .bigrams
+                        .iter()
+                        .filter(|b| b.is_some_and(|t| table.has(doc, t)))
+                        .count();
+                    !c.bigrams.is_empty() && found * 3 >= c.bigrams.len() * 2
+                }
+            })
+            .count();
+        matched as f32 / self.concepts.len() as f32
     }
-    if c.unknown && c.bigrams.len() >= 2 {
-        let found = c.bigrams.iter().filter(|b| has(VOCAB_BIGRAM, b)).count();
-        return found * 3 >= c.bigrams.len() * 2;
-    }
-    false
 }
 
 /// Channels for the best measures: places to ask and services first, then
