@@ -20,6 +20,7 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::num::NonZeroUsize;
 
+use aho_corasick::AhoCorasick;
 use lindera::dictionary::{Dictionary, UserDictionary};
 use lindera::mode::Mode;
 use lindera::segmenter::Segmenter;
@@ -98,14 +99,70 @@ pub struct QueryAnalysis {
     pub concepts: Vec<Concept>,
 }
 
-#[derive(Debug, Clone)]
-struct SynonymEntry {
-    /// Folded surface forms that trigger the entry.
-    triggers: Vec<String>,
-    /// Folded base-form strings that trigger it.
-    base_triggers: Vec<String>,
-    /// Terms to add.
-    add: Vec<String>,
+/// Synonym groups and rules compiled into two Aho-Corasick automata: one
+/// over folded surface forms, one over folded base-form strings.
+struct SynonymMatcher {
+    surface: AhoCorasick,
+    surface_entry: Vec<usize>,
+    base: AhoCorasick,
+    base_entry: Vec<usize>,
+    /// Per entry: the terms it adds.
+    additions: Vec<Vec<String>>,
+}
+
+impl SynonymMatcher {
+    fn build(
+        surface: Vec<(String, usize)>,
+        base: Vec<(String, usize)>,
+        additions: Vec<Vec<String>>,
+    ) -> Result<SynonymMatcher, AnalysisError> {
+        let automaton = |patterns: &[(String, usize)]| {
+            AhoCorasick::new(patterns.iter().map(|(p, _)| p.as_str()))
+                .map_err(|e| AnalysisError(format!("synonym automaton: {e}")))
+        };
+        Ok(SynonymMatcher {
+            surface: automaton(&surface)?,
+            surface_entry: surface.iter().map(|(_, e)| *e).collect(),
+            base: automaton(&base)?,
+            base_entry: base.iter().map(|(_, e)| *e).collect(),
+            additions,
+        })
+    }
+
+    /// Entries found in a question, each with the byte span (in the
+    /// normalised text) of its longest trigger, in entry order.
+    fn find(&self, normalized: &str, words: &[Word]) -> Vec<(usize, (usize, usize))> {
+        let mut found: Vec<Option<(usize, (usize, usize))>> = vec![None; self.additions.len()];
+        let (folded, map) = fold_with_map(normalized);
+        for m in self.surface.find_overlapping_iter(&folded) {
+            let entry = self.surface_entry[m.pattern().as_usize()];
+            let len = m.end() - m.start();
+            if found[entry].is_none_or(|(l, _)| len > l) {
+                found[entry] = Some((len, (map[m.start()], map[m.end()])));
+            }
+        }
+        // Base forms: each byte of the joined string remembers its word.
+        let mut joined = String::new();
+        let mut owner = Vec::new();
+        for (i, w) in words.iter().enumerate() {
+            let f = fold(&w.term);
+            owner.extend(std::iter::repeat_n(i, f.len()));
+            joined.push_str(&f);
+        }
+        for m in self.base.find_overlapping_iter(&joined) {
+            let entry = self.base_entry[m.pattern().as_usize()];
+            if found[entry].is_some() || m.end() == 0 {
+                continue;
+            }
+            let (first, last) = (owner[m.start()], owner[m.end() - 1]);
+            found[entry] = Some((0, (words[first].start, words[last].end)));
+        }
+        found
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, f)| f.map(|(_, span)| (i, span)))
+            .collect()
+    }
 }
 
 /// Errors from the segmenter.
@@ -123,7 +180,7 @@ pub struct Analyzer {
     stem: JapaneseKatakanaStemTokenFilter,
     lower: LowercaseTokenFilter,
     stop_words: HashSet<&'static str>,
-    synonyms: Vec<SynonymEntry>,
+    synonyms: SynonymMatcher,
 }
 
 impl Analyzer {
@@ -144,7 +201,7 @@ impl Analyzer {
             ),
             lower: LowercaseTokenFilter::new(),
             stop_words: STOP_WORDS.iter().copied().collect(),
-            synonyms: Vec::new(),
+            synonyms: SynonymMatcher::build(Vec::new(), Vec::new(), Vec::new())?,
         };
         analyzer.synonyms = analyzer.compile_synonyms(synonyms)?;
         Ok(analyzer)
@@ -332,32 +389,9 @@ impl Analyzer {
         }
         concepts.extend(reading_concepts);
 
-        // Synonyms and rules: find triggers in the folded question.
-        let (folded, fold_map) = fold_with_map(&normalized);
-        let base_joined = fold(
-            &words
-                .iter()
-                .map(|w| w.term.as_str())
-                .collect::<Vec<_>>()
-                .join(""),
-        );
-        for entry in &self.synonyms {
-            let mut hit: Option<(usize, usize)> = None;
-            for t in &entry.triggers {
-                if let Some(pos) = folded.find(t.as_str()) {
-                    let s = fold_map[pos];
-                    let e = fold_map
-                        .get(pos + t.len())
-                        .copied()
-                        .unwrap_or(normalized.len());
-                    hit = Some((s, e));
-                    break;
-                }
-            }
-            if hit.is_none() && entry.base_triggers.iter().any(|t| base_joined.contains(t.as_str())) {
-                hit = Some((usize::MAX, usize::MAX));
-            }
-            let Some((s, e)) = hit else { continue };
+        // Synonyms and rules: find triggers in the folded question, or in
+        // the folded base forms of its words (足りなくて → 足りるない).
+        for (entry, (s, e)) in self.synonyms.find(&normalized, &words) {
             // The concepts the trigger overlaps take the additions; with no
             // located span, the additions form a concept of their own.
             let overlapping: Vec<usize> = concepts
@@ -365,16 +399,14 @@ impl Analyzer {
                 .enumerate()
                 .filter(|(_, (pos, c))| {
                     !c.terms.is_empty()
-                        && spans
-                            .iter()
-                            .any(|&(ws, we)| ws == *pos && ws < e && we > s && s != usize::MAX)
+                        && spans.iter().any(|&(ws, we)| ws == *pos && ws < e && we > s)
                 })
                 .map(|(i, _)| i)
                 .collect();
-            let add: Vec<String> = entry.add.clone();
+            let add: Vec<String> = self.synonyms.additions[entry].clone();
             if overlapping.is_empty() {
                 concepts.push((
-                    if s == usize::MAX { normalized.len() } else { s },
+                    s,
                     Concept {
                         terms: Vec::new(),
                         alternatives: add,
@@ -419,9 +451,16 @@ impl Analyzer {
         })
     }
 
-    fn compile_synonyms(&self, synonyms: &Synonyms) -> Result<Vec<SynonymEntry>, AnalysisError> {
-        let mut out = Vec::new();
-        let mut entry = |triggers: &[String], add: &[String]| -> Result<(), AnalysisError> {
+    fn compile_synonyms(&self, synonyms: &Synonyms) -> Result<SynonymMatcher, AnalysisError> {
+        let mut surface = Vec::new();
+        let mut base = Vec::new();
+        let mut additions = Vec::new();
+        let entries = synonyms
+            .groups
+            .iter()
+            .map(|g| (g, g))
+            .chain(synonyms.rules.iter().map(|r| (&r.when, &r.add)));
+        for (entry, (triggers, add)) in entries.enumerate() {
             let mut add_terms = Vec::new();
             for a in add {
                 for t in self.terms(a)? {
@@ -430,43 +469,21 @@ impl Analyzer {
                     }
                 }
             }
-            let mut folded = Vec::new();
-            let mut base = Vec::new();
+            additions.push(add_terms);
             for t in triggers {
                 let n = self.normalize(t);
                 let f = fold(&n);
                 if f.is_empty() {
                     continue;
                 }
-                let b = fold(
-                    &self
-                        .words(&n)?
-                        .iter()
-                        .map(|w| w.term.as_str())
-                        .collect::<Vec<_>>()
-                        .join(""),
-                );
-                folded.push(f);
+                let b: String = self.words(&n)?.iter().map(|w| fold(&w.term)).collect();
+                surface.push((f, entry));
                 if !b.is_empty() {
-                    base.push(b);
+                    base.push((b, entry));
                 }
             }
-            // Longest triggers first, so the most specific span is located.
-            folded.sort_by_key(|f: &String| std::cmp::Reverse(f.len()));
-            out.push(SynonymEntry {
-                triggers: folded,
-                base_triggers: base,
-                add: add_terms,
-            });
-            Ok(())
-        };
-        for group in &synonyms.groups {
-            entry(group, group)?;
         }
-        for rule in &synonyms.rules {
-            entry(&rule.when, &rule.add)?;
-        }
-        Ok(out)
+        SynonymMatcher::build(surface, base, additions)
     }
 }
 
