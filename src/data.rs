@@ -148,6 +148,24 @@ pub struct Messages {
     pub referrals_heading: String,
     /// With `{title}`, `{year}` and `{start}` placeholders.
     pub basis: String,
+    /// The Discord bot's `/help` text.
+    pub help: String,
+    /// Shown when a user asks again within the cooldown.
+    pub cooldown: String,
+    /// Shown when a question is too long; `{max}` is the limit.
+    pub too_long: String,
+    /// Thanks for a 👍/👎 vote.
+    pub vote_thanks: String,
+    /// Refusal of a staff command to someone who is not staff.
+    pub staff_only: String,
+    /// Placeholder of the area menu of `/programs`.
+    pub area_prompt: String,
+    /// Placeholder of the menu of candidates on a low-confidence answer.
+    pub candidates_placeholder: String,
+    /// `/reload` succeeded.
+    pub reload_ok: String,
+    /// `/reload` found problems; the problems follow.
+    pub reload_failed: String,
 }
 
 /// One row of `userdict.csv`.
@@ -867,6 +885,15 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
             ("faq_heading", &m.faq_heading),
             ("referrals_heading", &m.referrals_heading),
             ("basis", &m.basis),
+            ("help", &m.help),
+            ("cooldown", &m.cooldown),
+            ("too_long", &m.too_long),
+            ("vote_thanks", &m.vote_thanks),
+            ("staff_only", &m.staff_only),
+            ("area_prompt", &m.area_prompt),
+            ("candidates_placeholder", &m.candidates_placeholder),
+            ("reload_ok", &m.reload_ok),
+            ("reload_failed", &m.reload_failed),
         ] {
             if value.trim().is_empty() {
                 ld.problems.push(src.problem(
