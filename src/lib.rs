@@ -12,15 +12,18 @@
 //! - [`eval`]: hit@k and MRR over a question file.
 //! - [`import`]: a plan's text into areas and measures with ids.
 //! - [`engine`]: ties the above together from three paths.
+//! - [`discord`]: the Discord bot (`madoguchi serve`), the only module that
+//!   knows serenity and the network.
 //!
-//! Invariants: the library does no network I/O and never reads environment
-//! variables (paths come in through [`engine::Paths`]); user text is data and
+//! Invariants: apart from [`discord`], the library does no network I/O; it
+//! never reads environment variables (paths come in through [`engine::Paths`]); user text is data and
 //! never query syntax; nothing here writes to `data/`.
 
 pub mod analysis;
 pub mod answer;
 pub mod data;
 pub mod dictionary;
+pub mod discord;
 pub mod engine;
 pub mod eval;
 pub mod import;

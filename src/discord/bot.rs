@@ -1,0 +1,640 @@
+//! The serenity event handler: which messages are questions (mentions, DMs,
+//! answer channels; never bots or itself), the slash commands (`/ask` with
+//! autocomplete, `/programs`, `/help`, and the staff commands `/reload`,
+//! `/unanswered`, `/stats`, checked server-side), the buttons and menus, the
+//! cooldown and length cap, and answering within Discord's 3-second deadline
+//! (search runs on the blocking pool, bounded by a semaphore; a slow answer
+//! is deferred and then edited in).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use serenity::all::{
+    CommandInteraction, CommandOptionType, ComponentInteraction, ComponentInteractionDataKind,
+    Context, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
+    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Http,
+    Interaction, InteractionId, Member, Message, Permissions, Ready, ResolvedValue, RoleId, UserId,
+};
+use serenity::builder::Builder;
+use tokio::sync::{Mutex, Semaphore};
+use tracing::{debug, error, info, warn};
+
+use super::config::Config;
+use super::cooldown::Cooldown;
+use super::records::{QuestionRecord, Records, Source, Vote};
+use super::render::{self, Reply, escape_line, ids};
+use crate::engine::{Engine, Rebuild};
+
+/// Command names (ASCII, with Japanese localisations).
+pub mod names {
+    pub const ASK: &str = "ask";
+    pub const ASK_OPTION: &str = "question";
+    pub const PROGRAMS: &str = "programs";
+    pub const HELP: &str = "help";
+    pub const RELOAD: &str = "reload";
+    pub const UNANSWERED: &str = "unanswered";
+    pub const STATS: &str = "stats";
+}
+
+/// What every handler task shares.
+pub struct Shared {
+    pub config: Config,
+    pub engine: ArcSwap<Engine>,
+    pub records: Arc<Records>,
+    pub me: UserId,
+    cooldown: std::sync::Mutex<Cooldown>,
+    searches: Semaphore,
+    reloading: Mutex<()>,
+    registered: AtomicBool,
+}
+
+impl Shared {
+    pub fn new(config: Config, engine: Engine, records: Records, me: UserId) -> Shared {
+        Shared {
+            cooldown: std::sync::Mutex::new(Cooldown::new(
+                config.cooldown,
+                config.cooldown_capacity,
+            )),
+            searches: Semaphore::new(config.concurrency.max(1)),
+            engine: ArcSwap::from_pointee(engine),
+            records: Arc::new(records),
+            me,
+            config,
+            reloading: Mutex::new(()),
+            registered: AtomicBool::new(false),
+        }
+    }
+}
+
+/// The event handler given to serenity.
+#[derive(Clone)]
+pub struct Handler(pub Arc<Shared>);
+
+/// The commands this bot registers.
+pub fn commands(max_question_chars: usize) -> Vec<CreateCommand> {
+    let staff = |name: &str, description: &str| {
+        CreateCommand::new(name)
+            .description(description)
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .dm_permission(false)
+    };
+    vec![
+        CreateCommand::new(names::ASK)
+            .name_localized("ja", "質問")
+            .description("東京都・東京商工会議所の支援策について質問します")
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::String,
+                    names::ASK_OPTION,
+                    "質問の内容",
+                )
+                .name_localized("ja", "質問内容")
+                .required(true)
+                .set_autocomplete(true)
+                .max_length(max_question_chars.clamp(1, 6000) as u16),
+            ),
+        CreateCommand::new(names::PROGRAMS)
+            .name_localized("ja", "支援策一覧")
+            .description("実施計画の支援策を分野ごとに表示します"),
+        CreateCommand::new(names::HELP)
+            .name_localized("ja", "使い方")
+            .description("このボットの使い方を表示します"),
+        staff(names::RELOAD, "data/ の知識を読み込み直します（担当者用）"),
+        staff(
+            names::UNANSWERED,
+            "回答できなかった最近の質問を表示します（担当者用）",
+        ),
+        staff(
+            names::STATS,
+            "質問数・該当なし率・評価を表示します（担当者用）",
+        ),
+    ]
+}
+
+/// The question in a message: the bot's own mentions removed.
+pub fn question_text(content: &str, me: UserId) -> String {
+    content
+        .replace(&format!("<@{me}>"), " ")
+        .replace(&format!("<@!{me}>"), " ")
+        .trim()
+        .to_string()
+}
+
+/// Sends interaction responses by interaction id and token.
+struct Responder {
+    http: Arc<Http>,
+    id: InteractionId,
+    token: String,
+}
+
+impl Responder {
+    async fn respond(&self, response: CreateInteractionResponse) {
+        if let Err(e) = response.execute(&self.http, (self.id, &self.token)).await {
+            warn!(interaction = %self.id, error = %e, "interaction response failed");
+        }
+    }
+
+    async fn reply(&self, reply: &Reply) {
+        self.respond(CreateInteractionResponse::Message(reply.interaction()))
+            .await;
+    }
+
+    /// Answers with what `work` produces: at once when it is ready within
+    /// the configured time, otherwise deferred ("thinking…") and edited in.
+    /// A deferred reply that turns out ephemeral becomes an ephemeral
+    /// followup, and the public placeholder is deleted.
+    async fn in_time(&self, defer_after: Duration, work: tokio::task::JoinHandle<Reply>) {
+        let mut work = work;
+        let early = if defer_after.is_zero() {
+            None
+        } else {
+            tokio::time::timeout(defer_after, &mut work).await.ok()
+        };
+        if let Some(done) = early {
+            self.reply(&done.unwrap_or_else(|e| internal_error(&e)))
+                .await;
+            return;
+        }
+        self.respond(CreateInteractionResponse::Defer(
+            CreateInteractionResponseMessage::new().allowed_mentions(render::no_mentions()),
+        ))
+        .await;
+        let reply = work.await.unwrap_or_else(|e| internal_error(&e));
+        if reply.ephemeral {
+            if let Err(e) = reply
+                .followup()
+                .execute(&self.http, (None, &self.token))
+                .await
+            {
+                warn!(interaction = %self.id, error = %e, "followup failed");
+            }
+            if let Err(e) = self
+                .http
+                .delete_original_interaction_response(&self.token)
+                .await
+            {
+                warn!(interaction = %self.id, error = %e, "deleting the placeholder failed");
+            }
+        } else if let Err(e) = reply.edit().execute(&self.http, &self.token).await {
+            warn!(interaction = %self.id, error = %e, "editing the deferred response failed");
+        }
+    }
+}
+
+fn internal_error(e: &tokio::task::JoinError) -> Reply {
+    // Only reachable if building a reply panicked; render::failure needs
+    // the knowledge, which the panicking task held.
+    error!(error = %e, "answering task failed");
+    Reply::text("\u{26A0}", true).fitted()
+}
+
+impl Handler {
+    fn shared(&self) -> &Arc<Shared> {
+        &self.0
+    }
+
+    /// Answers a question on the blocking pool and records it.
+    fn answer(
+        &self,
+        query: String,
+        answer_id: u64,
+        source: Source,
+        ephemeral_decline: bool,
+    ) -> tokio::task::JoinHandle<Reply> {
+        let shared = Arc::clone(self.shared());
+        tokio::spawn(async move {
+            let permit = shared.searches.acquire().await;
+            let engine = shared.engine.load_full();
+            let records = Arc::clone(&shared.records);
+            let started = Instant::now();
+            let reply = tokio::task::spawn_blocking(move || match engine.ask(&query) {
+                Ok(answer) => {
+                    let record = QuestionRecord::new(answer_id, source, &answer);
+                    if let Err(e) = records.question(&record) {
+                        error!(error = %e, "recording a question failed");
+                    }
+                    render::answer(
+                        &answer,
+                        &engine.knowledge.messages,
+                        answer_id,
+                        ephemeral_decline,
+                    )
+                }
+                Err(e) => {
+                    error!(error = %e, "search failed; declining the question");
+                    let record = QuestionRecord::declined(answer_id, source, &query);
+                    if let Err(e) = records.question(&record) {
+                        error!(error = %e, "recording a question failed");
+                    }
+                    render::failure(&engine.knowledge, &query, ephemeral_decline)
+                }
+            })
+            .await;
+            drop(permit);
+            debug!(
+                elapsed_us = started.elapsed().as_micros() as u64,
+                "answered"
+            );
+            match reply {
+                Ok(r) => r,
+                Err(e) => {
+                    error!(error = %e, "search task failed; declining the question");
+                    let engine = shared.engine.load();
+                    render::failure(&engine.knowledge, "", ephemeral_decline)
+                }
+            }
+        })
+    }
+
+    /// The cooldown or length notice for a question, if one applies.
+    fn gate(&self, user: UserId, question: &str) -> Option<String> {
+        let shared = self.shared();
+        let msgs = &shared.engine.load().knowledge.messages;
+        let max = shared.config.max_question_chars;
+        if question.chars().count() > max {
+            return Some(msgs.too_long.replace("{max}", &max.to_string()));
+        }
+        let allowed = shared
+            .cooldown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .allow(user.get(), Instant::now());
+        (!allowed).then(|| msgs.cooldown.clone())
+    }
+
+    fn is_staff(&self, member: Option<&Member>) -> bool {
+        let Some(member) = member else {
+            return false;
+        };
+        let by_permission = member
+            .permissions
+            .is_some_and(|p| p.manage_guild() || p.administrator());
+        let by_role = self
+            .shared()
+            .config
+            .staff_role
+            .is_some_and(|r| member.roles.contains(&RoleId::new(r)));
+        by_permission || by_role
+    }
+
+    async fn register(&self, ctx: &Context) {
+        let shared = self.shared();
+        if shared.registered.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let cmds = commands(shared.config.max_question_chars);
+        let result = match shared.config.guild_id {
+            Some(g) => GuildId::new(g)
+                .set_commands(&ctx.http, cmds)
+                .await
+                .map(|c| c.len()),
+            None => serenity::all::Command::set_global_commands(&ctx.http, cmds)
+                .await
+                .map(|c| c.len()),
+        };
+        match result {
+            Ok(n) => info!(commands = n, guild = ?shared.config.guild_id, "commands registered"),
+            Err(e) => {
+                error!(error = %e, "registering the commands failed; will retry on the next READY");
+                shared.registered.store(false, Ordering::SeqCst);
+            }
+        }
+    }
+
+    async fn on_message(&self, ctx: Context, msg: Message) {
+        let shared = self.shared();
+        if msg.author.bot || msg.author.id == shared.me || msg.webhook_id.is_some() {
+            return;
+        }
+        let mentioned = msg.mentions.iter().any(|u| u.id == shared.me);
+        let source = if msg.guild_id.is_none() {
+            Source::Dm
+        } else if mentioned {
+            Source::Mention
+        } else if shared
+            .config
+            .answer_channels
+            .contains(&msg.channel_id.get())
+        {
+            Source::Channel
+        } else {
+            return;
+        };
+        let question = question_text(&msg.content, shared.me);
+        let reply = if question.is_empty() {
+            render::help(&shared.engine.load().knowledge.messages)
+        } else if let Some(notice) = self.gate(msg.author.id, &question) {
+            Reply::text(&notice, false).fitted()
+        } else {
+            match self.answer(question, msg.id.get(), source, false).await {
+                Ok(r) => r,
+                Err(e) => internal_error(&e),
+            }
+        };
+        let message = reply.message().reference_message(&msg);
+        if let Err(e) = msg.channel_id.send_message(&ctx.http, message).await {
+            warn!(channel = %msg.channel_id, error = %e, "sending an answer failed");
+        }
+    }
+
+    async fn on_command(&self, ctx: Context, cmd: CommandInteraction) {
+        let shared = self.shared();
+        let responder = Responder {
+            http: Arc::clone(&ctx.http),
+            id: cmd.id,
+            token: cmd.token.clone(),
+        };
+        let msgs = shared.engine.load().knowledge.messages.clone();
+        match cmd.data.name.as_str() {
+            names::ASK => {
+                let question = cmd
+                    .data
+                    .options()
+                    .into_iter()
+                    .find_map(|o| match o.value {
+                        ResolvedValue::String(s) if o.name == names::ASK_OPTION => {
+                            Some(s.trim().to_string())
+                        }
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                if question.is_empty() {
+                    responder.reply(&render::help(&msgs)).await;
+                } else if let Some(notice) = self.gate(cmd.user.id, &question) {
+                    responder.reply(&Reply::text(&notice, true).fitted()).await;
+                } else {
+                    let work = self.answer(question, cmd.id.get(), Source::Slash, true);
+                    responder.in_time(shared.config.defer_after, work).await;
+                }
+            }
+            names::PROGRAMS => {
+                let reply = render::areas(&shared.engine.load().knowledge);
+                responder.reply(&reply).await;
+            }
+            names::HELP => responder.reply(&render::help(&msgs)).await,
+            names::RELOAD | names::UNANSWERED | names::STATS => {
+                if !self.is_staff(cmd.member.as_deref()) {
+                    info!(user = %cmd.user.id, command = %cmd.data.name, "staff command refused");
+                    responder
+                        .reply(&Reply::text(&msgs.staff_only, true).fitted())
+                        .await;
+                    return;
+                }
+                match cmd.data.name.as_str() {
+                    names::RELOAD => self.reload(&responder).await,
+                    names::UNANSWERED => {
+                        let lines: Vec<String> = shared
+                            .records
+                            .unanswered(20)
+                            .iter()
+                            .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
+                            .collect();
+                        let lines = if lines.is_empty() {
+                            vec!["（なし）".to_string()]
+                        } else {
+                            lines
+                        };
+                        responder
+                            .reply(&render::report("回答できなかった最近の質問", &lines))
+                            .await;
+                    }
+                    _ => {
+                        let s = shared.records.stats(5);
+                        let engine = shared.engine.load();
+                        let mut lines = vec![
+                            format!("質問数: {}", s.questions),
+                            format!(
+                                "該当なし: {}（{:.1}%）",
+                                s.unanswered,
+                                100.0 * s.no_match_rate()
+                            ),
+                            format!("👍 {}　👎 {}", s.up, s.down),
+                            "よく表示された支援策:".to_string(),
+                        ];
+                        for (id, n) in &s.top {
+                            let place = engine
+                                .knowledge
+                                .measure(id)
+                                .map(|m| engine.knowledge.place(m))
+                                .unwrap_or_default();
+                            lines.push(format!("・{n}回 `{id}` {place}"));
+                        }
+                        responder.reply(&render::report("利用状況", &lines)).await;
+                    }
+                }
+            }
+            other => debug!(command = other, "unknown command"),
+        }
+    }
+
+    async fn reload(&self, responder: &Responder) {
+        let shared = Arc::clone(self.shared());
+        responder
+            .respond(CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new()
+                    .ephemeral(true)
+                    .allowed_mentions(render::no_mentions()),
+            ))
+            .await;
+        let _one_at_a_time = shared.reloading.lock().await;
+        let paths = shared.config.paths.clone();
+        let opened = tokio::task::spawn_blocking(move || {
+            Engine::open(&paths, Rebuild::IfStale, &mut |m| info!(step = m, "reload"))
+        })
+        .await;
+        let msgs = shared.engine.load().knowledge.messages.clone();
+        let reply = match opened {
+            Ok(Ok(engine)) => {
+                let k = &engine.knowledge;
+                let summary = format!(
+                    "{}\n分野 {} ・支援策 {} ・FAQ {} ・相談先 {}",
+                    engine.knowledge.messages.reload_ok,
+                    k.areas.len(),
+                    k.measures.len(),
+                    k.faqs.len(),
+                    k.channels.len()
+                );
+                shared.engine.store(Arc::new(engine));
+                info!("knowledge reloaded");
+                Reply::text(&summary, true).fitted()
+            }
+            Ok(Err(e)) => {
+                warn!(error = %e, "reload failed; keeping the last good knowledge");
+                render::problems(&msgs.reload_failed, &e.to_string())
+            }
+            Err(e) => {
+                error!(error = %e, "reload task failed; keeping the last good knowledge");
+                render::problems(&msgs.reload_failed, &e.to_string())
+            }
+        };
+        if let Err(e) = reply
+            .edit()
+            .execute(&responder.http, &responder.token)
+            .await
+        {
+            warn!(error = %e, "reporting the reload failed");
+        }
+    }
+
+    async fn on_autocomplete(&self, ctx: Context, cmd: CommandInteraction) {
+        let typed = cmd
+            .data
+            .autocomplete()
+            .map(|o| o.value.to_string())
+            .unwrap_or_default();
+        let engine = self.shared().engine.load_full();
+        let choices = render::choices(&engine.knowledge, &typed, |s| engine.analyzer.normalize(s));
+        let mut response = CreateAutocompleteResponse::new();
+        for (name, value) in choices {
+            response = response.add_string_choice(name, value);
+        }
+        let responder = Responder {
+            http: Arc::clone(&ctx.http),
+            id: cmd.id,
+            token: cmd.token.clone(),
+        };
+        responder
+            .respond(CreateInteractionResponse::Autocomplete(response))
+            .await;
+    }
+
+    async fn on_component(&self, ctx: Context, c: ComponentInteraction) {
+        let shared = self.shared();
+        let responder = Responder {
+            http: Arc::clone(&ctx.http),
+            id: c.id,
+            token: c.token.clone(),
+        };
+        let custom_id = c.data.custom_id.as_str();
+        let value = match &c.data.kind {
+            ComponentInteractionDataKind::StringSelect { values } => values.first().cloned(),
+            _ => None,
+        };
+        let mut parts = custom_id.split(':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(ids::VOTE), Some(v), Some(answer)) => {
+                let vote = match v {
+                    "up" => Vote::Up,
+                    "down" => Vote::Down,
+                    _ => return,
+                };
+                let Ok(answer) = answer.parse::<u64>() else {
+                    return;
+                };
+                match shared.records.vote(answer, vote) {
+                    Ok(r) => info!(answer, vote = ?r.vote, "vote recorded"),
+                    Err(e) => error!(error = %e, "recording a vote failed"),
+                }
+                let thanks = shared.engine.load().knowledge.messages.vote_thanks.clone();
+                responder.reply(&Reply::text(&thanks, true).fitted()).await;
+            }
+            (Some(ids::PICK), None, None) => {
+                let engine = shared.engine.load_full();
+                let k = &engine.knowledge;
+                let question = value.as_deref().and_then(|v| match v.split_once(':') {
+                    Some(("m", id)) => k.measure(id).map(|m| m.text.clone()),
+                    Some(("f", id)) => k.faq(id).map(|f| f.question.clone()),
+                    _ => None,
+                });
+                let Some(question) = question else {
+                    // The knowledge changed since the menu was sent.
+                    responder.reply(&render::failure(k, "", true)).await;
+                    return;
+                };
+                if let Some(notice) = self.gate(c.user.id, &question) {
+                    responder.reply(&Reply::text(&notice, true).fitted()).await;
+                    return;
+                }
+                let work = self.answer(question, c.id.get(), Source::Pick, true);
+                responder.in_time(shared.config.defer_after, work).await;
+            }
+            (Some(ids::AREA), None, None) => {
+                let engine = shared.engine.load();
+                let reply = value
+                    .and_then(|v| v.parse::<u32>().ok())
+                    .and_then(|n| render::area_page(&engine.knowledge, n, 0))
+                    .unwrap_or_else(|| render::areas(&engine.knowledge));
+                responder.reply(&reply).await;
+            }
+            (Some(ids::PAGE), Some(area), Some(page)) => {
+                let engine = shared.engine.load();
+                let reply = area
+                    .parse::<u32>()
+                    .ok()
+                    .zip(page.parse::<usize>().ok())
+                    .and_then(|(a, p)| render::area_page(&engine.knowledge, a, p))
+                    .unwrap_or_else(|| render::areas(&engine.knowledge));
+                responder
+                    .respond(CreateInteractionResponse::UpdateMessage(
+                        reply.interaction(),
+                    ))
+                    .await;
+            }
+            _ => debug!(custom_id, "unknown component"),
+        }
+    }
+}
+
+#[serenity::async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        info!(
+            user = %ready.user.name,
+            shard = ?ready.shard,
+            guilds = ready.guilds.len(),
+            "connected to the gateway"
+        );
+        ctx.http.set_application_id(ready.application.id);
+        self.register(&ctx).await;
+    }
+
+    async fn resume(&self, _ctx: Context, _: serenity::all::ResumedEvent) {
+        info!("gateway session resumed");
+    }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        self.on_message(ctx, msg).await;
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        match interaction {
+            Interaction::Command(cmd) => self.on_command(ctx, cmd).await,
+            Interaction::Autocomplete(cmd) => self.on_autocomplete(ctx, cmd).await,
+            Interaction::Component(c) => self.on_component(ctx, c).await,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bots_mentions_are_removed_from_the_question() {
+        let me = UserId::new(42);
+        assert_eq!(
+            question_text("<@42> テレワークの補助は？", me),
+            "テレワークの補助は？"
+        );
+        assert_eq!(question_text("<@!42>補助 <@7>", me), "補助 <@7>");
+        assert_eq!(question_text("<@42>", me), "");
+    }
+
+    #[test]
+    fn commands_have_japanese_descriptions_and_fit_discord() {
+        for c in commands(500) {
+            let v = serde_json::to_value(&c).unwrap();
+            let name = v["name"].as_str().unwrap();
+            assert!(name.len() <= 32 && name.chars().all(|c| c.is_ascii_lowercase()));
+            let d = v["description"].as_str().unwrap();
+            assert!(!d.is_empty() && d.chars().count() <= 100);
+            assert!(d.chars().any(|c| c > '\u{3000}'), "{d}");
+            if [names::RELOAD, names::UNANSWERED, names::STATS].contains(&name) {
+                assert_eq!(v["default_member_permissions"], "32"); // MANAGE_GUILD
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! The bot's settings: one [`Config`] filled in by the binary from flags,
+//! environment and an optional TOML file ([`FileConfig`]). The token is a
+//! [`Token`], which never shows itself in `Debug` or `Display` output, so it
+//! cannot leak into logs.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::engine::Paths;
+
+/// The real Discord API.
+pub const DEFAULT_API_BASE: &str = "https://discord.com";
+
+/// A bot token. Its `Debug` and `Display` print `[redacted]`; only
+/// [`Token::expose`] gives the secret, for the one place that sends it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Token(String);
+
+impl Token {
+    /// A token from its text (surrounding whitespace and a `Bot ` prefix
+    /// are removed). `None` when nothing is left.
+    pub fn new(text: &str) -> Option<Token> {
+        let t = text.trim();
+        let t = t.strip_prefix("Bot ").unwrap_or(t).trim();
+        (!t.is_empty()).then(|| Token(t.to_string()))
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token([redacted])")
+    }
+}
+
+impl fmt::Display for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// Which shards this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shards {
+    /// As many as Discord recommends (`GET /gateway/bot`), all here.
+    #[default]
+    Auto,
+    /// Shards `first..=last` of `total`: several processes share one bot.
+    Range { first: u32, last: u32, total: u32 },
+}
+
+/// A shard setting that does not parse.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "invalid shard setting `{0}`: write `auto`, `N/TOTAL` or `FIRST-LAST/TOTAL` (e.g. 0-3/8), with FIRST <= LAST < TOTAL"
+)]
+pub struct ShardsError(String);
+
+impl FromStr for Shards {
+    type Err = ShardsError;
+
+    fn from_str(s: &str) -> Result<Shards, ShardsError> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("auto") {
+            return Ok(Shards::Auto);
+        }
+        let bad = || ShardsError(s.to_string());
+        let (range, total) = s.split_once('/').ok_or_else(bad)?;
+        let total: u32 = total.trim().parse().map_err(|_| bad())?;
+        let (first, last) = match range.split_once('-') {
+            Some((a, b)) => (
+                a.trim().parse().map_err(|_| bad())?,
+                b.trim().parse().map_err(|_| bad())?,
+            ),
+            None => {
+                let n: u32 = range.trim().parse().map_err(|_| bad())?;
+                (n, n)
+            }
+        };
+        if first > last || last >= total {
+            return Err(bad());
+        }
+        Ok(Shards::Range { first, last, total })
+    }
+}
+
+/// Everything the bot needs to run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub token: Token,
+    /// `https://discord.com`, or a Discord-compatible server for testing.
+    pub api_base: String,
+    /// Where `/reload` reads the knowledge from.
+    pub paths: Paths,
+    /// Records: unanswered questions, votes, counts (outside `data/`).
+    pub state_dir: PathBuf,
+    /// Register the commands in this guild (instant) instead of globally.
+    pub guild_id: Option<u64>,
+    /// Channels where every message is answered (needs the privileged
+    /// message content intent).
+    pub answer_channels: Vec<u64>,
+    /// Members with this role may use the staff commands (as may anyone with
+    /// the Manage Server permission).
+    pub staff_role: Option<u64>,
+    pub shards: Shards,
+    /// The least time between two questions of one user.
+    pub cooldown: Duration,
+    /// How many users the cooldown remembers at most.
+    pub cooldown_capacity: usize,
+    /// Longest question accepted, in characters.
+    pub max_question_chars: usize,
+    /// How long a slash command waits for its answer before deferring.
+    /// Discord's deadline is 3 s; the default leaves room for the network.
+    pub defer_after: Duration,
+    /// How many questions are searched at once.
+    pub concurrency: usize,
+    /// Longest wait between two restarts after a crash.
+    pub max_backoff: Duration,
+}
+
+impl Config {
+    /// A configuration with the defaults for everything but the token and
+    /// the knowledge paths.
+    pub fn new(token: Token, paths: Paths) -> Config {
+        Config {
+            token,
+            api_base: DEFAULT_API_BASE.to_string(),
+            paths,
+            state_dir: PathBuf::from("state"),
+            guild_id: None,
+            answer_channels: Vec::new(),
+            staff_role: None,
+            shards: Shards::Auto,
+            cooldown: Duration::from_secs(3),
+            cooldown_capacity: 10_000,
+            max_question_chars: 500,
+            defer_after: Duration::from_millis(1500),
+            concurrency: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
+            max_backoff: Duration::from_secs(15 * 60),
+        }
+    }
+
+    /// Whether the API base is the real Discord.
+    pub fn is_real_discord(&self) -> bool {
+        self.api_base.trim_end_matches('/') == DEFAULT_API_BASE
+    }
+}
+
+/// The optional TOML configuration file of `madoguchi serve`. Every key is
+/// optional; flags and environment variables take precedence. The token is
+/// deliberately not a key: it belongs in `DISCORD_TOKEN` or `.env`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub api_base: Option<String>,
+    pub data: Option<PathBuf>,
+    pub index: Option<PathBuf>,
+    pub state: Option<PathBuf>,
+    pub guild_id: Option<u64>,
+    #[serde(default)]
+    pub answer_channels: Vec<u64>,
+    pub staff_role: Option<u64>,
+    pub shards: Option<String>,
+    pub log_format: Option<String>,
+    pub cooldown_seconds: Option<f64>,
+    pub max_question_chars: Option<usize>,
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FileConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Parse { path: PathBuf, message: String },
+}
+
+impl FileConfig {
+    /// Reads and parses a configuration file.
+    pub fn load(path: &Path) -> Result<FileConfig, FileConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| FileConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        toml::from_str(&text).map_err(|e| FileConfigError::Parse {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_never_shows_itself() {
+        let t = Token::new("Bot  abc.def.ghi ").unwrap();
+        assert_eq!(t.expose(), "abc.def.ghi");
+        assert!(!format!("{t:?}").contains("abc"));
+        assert!(!format!("{t}").contains("abc"));
+        let paths = Paths::new("d".into(), "i".into(), "s".into());
+        let config = Config::new(t, paths);
+        assert!(!format!("{config:?}").contains("abc.def"));
+        assert!(Token::new("  ").is_none());
+    }
+
+    #[test]
+    fn shard_settings_parse() {
+        assert_eq!("auto".parse::<Shards>().unwrap(), Shards::Auto);
+        assert_eq!(
+            "0-3/8".parse::<Shards>().unwrap(),
+            Shards::Range {
+                first: 0,
+                last: 3,
+                total: 8
+            }
+        );
+        assert_eq!(
+            "2/4".parse::<Shards>().unwrap(),
+            Shards::Range {
+                first: 2,
+                last: 2,
+                total: 4
+            }
+        );
+        for bad in ["", "3-1/8", "0-8/8", "x/2", "1-2"] {
+            assert!(bad.parse::<Shards>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn file_config_rejects_unknown_keys() {
+        let ok: FileConfig = toml::from_str("guild_id = 1\nanswer_channels = [2, 3]").unwrap();
+        assert_eq!(ok.answer_channels, vec![2, 3]);
+        assert!(toml::from_str::<FileConfig>("token = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,282 @@
+//! The Discord surface of madoguchi (`madoguchi serve`): the only part of
+//! the crate that knows serenity. [`run`] checks the token, opens the
+//! records, connects the shards and answers until `shutdown` completes,
+//! backing off between restarts. The pieces: [`config`] (settings, a token
+//! that redacts itself), [`render`] (answers as embeds and components within
+//! Discord's limits), [`bot`] (the event handler and commands),
+//! [`cooldown`] and [`records`] (state kept for staff, outside `data/`).
+//!
+//! The API base URL is a setting, so the same code runs against a local
+//! Discord-compatible server in tests: REST requests go through serenity's
+//! proxy setting (with its rate limiter off, as the proxy requires), and the
+//! gateway URL comes from that server's `GET /api/v10/gateway`.
+
+pub mod bot;
+pub mod config;
+pub mod cooldown;
+pub mod records;
+pub mod render;
+
+use std::future::Future;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serenity::all::{
+    ClientBuilder, GatewayError, GatewayIntents, Http, HttpBuilder, HttpError, StatusCode,
+};
+use tracing::{info, warn};
+
+pub use config::{Config, FileConfig, Shards, Token};
+
+use crate::engine::Engine;
+use bot::{Handler, Shared};
+use records::{Records, RecordsError};
+
+/// Why the bot stopped other than by `shutdown`.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "Discord rejected the token (401 Unauthorized): check DISCORD_TOKEN (Bot tab of the application in the developer portal; reset it there if it leaked)"
+    )]
+    TokenRejected,
+    #[error("cannot reach the Discord API at {base}: {source}")]
+    Unreachable {
+        base: String,
+        source: Box<serenity::Error>,
+    },
+    #[error(
+        "Discord refused the gateway intents: enable the Message Content intent for the bot in the developer portal, or remove the answer channels from the configuration"
+    )]
+    Intents,
+    #[error("the gateway refused this process: {0}")]
+    Gateway(Box<serenity::Error>),
+    #[error(transparent)]
+    Records(#[from] RecordsError),
+}
+
+/// How many restarts within this window count as a crash loop.
+const CRASH_WINDOW: Duration = Duration::from_secs(10 * 60);
+/// First wait after a failure.
+const FIRST_BACKOFF: Duration = Duration::from_secs(5);
+const RESTARTS_FILE: &str = "restarts";
+
+/// The intents the bot asks for: messages in guilds and DMs; the privileged
+/// message content intent only when answer channels are configured (mentions
+/// and DMs carry their content without it).
+pub fn intents(config: &Config) -> GatewayIntents {
+    let mut i = GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+    if !config.answer_channels.is_empty() {
+        i |= GatewayIntents::MESSAGE_CONTENT;
+    }
+    i
+}
+
+fn http(config: &Config) -> Http {
+    let mut b =
+        HttpBuilder::new(config.token.expose()).default_allowed_mentions(render::no_mentions());
+    if !config.is_real_discord() {
+        // serenity only honours the proxy with its rate limiter off.
+        b = b
+            .proxy(config.api_base.trim_end_matches('/'))
+            .ratelimiter_disabled(true);
+    }
+    b.build()
+}
+
+fn is_unauthorized(e: &serenity::Error) -> bool {
+    matches!(
+        e,
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r))
+            if r.status_code == StatusCode::UNAUTHORIZED
+    )
+}
+
+/// Runs the bot until `shutdown` completes (then all shards are closed) or
+/// a fatal error: a rejected token, refused intents or shard data. Other
+/// failures restart the client after a growing wait (at most
+/// `config.max_backoff`); a process restarted repeatedly within ten minutes
+/// waits too before it connects, to spare Discord's daily IDENTIFY budget.
+pub async fn run(
+    config: Config,
+    engine: Engine,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), RunError> {
+    tokio::pin!(shutdown);
+    let records = Records::open(&config.state_dir)?;
+    let wait = crash_backoff(&config.state_dir, config.max_backoff);
+    if !wait.is_zero() {
+        warn!(
+            seconds = wait.as_secs(),
+            "restarted repeatedly: waiting before connecting"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = &mut shutdown => return Ok(()),
+        }
+    }
+
+    let probe = http(&config);
+    let me = match probe.get_current_user().await {
+        Ok(u) => u,
+        Err(e) if is_unauthorized(&e) => return Err(RunError::TokenRejected),
+        Err(e) => {
+            return Err(RunError::Unreachable {
+                base: config.api_base.clone(),
+                source: Box::new(e),
+            });
+        }
+    };
+    info!(bot = %me.name, id = %me.id, "token accepted");
+    let intents = intents(&config);
+    let shards = config.shards;
+    let max_backoff = config.max_backoff;
+    let api_base = config.api_base.clone();
+    let handler = Arc::new(Handler(Arc::new(Shared::new(
+        config, engine, records, me.id,
+    ))));
+
+    let mut backoff = FIRST_BACKOFF.min(max_backoff);
+    loop {
+        // Shards to start, and whether the IDENTIFY budget allows it now.
+        let (first, last, total) = match shards {
+            Shards::Range { first, last, total } => (first, last, total),
+            Shards::Auto => match probe.get_bot_gateway().await {
+                Ok(g) => {
+                    let total = g.shards.max(1);
+                    let limit = g.session_start_limit;
+                    if limit.remaining < u64::from(total) {
+                        let wait = Duration::from_millis(limit.reset_after);
+                        warn!(
+                            remaining = limit.remaining,
+                            seconds = wait.as_secs(),
+                            "IDENTIFY budget spent: waiting for it to reset"
+                        );
+                        tokio::select! {
+                            () = tokio::time::sleep(wait) => {}
+                            () = &mut shutdown => return Ok(()),
+                        }
+                    }
+                    (0, total - 1, total)
+                }
+                Err(e) if is_unauthorized(&e) => return Err(RunError::TokenRejected),
+                Err(e) => {
+                    warn!(error = %e, seconds = backoff.as_secs(), "GET /gateway/bot failed; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = &mut shutdown => return Ok(()),
+                    }
+                    backoff = (backoff * 2).min(max_backoff);
+                    continue;
+                }
+            },
+        };
+        let client = ClientBuilder::new_with_http(http(&handler.0.config), intents)
+            .event_handler_arc(Arc::clone(&handler))
+            .await;
+        let mut client = match client {
+            Ok(c) => c,
+            Err(e) => {
+                return Err(RunError::Unreachable {
+                    base: api_base,
+                    source: Box::new(e),
+                });
+            }
+        };
+        let manager = Arc::clone(&client.shard_manager);
+        info!(first, last, total, "starting shards");
+        let started = std::time::Instant::now();
+        // `start_shard_range` takes the last shard inclusively.
+        let result = tokio::select! {
+            r = client.start_shard_range(first..last, total) => r,
+            () = &mut shutdown => {
+                info!("shutting down");
+                manager.shutdown_all().await;
+                return Ok(());
+            }
+        };
+        match result {
+            Ok(()) => {
+                info!("all shards stopped");
+                return Ok(());
+            }
+            Err(serenity::Error::Gateway(GatewayError::InvalidAuthentication)) => {
+                return Err(RunError::TokenRejected);
+            }
+            Err(serenity::Error::Gateway(
+                GatewayError::InvalidGatewayIntents | GatewayError::DisallowedGatewayIntents,
+            )) => return Err(RunError::Intents),
+            Err(
+                e @ serenity::Error::Gateway(
+                    GatewayError::InvalidShardData | GatewayError::OverloadedShard,
+                ),
+            ) => return Err(RunError::Gateway(Box::new(e))),
+            Err(e) => {
+                manager.shutdown_all().await;
+                if started.elapsed() > CRASH_WINDOW {
+                    backoff = FIRST_BACKOFF.min(max_backoff);
+                }
+                warn!(error = %e, seconds = backoff.as_secs(), "client stopped; restarting after a pause");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = &mut shutdown => return Ok(()),
+                }
+                backoff = (backoff * 2).min(max_backoff);
+            }
+        }
+    }
+}
+
+/// How long to wait before connecting, given the recent starts noted in the
+/// state directory (this start is noted too): nothing for the first start
+/// in ten minutes, then 5 s, 10 s, 20 s … up to `max`.
+pub fn crash_backoff(state_dir: &Path, max: Duration) -> Duration {
+    let path = state_dir.join(RESTARTS_FILE);
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut recent: Vec<u64> = std::fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .filter(|&t: &u64| now.saturating_sub(t) < CRASH_WINDOW.as_secs())
+        .collect();
+    let earlier = recent.len() as u32;
+    recent.push(now);
+    let text: String = recent.iter().map(|t| format!("{t}\n")).collect();
+    let tmp = path.with_extension("tmp");
+    if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
+        warn!(file = %path.display(), error = %e, "cannot note this start");
+    }
+    if earlier == 0 {
+        Duration::ZERO
+    } else {
+        FIRST_BACKOFF
+            .saturating_mul(2u32.saturating_pow(earlier.min(16) - 1))
+            .min(max)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_starts_back_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let max = Duration::from_secs(60);
+        let waits: Vec<u64> = (0..6)
+            .map(|_| crash_backoff(dir.path(), max).as_secs())
+            .collect();
+        assert_eq!(waits, [0, 5, 10, 20, 40, 60]);
+    }
+
+    #[test]
+    fn the_message_content_intent_only_with_answer_channels() {
+        let paths = crate::engine::Paths::new("d".into(), "i".into(), "s".into());
+        let mut c = Config::new(Token::new("t").unwrap(), paths);
+        assert!(!intents(&c).contains(GatewayIntents::MESSAGE_CONTENT));
+        c.answer_channels.push(1);
+        assert!(intents(&c).contains(GatewayIntents::MESSAGE_CONTENT));
+    }
+}

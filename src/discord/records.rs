@@ -1,0 +1,423 @@
+//! Records for staff, in a state directory outside `data/`: every question
+//! asked (`questions.jsonl`), the questions that found no match
+//! (`unanswered.jsonl`) and the 👍/👎 votes (`votes.jsonl`). The files are
+//! append-only JSON lines, one `write` per record, and are read back when the
+//! bot starts, so counts, recent unanswered questions and what each recent
+//! answer showed survive restarts. Memory is bounded: counters per measure,
+//! the last [`RECENT_UNANSWERED`] unanswered questions, and what the last
+//! [`RECENT_ANSWERS`] answers showed (so a vote can be recorded with it).
+//! No user ids are stored.
+
+use std::collections::{HashMap, VecDeque};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::answer::Answer;
+
+pub const QUESTIONS_FILE: &str = "questions.jsonl";
+pub const UNANSWERED_FILE: &str = "unanswered.jsonl";
+pub const VOTES_FILE: &str = "votes.jsonl";
+/// Unanswered questions kept in memory for `/unanswered`.
+pub const RECENT_UNANSWERED: usize = 100;
+/// Answers whose content is kept in memory for votes.
+pub const RECENT_ANSWERS: usize = 10_000;
+
+/// Where a question came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Source {
+    Mention,
+    Dm,
+    Channel,
+    Slash,
+    Pick,
+}
+
+/// One question and what was shown for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionRecord {
+    /// Seconds since the Unix epoch.
+    pub ts: u64,
+    /// The id of the Discord message or interaction answered; votes refer
+    /// to it.
+    pub answer: u64,
+    pub source: Source,
+    pub query: String,
+    pub answered: bool,
+    pub sure: bool,
+    pub confidence: f32,
+    /// Measure ids shown, in order.
+    pub shown: Vec<String>,
+    pub faq: Option<String>,
+}
+
+impl QuestionRecord {
+    pub fn new(answer_id: u64, source: Source, answer: &Answer) -> QuestionRecord {
+        QuestionRecord {
+            ts: now(),
+            answer: answer_id,
+            source,
+            query: answer.query.clone(),
+            answered: answer.answered,
+            sure: answer.sure,
+            confidence: answer.confidence,
+            shown: answer.programmes.iter().map(|p| p.id.clone()).collect(),
+            faq: answer.faq.as_ref().map(|f| f.id.clone()),
+        }
+    }
+
+    /// A question that could not be searched at all: recorded as unanswered.
+    pub fn declined(answer_id: u64, source: Source, query: &str) -> QuestionRecord {
+        QuestionRecord {
+            ts: now(),
+            answer: answer_id,
+            source,
+            query: query.to_string(),
+            answered: false,
+            sure: false,
+            confidence: 0.0,
+            shown: Vec::new(),
+            faq: None,
+        }
+    }
+}
+
+/// 👍 or 👎.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vote {
+    Up,
+    Down,
+}
+
+/// A vote, with the question and what was shown when still known.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteRecord {
+    pub ts: u64,
+    pub answer: u64,
+    pub vote: Vote,
+    pub query: Option<String>,
+    pub shown: Vec<String>,
+    pub faq: Option<String>,
+}
+
+/// The figures of `/stats`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub questions: u64,
+    pub unanswered: u64,
+    pub up: u64,
+    pub down: u64,
+    /// Measures most often shown first, with counts, most first.
+    pub top: Vec<(String, u64)>,
+}
+
+impl Stats {
+    /// Share of questions with no match.
+    pub fn no_match_rate(&self) -> f64 {
+        if self.questions == 0 {
+            0.0
+        } else {
+            self.unanswered as f64 / self.questions as f64
+        }
+    }
+}
+
+/// A problem with the state directory.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordsError {
+    #[error("cannot use the state directory {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+struct Inner {
+    questions: File,
+    unanswered: File,
+    votes: File,
+    count_questions: u64,
+    count_unanswered: u64,
+    up: u64,
+    down: u64,
+    first_shown: HashMap<String, u64>,
+    recent_unanswered: VecDeque<QuestionRecord>,
+    shown: HashMap<u64, QuestionRecord>,
+    shown_order: VecDeque<u64>,
+}
+
+impl Inner {
+    fn count_question(&mut self, r: &QuestionRecord) {
+        self.count_questions += 1;
+        if !r.answered {
+            self.count_unanswered += 1;
+            if self.recent_unanswered.len() == RECENT_UNANSWERED {
+                self.recent_unanswered.pop_front();
+            }
+            self.recent_unanswered.push_back(r.clone());
+        }
+        if let Some(first) = r.shown.first() {
+            *self.first_shown.entry(first.clone()).or_default() += 1;
+        }
+        if r.answered && self.shown.insert(r.answer, r.clone()).is_none() {
+            self.shown_order.push_back(r.answer);
+            while self.shown_order.len() > RECENT_ANSWERS {
+                if let Some(old) = self.shown_order.pop_front() {
+                    self.shown.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn count_vote(&mut self, v: Vote) {
+        match v {
+            Vote::Up => self.up += 1,
+            Vote::Down => self.down += 1,
+        }
+    }
+}
+
+/// The records of one state directory.
+pub struct Records {
+    dir: PathBuf,
+    inner: Mutex<Inner>,
+}
+
+impl Records {
+    /// Opens (creating if needed) the state directory and reads back what
+    /// is there. Lines that do not parse (a torn last line after a crash)
+    /// are skipped.
+    pub fn open(dir: &Path) -> Result<Records, RecordsError> {
+        let io = |source| RecordsError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let open = |name: &str| {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(name))
+                .map_err(|source| RecordsError::Io {
+                    path: dir.join(name),
+                    source,
+                })
+        };
+        let mut inner = Inner {
+            questions: open(QUESTIONS_FILE)?,
+            unanswered: open(UNANSWERED_FILE)?,
+            votes: open(VOTES_FILE)?,
+            count_questions: 0,
+            count_unanswered: 0,
+            up: 0,
+            down: 0,
+            first_shown: HashMap::new(),
+            recent_unanswered: VecDeque::new(),
+            shown: HashMap::new(),
+            shown_order: VecDeque::new(),
+        };
+        for r in read_lines::<QuestionRecord>(&dir.join(QUESTIONS_FILE)).map_err(io)? {
+            inner.count_question(&r);
+        }
+        for v in read_lines::<VoteRecord>(&dir.join(VOTES_FILE)).map_err(io)? {
+            inner.count_vote(v.vote);
+        }
+        Ok(Records {
+            dir: dir.to_path_buf(),
+            inner: Mutex::new(inner),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves counters that are still
+        // valid numbers: keep going.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records a question (and, with no match, in `unanswered.jsonl`).
+    pub fn question(&self, r: &QuestionRecord) -> Result<(), RecordsError> {
+        let line = to_line(r);
+        let mut inner = self.lock();
+        inner.count_question(r);
+        append(&mut inner.questions, &line, &self.dir.join(QUESTIONS_FILE))?;
+        if !r.answered {
+            append(
+                &mut inner.unanswered,
+                &line,
+                &self.dir.join(UNANSWERED_FILE),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Records a vote on an answer, with what the answer showed when it is
+    /// still remembered.
+    pub fn vote(&self, answer: u64, vote: Vote) -> Result<VoteRecord, RecordsError> {
+        let mut inner = self.lock();
+        let shown = inner.shown.get(&answer);
+        let record = VoteRecord {
+            ts: now(),
+            answer,
+            vote,
+            query: shown.map(|s| s.query.clone()),
+            shown: shown.map(|s| s.shown.clone()).unwrap_or_default(),
+            faq: shown.and_then(|s| s.faq.clone()),
+        };
+        inner.count_vote(vote);
+        append(
+            &mut inner.votes,
+            &to_line(&record),
+            &self.dir.join(VOTES_FILE),
+        )?;
+        Ok(record)
+    }
+
+    /// The most recent unanswered questions, newest first.
+    pub fn unanswered(&self, n: usize) -> Vec<QuestionRecord> {
+        self.lock()
+            .recent_unanswered
+            .iter()
+            .rev()
+            .take(n)
+            .cloned()
+            .collect()
+    }
+
+    /// Counts so far, with the `top` measures most often shown first.
+    pub fn stats(&self, top: usize) -> Stats {
+        let inner = self.lock();
+        let mut first: Vec<(String, u64)> = inner
+            .first_shown
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        first.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        first.truncate(top);
+        Stats {
+            questions: inner.count_questions,
+            unanswered: inner.count_unanswered,
+            up: inner.up,
+            down: inner.down,
+            top: first,
+        }
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+fn to_line<T: Serialize>(value: &T) -> String {
+    let mut line = serde_json::to_string(value).expect("records serialise");
+    line.push('\n');
+    line
+}
+
+fn append(file: &mut File, line: &str, path: &Path) -> Result<(), RecordsError> {
+    file.write_all(line.as_bytes())
+        .and_then(|()| file.flush())
+        .map_err(|source| RecordsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> std::io::Result<Vec<T>> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    for line in BufReader::new(file).lines() {
+        let line = line?;
+        match serde_json::from_str(&line) {
+            Ok(v) => out.push(v),
+            Err(e) if !line.trim().is_empty() => {
+                tracing::warn!(file = %path.display(), error = %e, "skipping a record that does not parse");
+            }
+            Err(_) => {}
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(answer: u64, query: &str, shown: &[&str]) -> QuestionRecord {
+        QuestionRecord {
+            ts: 1,
+            answer,
+            source: Source::Mention,
+            query: query.into(),
+            answered: !shown.is_empty(),
+            sure: true,
+            confidence: 0.8,
+            shown: shown.iter().map(|s| s.to_string()).collect(),
+            faq: None,
+        }
+    }
+
+    #[test]
+    fn records_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let r = Records::open(dir.path()).unwrap();
+            r.question(&q(1, "テレワーク", &["2.tokyo.b.3"])).unwrap();
+            r.question(&q(2, "明日の天気", &[])).unwrap();
+            r.question(&q(3, "テレワーク補助", &["2.tokyo.b.3", "2.tokyo.a"]))
+                .unwrap();
+            let v = r.vote(3, Vote::Up).unwrap();
+            assert_eq!(v.query.as_deref(), Some("テレワーク補助"));
+            assert_eq!(v.shown, ["2.tokyo.b.3", "2.tokyo.a"]);
+            r.vote(1, Vote::Down).unwrap();
+        }
+        // A torn line at the end is skipped.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(QUESTIONS_FILE))
+            .unwrap();
+        f.write_all(b"{\"ts\": 4, \"answ").unwrap();
+        drop(f);
+        let r = Records::open(dir.path()).unwrap();
+        let s = r.stats(5);
+        assert_eq!((s.questions, s.unanswered, s.up, s.down), (3, 1, 1, 1));
+        assert_eq!(s.top, vec![("2.tokyo.b.3".to_string(), 2)]);
+        assert!((s.no_match_rate() - 1.0 / 3.0).abs() < 1e-9);
+        let un = r.unanswered(10);
+        assert_eq!(un.len(), 1);
+        assert_eq!(un[0].query, "明日の天気");
+        // What answer 3 showed is still known after the restart.
+        assert_eq!(r.vote(3, Vote::Down).unwrap().shown.len(), 2);
+        let unanswered = std::fs::read_to_string(dir.path().join(UNANSWERED_FILE)).unwrap();
+        assert_eq!(unanswered.lines().count(), 1);
+    }
+
+    #[test]
+    fn memory_stays_bounded() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Records::open(dir.path()).unwrap();
+        for i in 0..(RECENT_UNANSWERED as u64 + 10) {
+            r.question(&q(i, &format!("q{i}"), &[])).unwrap();
+        }
+        assert_eq!(r.lock().recent_unanswered.len(), RECENT_UNANSWERED);
+        assert_eq!(
+            r.unanswered(1)[0].query,
+            format!("q{}", RECENT_UNANSWERED + 9)
+        );
+    }
+}
