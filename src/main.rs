@@ -67,6 +67,8 @@ enum Command {
     },
     /// Show how a text is analysed (terms, readings, synonyms).
     Analyze { text: String },
+    /// Run the Discord bot (token from DISCORD_TOKEN or .env; see README: Discord bot).
+    Serve(ServeArgs),
     /// Read a plan in the text format of the agreed plan and write it as plan.toml.
     ImportPlan {
         /// The plan text (numbered areas, （内容）, 都の取組 / 東京商工会議所の取組, ア… items).
@@ -81,14 +83,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    init_tracing(&cli);
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
@@ -262,6 +258,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve(args) => serve(args, paths),
         Command::Analyze { text } => {
             let engine = open(Rebuild::IfStale)?;
             let normalized = engine.analyzer.normalize(&text);
@@ -287,4 +284,253 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+// ---- serve: the Discord bot ---------------------------------------------------
+
+/// Settings of `madoguchi serve`. Each comes from its flag or environment
+/// variable, else from `.env`, else from the configuration file, else its
+/// default.
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// A TOML configuration file (keys as in README: Discord bot).
+    #[arg(long, env = "MADOGUCHI_CONFIG")]
+    config: Option<PathBuf>,
+    /// The Discord API base URL [default: https://discord.com].
+    #[arg(long, env = "DISCORD_API_BASE")]
+    api_base: Option<String>,
+    /// Where records (unanswered questions, votes, counts) are kept [default: state].
+    #[arg(long, env = "MADOGUCHI_STATE")]
+    state: Option<PathBuf>,
+    /// Register the slash commands in this guild only (instant; for setup).
+    #[arg(long, env = "MADOGUCHI_GUILD_ID")]
+    guild_id: Option<u64>,
+    /// Channels where every message is answered (comma-separated ids; needs the
+    /// Message Content intent).
+    #[arg(long, env = "MADOGUCHI_ANSWER_CHANNELS", value_delimiter = ',')]
+    answer_channels: Vec<u64>,
+    /// Members with this role may use /reload, /unanswered and /stats.
+    #[arg(long, env = "MADOGUCHI_STAFF_ROLE")]
+    staff_role: Option<u64>,
+    /// `auto`, or the shards of this process as FIRST-LAST/TOTAL (e.g. 0-3/8).
+    #[arg(long, env = "MADOGUCHI_SHARDS")]
+    shards: Option<String>,
+    /// Log format: text or json.
+    #[arg(long, env = "MADOGUCHI_LOG_FORMAT")]
+    log_format: Option<String>,
+    /// Seconds a user waits between two questions [default: 3].
+    #[arg(long, env = "MADOGUCHI_COOLDOWN")]
+    cooldown: Option<f64>,
+    /// Longest question accepted, in characters [default: 500].
+    #[arg(long, env = "MADOGUCHI_MAX_QUESTION")]
+    max_question_chars: Option<usize>,
+}
+
+/// `KEY=value` pairs of `.env` (in the current directory or a parent), read
+/// without changing the process environment.
+fn dotenv_values() -> std::collections::HashMap<String, String> {
+    match dotenvy::dotenv_iter() {
+        Ok(iter) => iter.filter_map(Result::ok).collect(),
+        Err(_) => Default::default(),
+    }
+}
+
+fn serve_file_config(args: &ServeArgs) -> anyhow::Result<madoguchi::discord::FileConfig> {
+    match &args.config {
+        Some(path) => Ok(madoguchi::discord::FileConfig::load(path)?),
+        None => Ok(Default::default()),
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG`; `serve` logs at info and can log
+/// JSON lines.
+fn init_tracing(cli: &Cli) {
+    let (default_filter, json) = match &cli.command {
+        Command::Serve(args) => {
+            let format = args
+                .log_format
+                .clone()
+                .or_else(|| dotenv_values().remove("MADOGUCHI_LOG_FORMAT"))
+                .or_else(|| serve_file_config(args).ok().and_then(|f| f.log_format));
+            ("warn,madoguchi=info", format.as_deref() == Some("json"))
+        }
+        _ => ("warn", false),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn serve(args: ServeArgs, mut paths: Paths) -> anyhow::Result<ExitCode> {
+    use madoguchi::discord::{Config, Shards, Token};
+
+    let dotenv = dotenv_values();
+    let from_dotenv = |key: &str| dotenv.get(key).filter(|v| !v.trim().is_empty()).cloned();
+    let file = serve_file_config(&args)?;
+    if let Some(format) = args
+        .log_format
+        .clone()
+        .or_else(|| from_dotenv("MADOGUCHI_LOG_FORMAT"))
+        .or(file.log_format.clone())
+    {
+        anyhow::ensure!(
+            format == "text" || format == "json",
+            "unknown log format `{format}`: use text or json"
+        );
+    }
+
+    let token = std::env::var("DISCORD_TOKEN")
+        .ok()
+        .or_else(|| from_dotenv("DISCORD_TOKEN"))
+        .and_then(|t| Token::new(&t))
+        .context(
+            "DISCORD_TOKEN is not set: put the bot token in the environment or in a .env file \
+             (see README: Discord bot)",
+        )?;
+
+    // data/ and index/ from the file only where neither flag nor environment
+    // changed them from their defaults.
+    if paths.data == std::path::Path::new("data")
+        && let Some(d) = from_dotenv("MADOGUCHI_DATA")
+            .map(PathBuf::from)
+            .or(file.data.clone())
+    {
+        paths.data = d;
+    }
+    if paths.index == std::path::Path::new("index")
+        && let Some(i) = from_dotenv("MADOGUCHI_INDEX")
+            .map(PathBuf::from)
+            .or(file.index.clone())
+    {
+        if paths.dictionary == paths.index.join("ipadic") {
+            paths.dictionary = i.join("ipadic");
+        }
+        paths.index = i;
+    }
+
+    let mut config = Config::new(token, paths.clone());
+    if let Some(base) = args
+        .api_base
+        .or_else(|| from_dotenv("DISCORD_API_BASE"))
+        .or(file.api_base)
+    {
+        config.api_base = base;
+    }
+    if let Some(state) = args
+        .state
+        .or_else(|| from_dotenv("MADOGUCHI_STATE").map(PathBuf::from))
+        .or(file.state)
+    {
+        config.state_dir = state;
+    }
+    let parse_u64 = |key: &str| -> anyhow::Result<Option<u64>> {
+        from_dotenv(key)
+            .map(|v| {
+                v.trim()
+                    .parse()
+                    .with_context(|| format!("{key} in .env is not a number"))
+            })
+            .transpose()
+    };
+    config.guild_id = args
+        .guild_id
+        .or(parse_u64("MADOGUCHI_GUILD_ID")?)
+        .or(file.guild_id);
+    config.staff_role = args
+        .staff_role
+        .or(parse_u64("MADOGUCHI_STAFF_ROLE")?)
+        .or(file.staff_role);
+    config.answer_channels = if !args.answer_channels.is_empty() {
+        args.answer_channels
+    } else if let Some(list) = from_dotenv("MADOGUCHI_ANSWER_CHANNELS") {
+        list.split(',')
+            .map(|c| c.trim().parse())
+            .collect::<Result<_, _>>()
+            .context("MADOGUCHI_ANSWER_CHANNELS in .env must be comma-separated ids")?
+    } else {
+        file.answer_channels
+    };
+    if let Some(s) = args
+        .shards
+        .or_else(|| from_dotenv("MADOGUCHI_SHARDS"))
+        .or(file.shards)
+    {
+        config.shards = s.parse::<Shards>()?;
+    }
+    let cooldown = match args.cooldown {
+        Some(c) => Some(c),
+        None => from_dotenv("MADOGUCHI_COOLDOWN")
+            .map(|c| c.trim().parse::<f64>())
+            .transpose()
+            .context("MADOGUCHI_COOLDOWN in .env is not a number of seconds")?
+            .or(file.cooldown_seconds),
+    };
+    if let Some(c) = cooldown {
+        anyhow::ensure!(
+            c.is_finite() && c >= 0.0,
+            "the cooldown must be zero or more seconds"
+        );
+        config.cooldown = std::time::Duration::from_secs_f64(c);
+    }
+    if let Some(m) = args.max_question_chars.or(file.max_question_chars) {
+        anyhow::ensure!(m > 0, "the longest question must be at least one character");
+        config.max_question_chars = m;
+    }
+
+    let engine = Engine::open(&paths, Rebuild::IfStale, &mut progress).map_err(|e| match e {
+        EngineError::Data(p) => anyhow::Error::new(p).context(format!(
+            "the knowledge in {} has problems (run `madoguchi check`)",
+            paths.data.display()
+        )),
+        other => anyhow::Error::new(other),
+    })?;
+    tracing::info!(
+        api_base = %config.api_base,
+        state = %config.state_dir.display(),
+        shards = ?config.shards,
+        answer_channels = config.answer_channels.len(),
+        "starting the Discord bot"
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(madoguchi::discord::run(config, engine, shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("signal received: shutting down");
 }
