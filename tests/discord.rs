@@ -1,0 +1,998 @@
+//! The Discord bot end to end: the real serenity client, run by
+//! `madoguchi::discord::run` (and by the `madoguchi serve` binary), against
+//! the fake Discord in `support/fake_discord.rs` on 127.0.0.1. Every wait is
+//! bounded, so a failure fails rather than hangs.
+
+mod common;
+#[path = "support/fake_discord.rs"]
+mod fake_discord;
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
+use madoguchi::discord::records::{QUESTIONS_FILE, UNANSWERED_FILE, VOTES_FILE};
+use madoguchi::discord::{Config, RunError, Shards, Token, run};
+use madoguchi::engine::{Engine, Rebuild};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+const TOKEN: &str = "test-token.abc.def";
+/// The longest any test may take.
+const TEST_LIMIT: Duration = Duration::from_secs(120);
+const MANAGE_GUILD: u64 = 1 << 5;
+const STAFF_ROLE: u64 = 7777;
+
+const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
+const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
+const TELEWORK_PLACE: &str = "テレワークの推進 › 都 › イ・3";
+const OUT_OF_SCOPE_Q: &str = "明日の天気を教えて";
+
+struct Bot {
+    fake: FakeDiscord,
+    state: tempfile::TempDir,
+    _index: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), RunError>>,
+}
+
+async fn engine_over(data: &Path, index: &Path) -> Engine {
+    let (data, index) = (data.to_path_buf(), index.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        common::engine(); // the shared dictionary is built
+        Engine::open(&common::paths(&data, &index), Rebuild::IfStale, &mut |_| {}).unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn config(fake: &FakeDiscord, data: &Path, index: &Path, state: &Path) -> Config {
+    let mut c = Config::new(Token::new(TOKEN).unwrap(), common::paths(data, index));
+    c.api_base = fake.base.clone();
+    c.state_dir = state.to_path_buf();
+    c.cooldown = Duration::ZERO;
+    c.staff_role = Some(STAFF_ROLE);
+    c.max_backoff = Duration::from_secs(1);
+    c
+}
+
+/// A bot over `data` (default: the repository's), connected to a fresh fake.
+async fn start_bot_with(data: Option<&Path>, tweak: impl FnOnce(&mut Config)) -> Bot {
+    logs();
+    let fake = FakeDiscord::start(TOKEN).await;
+    let state = tempfile::tempdir().unwrap();
+    let index = tempfile::tempdir().unwrap();
+    let data = data.map_or_else(|| common::repo().join("data"), Path::to_path_buf);
+    let engine = engine_over(&data, index.path()).await;
+    let mut c = config(&fake, &data, index.path(), state.path());
+    tweak(&mut c);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(run(c, engine, async move {
+        let _ = rx.await;
+    }));
+    fake.wait_sessions(1).await;
+    Bot {
+        fake,
+        state,
+        _index: index,
+        shutdown: Some(tx),
+        task,
+    }
+}
+
+async fn start_bot(tweak: impl FnOnce(&mut Config)) -> Bot {
+    start_bot_with(None, tweak).await
+}
+
+impl Bot {
+    async fn stop(mut self) {
+        self.shutdown.take().unwrap().send(()).unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(10), &mut self.task)
+            .await
+            .expect("the bot stops within 10 s of shutdown")
+            .expect("the bot task did not panic");
+        assert!(result.is_ok(), "{result:?}");
+    }
+
+    fn lines(&self, file: &str) -> Vec<Value> {
+        std::fs::read_to_string(self.state.path().join(file))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// A guild message mentioning the bot; returns its id.
+    async fn mention(&self, author: &Value, text: &str) -> u64 {
+        let id = self.fake.id();
+        let msg = FakeDiscord::message(
+            id,
+            CHANNEL_ID,
+            Some(GUILD_ID),
+            author,
+            &format!("<@{BOT_ID}> {text}"),
+            &[FakeDiscord::bot_user()],
+        );
+        self.fake.dispatch("MESSAGE_CREATE", msg).await;
+        id
+    }
+}
+
+/// The bot's logs in the test output (shown when a test fails).
+fn logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,madoguchi=info")),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+fn human(n: u64) -> Value {
+    FakeDiscord::user(5000 + n, &format!("owner{n}"), false)
+}
+
+fn member(n: u64) -> Value {
+    FakeDiscord::member(&human(n), 0, &[])
+}
+
+async fn within_limit<F: std::future::Future<Output = ()>>(f: F) {
+    tokio::time::timeout(TEST_LIMIT, f)
+        .await
+        .expect("the test finished in time");
+}
+
+/// All text of the embeds of a message body.
+fn embed_text(body: &Value) -> String {
+    let mut out = String::new();
+    for e in body["embeds"].as_array().into_iter().flatten() {
+        for key in ["title", "description"] {
+            if let Some(s) = e[key].as_str() {
+                out.push_str(s);
+                out.push('\n');
+            }
+        }
+        for f in e["fields"].as_array().into_iter().flatten() {
+            out.push_str(f["name"].as_str().unwrap_or_default());
+            out.push('\n');
+            out.push_str(f["value"].as_str().unwrap_or_default());
+            out.push('\n');
+        }
+        if let Some(s) = e["footer"]["text"].as_str() {
+            out.push_str(s);
+            out.push('\n');
+        }
+    }
+    if let Some(c) = body["content"].as_str() {
+        out.push_str(c);
+    }
+    out
+}
+
+fn assert_no_mentions(body: &Value) {
+    assert_eq!(
+        body["allowed_mentions"],
+        json!({"parse": [], "users": [], "roles": [], "replied_user": false}),
+        "allowed_mentions must allow nothing: {body}"
+    );
+}
+
+fn custom_ids(body: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for row in body["components"].as_array().into_iter().flatten() {
+        for c in row["components"].as_array().into_iter().flatten() {
+            if let Some(id) = c["custom_id"].as_str() {
+                out.push(id.to_string());
+            }
+        }
+    }
+    out
+}
+
+fn messages() -> madoguchi::data::Messages {
+    common::engine().knowledge.messages.clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_and_a_dm_are_answered_with_the_right_programme_and_no_pings() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        // IDENTIFY: no privileged intent without answer channels.
+        let identify = &bot.fake.identifies()[0];
+        let intents = identify["intents"].as_u64().unwrap();
+        assert_eq!(
+            intents & (1 << 15),
+            0,
+            "no MESSAGE_CONTENT intent: {intents}"
+        );
+        assert_ne!(intents & (1 << 9), 0, "GUILD_MESSAGES");
+        assert_ne!(intents & (1 << 12), 0, "DIRECT_MESSAGES");
+        // The commands are registered globally.
+        let reg = bot
+            .fake
+            .wait_request(
+                "PUT",
+                |p| p == format!("/applications/{BOT_ID}/commands"),
+                |_| true,
+            )
+            .await;
+        let names: HashSet<&str> = reg
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            HashSet::from(["ask", "programs", "help", "reload", "unanswered", "stats"])
+        );
+
+        // A mention in a guild channel.
+        let id = bot.mention(&human(1), TELEWORK_Q).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
+        let text = embed_text(&reply.body);
+        assert!(text.contains(TELEWORK_TEXT), "{text}");
+        assert!(text.contains(TELEWORK_PLACE), "{text}");
+        assert!(text.contains("令和5年度"), "{text}");
+        assert!(text.contains(&messages().programmes_heading));
+        assert_no_mentions(&reply.body);
+        let ids = custom_ids(&reply.body);
+        assert!(ids.contains(&format!("vote:up:{id}")), "{ids:?}");
+        assert!(ids.contains(&format!("vote:down:{id}")), "{ids:?}");
+
+        // A direct message, no mention needed.
+        let q = "外国人社員の日本語教育の費用を助成してほしい";
+        let dm_id = bot.fake.id();
+        let dm = FakeDiscord::message(dm_id, DM_CHANNEL_ID, None, &human(2), q, &[]);
+        bot.fake.dispatch("MESSAGE_CREATE", dm).await;
+        let reply = bot.fake.reply_to(DM_CHANNEL_ID, dm_id).await;
+        let text = embed_text(&reply.body);
+        let k = &common::engine().knowledge;
+        let expected = k.measure("6.tokyo.e").unwrap();
+        assert!(text.contains(&expected.text), "{text}");
+        assert!(text.contains(&k.place(expected)), "{text}");
+        assert_no_mentions(&reply.body);
+
+        // A guild message that does not mention the bot is not a question.
+        let quiet = bot.fake.id();
+        let msg = FakeDiscord::message(
+            quiet,
+            CHANNEL_ID,
+            Some(GUILD_ID),
+            &human(3),
+            TELEWORK_Q,
+            &[],
+        );
+        bot.fake.dispatch("MESSAGE_CREATE", msg).await;
+
+        let records = bot.lines(QUESTIONS_FILE);
+        let sources: Vec<&str> = records
+            .iter()
+            .map(|r| r["source"].as_str().unwrap())
+            .collect();
+        assert_eq!(sources, ["mention", "dm"]);
+        assert_eq!(records[0]["query"], TELEWORK_Q);
+        assert_eq!(records[0]["answer"], id);
+        // The un-mentioned message got no reply (checked after a later answer).
+        let later = bot.mention(&human(4), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, later).await;
+        assert!(bot.fake.requests().iter().all(|r| {
+            r.body["message_reference"]["message_id"].as_str() != Some(&quiet.to_string())
+        }));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_ask_is_answered_through_the_interaction_callback() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let id = bot.fake.id();
+        let cmd = FakeDiscord::command(id, &member(1), "ask", &[("question", TELEWORK_Q)]);
+        bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+        let cb = bot.fake.callback(id).await;
+        assert_eq!(cb.path, format!("/interactions/{id}/tok{id}/callback"));
+        assert_eq!(cb.body["type"], 4, "an immediate message: {}", cb.body);
+        let data = &cb.body["data"];
+        let text = embed_text(data);
+        assert!(
+            text.contains(TELEWORK_TEXT) && text.contains(TELEWORK_PLACE),
+            "{text}"
+        );
+        assert_no_mentions(data);
+        assert_eq!(
+            data["flags"].as_u64().unwrap_or(0) & 64,
+            0,
+            "answers are public"
+        );
+        assert!(custom_ids(data).contains(&format!("vote:up:{id}")));
+        let records = bot.lines(QUESTIONS_FILE);
+        assert_eq!(records[0]["source"], "slash");
+
+        // /help and /programs are ephemeral and come from data/.
+        let help = bot.fake.id();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                FakeDiscord::command(help, &member(1), "help", &[]),
+            )
+            .await;
+        let cb = bot.fake.callback(help).await;
+        assert_eq!(cb.body["data"]["flags"], 64);
+        assert!(embed_text(&cb.body["data"]).contains(messages().help.trim()));
+        let programs = bot.fake.id();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                FakeDiscord::command(programs, &member(1), "programs", &[]),
+            )
+            .await;
+        let cb = bot.fake.callback(programs).await;
+        let menu = &cb.body["data"]["components"][0]["components"][0];
+        assert_eq!(menu["custom_id"], "area");
+        let areas = common::engine().knowledge.areas.len();
+        assert_eq!(menu["options"].as_array().unwrap().len(), areas);
+        // Choosing an area lists its programmes.
+        let pick = bot.fake.id();
+        let c = FakeDiscord::component(pick, &member(1), "area", Some(&["2"]), programs);
+        bot.fake.dispatch("INTERACTION_CREATE", c).await;
+        let cb = bot.fake.callback(pick).await;
+        let text = embed_text(&cb.body["data"]);
+        assert!(text.contains("テレワークの推進"), "{text}");
+        assert!(text.contains(TELEWORK_TEXT), "{text}");
+        assert_no_mentions(&cb.body["data"]);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_answers_are_deferred_then_edited_in() {
+    within_limit(async {
+        // defer_after = 0: every slash answer takes the deferred path.
+        let bot = start_bot(|c| c.defer_after = Duration::ZERO).await;
+        let id = bot.fake.id();
+        let cmd = FakeDiscord::command(id, &member(1), "ask", &[("question", TELEWORK_Q)]);
+        bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+        let cb = bot.fake.callback(id).await;
+        assert_eq!(cb.body["type"], 5, "deferred: {}", cb.body);
+        let edit = bot
+            .fake
+            .wait_request(
+                "PATCH",
+                |p| p == format!("/webhooks/{BOT_ID}/tok{id}/messages/@original"),
+                |_| true,
+            )
+            .await;
+        let text = embed_text(&edit.body);
+        assert!(text.contains(TELEWORK_TEXT), "{text}");
+        assert_no_mentions(&edit.body);
+
+        // A declined question on the deferred path: an ephemeral followup,
+        // and the public placeholder removed.
+        let id = bot.fake.id();
+        let cmd = FakeDiscord::command(id, &member(1), "ask", &[("question", OUT_OF_SCOPE_Q)]);
+        bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+        let followup = bot
+            .fake
+            .wait_request(
+                "POST",
+                |p| p == format!("/webhooks/{BOT_ID}/tok{id}"),
+                |_| true,
+            )
+            .await;
+        assert_eq!(followup.body["flags"], 64, "{}", followup.body);
+        assert!(embed_text(&followup.body).contains(&messages().no_match));
+        assert_no_mentions(&followup.body);
+        bot.fake
+            .wait_request(
+                "DELETE",
+                |p| p == format!("/webhooks/{BOT_ID}/tok{id}/messages/@original"),
+                |_| true,
+            )
+            .await;
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_offers_programme_titles() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let id = bot.fake.id();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                FakeDiscord::autocomplete(id, &member(1), "テレワーク"),
+            )
+            .await;
+        let cb = bot.fake.callback(id).await;
+        assert_eq!(cb.body["type"], 8, "{}", cb.body);
+        let choices = cb.body["data"]["choices"].as_array().unwrap();
+        assert!(!choices.is_empty() && choices.len() <= 25, "{choices:?}");
+        for c in choices {
+            let name = c["name"].as_str().unwrap();
+            assert!(name.contains("テレワーク"), "{name}");
+            assert!(
+                name.chars().count() <= 100 && c["value"].as_str().unwrap().chars().count() <= 100
+            );
+        }
+        assert!(
+            choices
+                .iter()
+                .any(|c| c["name"].as_str().unwrap().contains(TELEWORK_TEXT))
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vote_button_press_is_recorded_with_what_was_shown() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let q = bot.mention(&human(1), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, q).await;
+        let press = bot.fake.id();
+        let c = FakeDiscord::component(press, &member(2), &format!("vote:up:{q}"), None, 424242);
+        bot.fake.dispatch("INTERACTION_CREATE", c).await;
+        let cb = bot.fake.callback(press).await;
+        assert_eq!(cb.body["type"], 4);
+        assert_eq!(cb.body["data"]["flags"], 64, "thanks are ephemeral");
+        assert_eq!(cb.body["data"]["content"], messages().vote_thanks);
+        assert_no_mentions(&cb.body["data"]);
+        let votes = bot.lines(VOTES_FILE);
+        assert_eq!(votes.len(), 1);
+        assert_eq!(votes[0]["vote"], "up");
+        assert_eq!(votes[0]["answer"], q);
+        assert_eq!(votes[0]["query"], TELEWORK_Q);
+        let shown = bot.lines(QUESTIONS_FILE)[0]["shown"].clone();
+        assert!(!shown.as_array().unwrap().is_empty());
+        assert_eq!(votes[0]["shown"], shown);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_out_of_scope_question_is_declined_politely_and_recorded() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let id = bot.mention(&human(1), OUT_OF_SCOPE_Q).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
+        let text = embed_text(&reply.body);
+        assert!(text.contains(&messages().no_match), "{text}");
+        assert!(text.contains("経営指導員"), "the default referral: {text}");
+        assert!(custom_ids(&reply.body).is_empty(), "no votes on a decline");
+        assert_no_mentions(&reply.body);
+        // By slash command: ephemeral.
+        let sid = bot.fake.id();
+        let cmd = FakeDiscord::command(sid, &member(1), "ask", &[("question", OUT_OF_SCOPE_Q)]);
+        bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+        let cb = bot.fake.callback(sid).await;
+        assert_eq!(cb.body["data"]["flags"], 64, "{}", cb.body);
+        assert!(embed_text(&cb.body["data"]).contains(&messages().no_match));
+        let unanswered = bot.lines(UNANSWERED_FILE);
+        assert_eq!(unanswered.len(), 2);
+        assert!(
+            unanswered
+                .iter()
+                .all(|r| r["query"] == OUT_OF_SCOPE_Q && r["answered"] == false)
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_bots_and_the_bot_itself_are_ignored() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let other_bot = FakeDiscord::user(6000, "otherbot", true);
+        let from_bot = bot.fake.id();
+        let text = format!("<@{BOT_ID}> {TELEWORK_Q}");
+        let m = FakeDiscord::message(
+            from_bot,
+            CHANNEL_ID,
+            Some(GUILD_ID),
+            &other_bot,
+            &text,
+            &[FakeDiscord::bot_user()],
+        );
+        bot.fake.dispatch("MESSAGE_CREATE", m).await;
+        let from_self = bot.fake.id();
+        let m = FakeDiscord::message(
+            from_self,
+            DM_CHANNEL_ID,
+            None,
+            &FakeDiscord::bot_user(),
+            TELEWORK_Q,
+            &[],
+        );
+        bot.fake.dispatch("MESSAGE_CREATE", m).await;
+        // A human's question afterwards is answered; the two before are not.
+        let id = bot.mention(&human(1), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, id).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let posts: Vec<Recorded> = bot
+            .fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.starts_with("/channels/"))
+            .collect();
+        assert_eq!(posts.len(), 1, "{posts:?}");
+        assert_eq!(bot.lines(QUESTIONS_FILE).len(), 1);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everyone_inside_a_question_pings_nobody() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let q = format!("@everyone {TELEWORK_Q}");
+        let id = bot.mention(&human(1), &q).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
+        assert_no_mentions(&reply.body);
+        let text = embed_text(&reply.body);
+        assert!(!text.contains("@everyone"), "{text}");
+        // The question itself was searched whole, and answered.
+        assert!(text.contains(TELEWORK_TEXT), "{text}");
+        assert_eq!(bot.lines(QUESTIONS_FILE)[0]["query"], q);
+        // Role, user and channel mentions and @here are echoed inert too.
+        let noisy = "@here <@&4242> <@5001> <#3000> **太字**";
+        let id = bot.mention(&human(2), noisy).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
+        assert_no_mentions(&reply.body);
+        let text = embed_text(&reply.body);
+        for raw in ["@here", "<@&4242>", "<@5001>", "<#3000>", "**"] {
+            assert!(!text.contains(raw), "{raw} in {text}");
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_the_gateway_drops_the_bot_reconnects_and_answers_again() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let first = bot.mention(&human(1), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, first).await;
+        bot.fake.drop_connection();
+        // serenity resumes the session (or identifies anew) on its own.
+        bot.fake.wait_sessions(2).await;
+        let second = bot.mention(&human(2), TELEWORK_Q).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, second).await;
+        assert!(embed_text(&reply.body).contains(TELEWORK_TEXT));
+        assert_eq!(bot.fake.resumes() + bot.fake.identifies().len(), 2);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_200_questions_from_20_users_is_answered_once_each() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let questions = [
+            TELEWORK_Q,
+            "外国人社員の日本語教育の費用を助成してほしい",
+            "時差出勤を広めたい",
+            OUT_OF_SCOPE_Q,
+            "女性管理職を育てたい",
+        ];
+        let mut ids = Vec::new();
+        for i in 0..200u64 {
+            let id = bot.fake.id();
+            let user = human(i % 20);
+            let text = format!("<@{BOT_ID}> {}", questions[i as usize % questions.len()]);
+            let m = FakeDiscord::message(
+                id,
+                CHANNEL_ID,
+                Some(GUILD_ID),
+                &user,
+                &text,
+                &[FakeDiscord::bot_user()],
+            );
+            bot.fake.dispatch("MESSAGE_CREATE", m).await;
+            ids.push(id);
+        }
+        let wanted: HashSet<String> = ids.iter().map(u64::to_string).collect();
+        let replies = bot
+            .fake
+            .wait_until("200 replies", |f| {
+                let replies: Vec<String> = f
+                    .requests()
+                    .into_iter()
+                    .filter(|r| {
+                        r.method == "POST" && r.path == format!("/channels/{CHANNEL_ID}/messages")
+                    })
+                    .filter_map(|r| {
+                        r.body["message_reference"]["message_id"]
+                            .as_str()
+                            .map(str::to_string)
+                    })
+                    .collect();
+                (replies.len() >= 200).then_some(replies)
+            })
+            .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let all: Vec<String> = bot
+            .fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.starts_with("/channels/"))
+            .filter_map(|r| {
+                r.body["message_reference"]["message_id"]
+                    .as_str()
+                    .map(str::to_string)
+            })
+            .collect();
+        assert_eq!(all.len(), 200, "each question answered exactly once");
+        let got: HashSet<String> = replies.into_iter().collect();
+        assert_eq!(got, wanted, "none lost, none answered twice");
+        assert_eq!(bot.lines(QUESTIONS_FILE).len(), 200);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cooldown_and_the_length_cap_hold_back_questions() {
+    within_limit(async {
+        let bot = start_bot(|c| {
+            c.cooldown = Duration::from_secs(600);
+            c.max_question_chars = 50;
+        })
+        .await;
+        let first = bot.mention(&human(1), TELEWORK_Q).await;
+        assert!(
+            embed_text(&bot.fake.reply_to(CHANNEL_ID, first).await.body).contains(TELEWORK_TEXT)
+        );
+        let again = bot.mention(&human(1), TELEWORK_Q).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, again).await;
+        assert_eq!(reply.body["content"], messages().cooldown);
+        assert_no_mentions(&reply.body);
+        // Another user is not held back; a long question is refused.
+        let long = bot.mention(&human(2), &"テレワーク".repeat(20)).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, long).await;
+        assert_eq!(
+            reply.body["content"],
+            messages().too_long.replace("{max}", "50")
+        );
+        assert_eq!(bot.lines(QUESTIONS_FILE).len(), 1);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good_knowledge() {
+    within_limit(async {
+        let tmp = tempfile::tempdir().unwrap();
+        let data = common::copy_data(tmp.path());
+        let bot = start_bot_with(Some(&data), |_| {}).await;
+        let out = bot.mention(&human(1), OUT_OF_SCOPE_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, out).await;
+        let ok = bot.mention(&human(2), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, ok).await;
+
+        // Not staff: refused, whatever Discord's own permission gate did.
+        let id = bot.fake.id();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                FakeDiscord::command(id, &member(3), "stats", &[]),
+            )
+            .await;
+        let cb = bot.fake.callback(id).await;
+        assert_eq!(cb.body["data"]["content"], messages().staff_only);
+        assert_eq!(cb.body["data"]["flags"], 64);
+
+        // Staff by role: /unanswered lists the question; by Manage Server: /stats.
+        let by_role = FakeDiscord::member(&human(4), 0, &[STAFF_ROLE]);
+        let id = bot.fake.id();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                FakeDiscord::command(id, &by_role, "unanswered", &[]),
+            )
+            .await;
+        let cb = bot.fake.callback(id).await;
+        assert!(embed_text(&cb.body["data"]).contains(OUT_OF_SCOPE_Q));
+        assert_eq!(cb.body["data"]["flags"], 64);
+        let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
+        let id = bot.fake.id();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                FakeDiscord::command(id, &manager, "stats", &[]),
+            )
+            .await;
+        let cb = bot.fake.callback(id).await;
+        let text = embed_text(&cb.body["data"]);
+        assert!(text.contains("質問数: 2"), "{text}");
+        assert!(text.contains("該当なし: 1（50.0%）"), "{text}");
+
+        // A broken data/: /reload reports the problem and the bot keeps answering.
+        let plan = data.join("plan.toml");
+        let good = std::fs::read_to_string(&plan).unwrap();
+        std::fs::write(
+            &plan,
+            good.replacen("[[measure]]", "[[measure]]\nbroken = ", 1),
+        )
+        .unwrap();
+        let id = bot.fake.id();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                FakeDiscord::command(id, &manager, "reload", &[]),
+            )
+            .await;
+        let cb = bot.fake.callback(id).await;
+        assert_eq!(cb.body["type"], 5);
+        assert_eq!(cb.body["data"]["flags"], 64);
+        let report = bot
+            .fake
+            .wait_request(
+                "PATCH",
+                |p| p == format!("/webhooks/{BOT_ID}/tok{id}/messages/@original"),
+                |_| true,
+            )
+            .await;
+        let text = embed_text(&report.body);
+        assert!(text.contains(&messages().reload_failed), "{text}");
+        assert!(text.contains("plan.toml"), "{text}");
+        let after = bot.mention(&human(6), TELEWORK_Q).await;
+        assert!(
+            embed_text(&bot.fake.reply_to(CHANNEL_ID, after).await.body).contains(TELEWORK_TEXT)
+        );
+        // Fixed: /reload succeeds.
+        std::fs::write(&plan, good).unwrap();
+        let id = bot.fake.id();
+        bot.fake
+            .dispatch(
+                "INTERACTION_CREATE",
+                FakeDiscord::command(id, &manager, "reload", &[]),
+            )
+            .await;
+        let report = bot
+            .fake
+            .wait_request(
+                "PATCH",
+                |p| p == format!("/webhooks/{BOT_ID}/tok{id}/messages/@original"),
+                |_| true,
+            )
+            .await;
+        assert!(
+            report.body["content"]
+                .as_str()
+                .unwrap()
+                .contains(&messages().reload_ok)
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_survive_a_restart() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let q = bot.mention(&human(1), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, q).await;
+        let state = bot.state.path().to_path_buf();
+        let fake = bot.fake.clone();
+        let Bot {
+            shutdown,
+            task,
+            state: state_dir,
+            _index,
+            ..
+        } = bot;
+        shutdown.unwrap().send(()).unwrap();
+        task.await.unwrap().unwrap();
+        // A new bot over the same state directory.
+        let engine = engine_over(&common::repo().join("data"), _index.path()).await;
+        let mut c = config(&fake, &common::repo().join("data"), _index.path(), &state);
+        c.max_backoff = Duration::from_millis(100);
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(run(c, engine, async move {
+            let _ = rx.await;
+        }));
+        fake.wait_sessions(2).await;
+        let press = fake.id();
+        let c = FakeDiscord::component(press, &member(2), &format!("vote:down:{q}"), None, 1);
+        fake.dispatch("INTERACTION_CREATE", c).await;
+        fake.callback(press).await;
+        let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
+        let id = fake.id();
+        fake.dispatch(
+            "INTERACTION_CREATE",
+            FakeDiscord::command(id, &manager, "stats", &[]),
+        )
+        .await;
+        let text = embed_text(&fake.callback(id).await.body["data"]);
+        assert!(text.contains("質問数: 1"), "{text}");
+        assert!(text.contains("👎 1"), "{text}");
+        let votes = std::fs::read_to_string(state.join(VOTES_FILE)).unwrap();
+        let vote: Value = serde_json::from_str(votes.lines().next().unwrap()).unwrap();
+        assert_eq!(
+            vote["query"], TELEWORK_Q,
+            "what was shown is known after the restart"
+        );
+        tx.send(()).unwrap();
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        drop(state_dir);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_is_an_error_not_a_retry_loop() {
+    within_limit(async {
+        let fake = FakeDiscord::start("the-real-token").await;
+        let state = tempfile::tempdir().unwrap();
+        let index = tempfile::tempdir().unwrap();
+        let data = common::repo().join("data");
+        let engine = engine_over(&data, index.path()).await;
+        let c = config(&fake, &data, index.path(), state.path());
+        let result = tokio::time::timeout(
+            Duration::from_secs(10),
+            run(c, engine, std::future::pending()),
+        )
+        .await
+        .expect("returns at once");
+        assert!(matches!(result, Err(RunError::TokenRejected)), "{result:?}");
+        let calls = fake.requests().len();
+        assert_eq!(calls, 1, "one request, no retries");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_does_not_hang_when_no_shard_has_started() {
+    within_limit(async {
+        let fake = FakeDiscord::start(TOKEN).await;
+        // A gateway where nothing listens: no shard can ever start.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("ws://{}", closed.local_addr().unwrap());
+        drop(closed);
+        fake.set_gateway_url(&url);
+        let state = tempfile::tempdir().unwrap();
+        let index = tempfile::tempdir().unwrap();
+        let data = common::repo().join("data");
+        let engine = engine_over(&data, index.path()).await;
+        let mut c = config(&fake, &data, index.path(), state.path());
+        c.shards = Shards::Range {
+            first: 0,
+            last: 0,
+            total: 1,
+        };
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(run(c, engine, async move {
+            let _ = rx.await;
+        }));
+        fake.wait_request("GET", |p| p == "/gateway", |_| true)
+            .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        tx.send(()).unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .expect("run returns promptly on shutdown")
+            .unwrap();
+        assert!(result.is_ok(), "{result:?}");
+    })
+    .await;
+}
+
+/// The binary: token from `.env`, settings from a config file, SIGTERM
+/// shuts it down cleanly; the token never appears in its logs.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
+    within_limit(async {
+        let fake = FakeDiscord::start(TOKEN).await;
+        let dir = tempfile::tempdir().unwrap();
+        tokio::task::spawn_blocking(common::engine).await.unwrap();
+        std::fs::write(dir.path().join(".env"), format!("DISCORD_TOKEN={TOKEN}\n")).unwrap();
+        let state = dir.path().join("state");
+        std::fs::write(
+            dir.path().join("bot.toml"),
+            format!(
+                "api_base = \"{}\"\nstate = \"{}\"\nguild_id = {GUILD_ID}\nshards = \"0/1\"\nlog_format = \"json\"\ncooldown_seconds = 0\n",
+                fake.base,
+                state.display()
+            ),
+        )
+        .unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+            .current_dir(dir.path())
+            .args(["serve", "--config", "bot.toml"])
+            .env_remove("DISCORD_TOKEN")
+            .env_remove("DISCORD_API_BASE")
+            .env_remove("RUST_LOG")
+            .env("MADOGUCHI_DATA", common::repo().join("data"))
+            .env("MADOGUCHI_INDEX", dir.path().join("index"))
+            .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
+            .env("MADOGUCHI_IPADIC", common::ipadic_source())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        fake.wait_sessions(1).await;
+        // Commands go to the configured guild.
+        fake.wait_request(
+            "PUT",
+            |p| p == format!("/applications/{BOT_ID}/guilds/{GUILD_ID}/commands"),
+            |_| true,
+        )
+        .await;
+        let id = fake.id();
+        let m = FakeDiscord::message(id, DM_CHANNEL_ID, None, &human(1), TELEWORK_Q, &[]);
+        fake.dispatch("MESSAGE_CREATE", m).await;
+        fake.reply_to(DM_CHANNEL_ID, id).await;
+        assert!(state.join(QUESTIONS_FILE).exists());
+        let pid = child.id().unwrap().to_string();
+        let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        let out = tokio::time::timeout(Duration::from_secs(15), child.wait_with_output())
+            .await
+            .expect("exits within 15 s of SIGTERM")
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains(TOKEN), "the token leaked into the logs");
+        let first = stderr.lines().find(|l| l.starts_with('{')).expect("JSON log lines");
+        let line: Value = serde_json::from_str(first).unwrap();
+        assert!(line["level"].is_string(), "{first}");
+    })
+    .await;
+}
+
+#[test]
+fn madoguchi_serve_without_a_token_or_with_a_bad_one_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    common::engine();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(dir.path())
+        .arg("serve")
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DISCORD_TOKEN is not set"));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let fake = rt.block_on(FakeDiscord::start("the-real-token"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
+        .current_dir(dir.path())
+        .arg("serve")
+        .env("DISCORD_TOKEN", "a-wrong-token-123")
+        .env("DISCORD_API_BASE", &fake.base)
+        .env("MADOGUCHI_STATE", dir.path().join("state"))
+        .env("MADOGUCHI_DATA", common::repo().join("data"))
+        .env("MADOGUCHI_INDEX", dir.path().join("index"))
+        .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
+        .env("MADOGUCHI_IPADIC", common::ipadic_source())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("rejected the token"), "{stderr}");
+    assert!(!stderr.contains("a-wrong-token-123"), "{stderr}");
+    drop(rt);
+}
