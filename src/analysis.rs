@@ -38,7 +38,7 @@ use lindera_analysis::token_filter::lowercase::LowercaseTokenFilter;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 1;
+pub const ANALYSIS_VERSION: u32 = 2;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -55,7 +55,8 @@ const STOP_WORDS: &[&str] = &[
     "誰", "どう", "どの", "どれ", "お願い", "願う", "すみません", "ください", "調べる", "探す",
     "見る", "使う", "使える", "考える", "行う", "関する", "関連", "について", "対象", "的", "等",
     "など", "方", "感じ", "件", "方々", "今", "今回", "ちょっと", "弊社", "当社", "うち", "自社",
-    "私", "僕", "みたい", "ん", "の", "そう", "とか", "です", "ます",
+    "私", "僕", "みたい", "ん", "の", "そう", "とか", "です", "ます", "もらえる", "貰える",
+    "伺う", "尋ねる", "助かる", "仕方", "やり方", "心配", "不安",
 ];
 
 /// One analysed token.
@@ -74,6 +75,8 @@ pub struct Word {
     pub content: bool,
     /// Not found in the dictionary (a guess by character class).
     pub unknown: bool,
+    /// A verb or adjective: says what to do rather than what about.
+    pub predicate: bool,
 }
 
 /// A question's unit of meaning: the words it used, plus the alternatives
@@ -90,7 +93,15 @@ pub struct Concept {
     pub bigrams: Vec<String>,
     /// Whether the dictionary knew the words the question used.
     pub unknown: bool,
+    /// How much the concept counts towards coverage: 1 for what a question
+    /// is about, less for verbs and adjectives (進めたい, 上げたい), which
+    /// say what the asker wants done and are often said in words the plan
+    /// does not use.
+    pub weight: f32,
 }
+
+/// Weight of a concept made only of verbs and adjectives.
+pub const PREDICATE_WEIGHT: f32 = 0.5;
 
 /// A question, analysed.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -180,6 +191,8 @@ pub struct Analyzer {
     stem: JapaneseKatakanaStemTokenFilter,
     lower: LowercaseTokenFilter,
     stop_words: HashSet<&'static str>,
+    /// Katakana readings of the stop words, for stop words written in kana.
+    stop_readings: HashSet<String>,
     synonyms: SynonymMatcher,
 }
 
@@ -201,8 +214,20 @@ impl Analyzer {
             ),
             lower: LowercaseTokenFilter::new(),
             stop_words: STOP_WORDS.iter().copied().collect(),
+            stop_readings: HashSet::new(),
             synonyms: SynonymMatcher::build(Vec::new(), Vec::new(), Vec::new())?,
         };
+        let mut stop_readings = HashSet::new();
+        for w in STOP_WORDS {
+            for word in analyzer.words(w)? {
+                if let Some(r) = word.reading
+                    && word.term == *w
+                {
+                    stop_readings.insert(r);
+                }
+            }
+        }
+        analyzer.stop_readings = stop_readings;
         analyzer.synonyms = analyzer.compile_synonyms(synonyms)?;
         Ok(analyzer)
     }
@@ -253,12 +278,15 @@ impl Analyzer {
                 .map_err(|e| AnalysisError(format!("{e:#}")))?;
         }
         let mut out = Vec::with_capacity(tokens.len());
+        let mut verbal_noun = Vec::with_capacity(tokens.len());
         for (mut token, (start, end, unknown)) in tokens.into_iter().zip(surfaces) {
             let term = token.surface.trim().to_string();
             if !term.chars().any(|c| c.is_alphanumeric() && c != 'ー') {
                 continue;
             }
             let content = self.is_content(&mut token, &term);
+            let predicate = matches!(token.get_detail(0), Some("動詞" | "形容詞"));
+            verbal_noun.push(token.get_detail(1) == Some("サ変接続"));
             let reading = token
                 .get_detail(7)
                 .filter(|r| *r != "*" && !r.is_empty())
@@ -278,13 +306,22 @@ impl Analyzer {
                 end,
                 content,
                 unknown,
+                predicate,
             });
+        }
+        // A verbal noun directly followed by する (解消したい) is used as a verb.
+        for i in 1..out.len() {
+            if verbal_noun[i - 1] && matches!(out[i].term.as_str(), "する" | "できる" | "出来る") {
+                out[i - 1].predicate = true;
+            }
         }
         Ok(out)
     }
 
     fn is_content(&self, token: &mut Token<'_>, term: &str) -> bool {
-        if self.stop_words.contains(term) {
+        if self.stop_words.contains(term)
+            || (term.chars().all(is_hiragana) && self.stop_readings.contains(&to_katakana(term)))
+        {
             return false;
         }
         let pos = token.get_detail(0).unwrap_or("").to_string();
@@ -340,110 +377,108 @@ impl Analyzer {
         let normalized = self.normalize(&text);
         let words = self.words(&normalized)?;
 
-        // Hiragana stretches the segmenter could only split into scraps are
-        // re-read as katakana against the readings of indexed words.
-        let mut covered_by_reading = vec![false; normalized.len() + 1];
-        let mut reading_concepts: Vec<(usize, Concept)> = Vec::new();
+        // Each concept with the byte span of the question it came from.
+        let mut concepts: Vec<(usize, usize, Concept)> = Vec::new();
+        let concept = |terms, readings, bigrams, unknown, weight| Concept {
+            terms,
+            alternatives: Vec::new(),
+            readings,
+            bigrams,
+            unknown,
+            weight,
+        };
+
+        // Hiragana stretches whose content words the segmenter could only
+        // guess at are re-read as katakana against the readings of indexed
+        // words; a reading counts where it overlaps such a word.
+        let mut reread = vec![false; words.len()];
         for (start, end) in kana_runs(&normalized) {
-            let run = &normalized[start..end];
-            let kata = to_katakana(run);
-            let matches = greedy_readings(&kata, known_reading);
-            let matched: usize = matches.iter().map(|m| m.chars().count()).sum();
-            let total = kata.chars().count();
-            if matches.is_empty() || matched * 5 < total * 2 {
+            let inside: Vec<usize> = (0..words.len())
+                .filter(|&i| words[i].content && words[i].start >= start && words[i].end <= end)
+                .collect();
+            if inside.is_empty() {
                 continue;
             }
-            covered_by_reading[start..end].fill(true);
-            for m in matches {
-                reading_concepts.push((
-                    start,
-                    Concept {
-                        terms: Vec::new(),
-                        alternatives: Vec::new(),
-                        readings: vec![m.clone()],
-                        bigrams: Vec::new(),
-                        unknown: false,
-                    },
-                ));
+            let run = &normalized[start..end];
+            let found: Vec<(usize, usize, String)> = greedy_readings(&to_katakana(run), known_reading)
+                .into_iter()
+                .map(|(s, e, r)| (start + s, start + e, r))
+                .filter(|(s, e, _)| inside.iter().any(|&i| words[i].start < *e && words[i].end > *s))
+                .collect();
+            let matched: usize = found.iter().map(|(s, e, _)| e - s).sum();
+            let content: usize = inside.iter().map(|&i| words[i].end - words[i].start).sum();
+            if found.is_empty() || matched * 2 < content {
+                continue;
+            }
+            for &i in &inside {
+                reread[i] = true;
+            }
+            for (s, e, r) in found {
+                concepts.push((s, e, concept(Vec::new(), vec![r], Vec::new(), false, 1.0)));
             }
         }
 
-        // Content words outside such stretches become concepts.
-        let mut concepts: Vec<(usize, Concept)> = Vec::new();
-        let mut spans: Vec<(usize, usize)> = Vec::new();
-        for w in &words {
-            if !w.content || covered_by_reading[w.start] {
+        // Every other content word is a concept of its own.
+        for (i, w) in words.iter().enumerate() {
+            if !w.content || reread[i] {
                 continue;
             }
-            spans.push((w.start, w.end));
+            let bigrams = if w.unknown { bigrams(&fold(&w.term)) } else { Vec::new() };
             concepts.push((
                 w.start,
-                Concept {
-                    terms: vec![w.term.clone()],
-                    alternatives: Vec::new(),
-                    readings: Vec::new(),
-                    bigrams: if w.unknown { bigrams(&fold(&w.term)) } else { Vec::new() },
-                    unknown: w.unknown,
-                },
+                w.end,
+                concept(
+                    vec![w.term.clone()],
+                    Vec::new(),
+                    bigrams,
+                    w.unknown,
+                    if w.predicate { PREDICATE_WEIGHT } else { 1.0 },
+                ),
             ));
         }
-        concepts.extend(reading_concepts);
 
-        // Synonyms and rules: find triggers in the folded question, or in
-        // the folded base forms of its words (足りなくて → 足りるない).
+        // Synonyms and rules, found in the folded question or in the folded
+        // base forms of its words (足りなくて → 足りるない): the concepts a
+        // trigger overlaps merge into one and take the additions; a trigger
+        // over no concept adds a concept of its own.
         for (entry, (s, e)) in self.synonyms.find(&normalized, &words) {
-            // The concepts the trigger overlaps take the additions; with no
-            // located span, the additions form a concept of their own.
-            let overlapping: Vec<usize> = concepts
-                .iter()
-                .enumerate()
-                .filter(|(_, (pos, c))| {
-                    !c.terms.is_empty()
-                        && spans.iter().any(|&(ws, we)| ws == *pos && ws < e && we > s)
-                })
-                .map(|(i, _)| i)
+            let additions = &self.synonyms.additions[entry];
+            let overlapping: Vec<usize> = (0..concepts.len())
+                .filter(|&i| concepts[i].0 < e && concepts[i].1 > s)
                 .collect();
-            let add: Vec<String> = self.synonyms.additions[entry].clone();
-            if overlapping.is_empty() {
-                concepts.push((
-                    s,
-                    Concept {
-                        terms: Vec::new(),
-                        alternatives: add,
-                        readings: Vec::new(),
-                        bigrams: Vec::new(),
-                        unknown: false,
-                    },
-                ));
-            } else {
-                // Merge the overlapped concepts into the first one.
-                let first = overlapping[0];
-                for &i in overlapping.iter().skip(1).rev() {
-                    let (_, c) = concepts.remove(i);
-                    concepts[first].1.terms.extend(c.terms);
-                    concepts[first].1.alternatives.extend(c.alternatives);
-                    concepts[first].1.bigrams.extend(c.bigrams);
-                }
-                let target = &mut concepts[first].1;
-                target.unknown = false;
-                for a in add {
-                    if !target.terms.contains(&a) && !target.alternatives.contains(&a) {
-                        target.alternatives.push(a);
-                    }
+            let Some((&first, rest)) = overlapping.split_first() else {
+                let mut c = concept(Vec::new(), Vec::new(), Vec::new(), false, 1.0);
+                c.alternatives = additions.clone();
+                concepts.push((s, e, c));
+                continue;
+            };
+            for &i in rest.iter().rev() {
+                let (cs, ce, c) = concepts.remove(i);
+                let target = &mut concepts[first];
+                target.0 = target.0.min(cs);
+                target.1 = target.1.max(ce);
+                target.2.terms.extend(c.terms);
+                target.2.alternatives.extend(c.alternatives);
+                target.2.readings.extend(c.readings);
+                target.2.bigrams.extend(c.bigrams);
+                target.2.weight = target.2.weight.max(c.weight);
+            }
+            let target = &mut concepts[first].2;
+            target.unknown = false;
+            for a in additions {
+                if !target.terms.contains(a) && !target.alternatives.contains(a) {
+                    target.alternatives.push(a.clone());
                 }
             }
         }
 
-        concepts.sort_by_key(|(pos, _)| *pos);
-        // The same term said twice is one concept.
+        concepts.sort_by_key(|(start, _, _)| *start);
+        // The same words said twice are one concept.
         let mut seen = HashSet::new();
         let concepts = concepts
             .into_iter()
-            .map(|(_, c)| c)
-            .filter(|c| {
-                let key = (c.terms.clone(), c.readings.clone(), c.alternatives.clone());
-                seen.insert(key)
-            })
+            .map(|(_, _, c)| c)
+            .filter(|c| seen.insert((c.terms.clone(), c.readings.clone(), c.alternatives.clone())))
             .collect();
         Ok(QueryAnalysis {
             normalized,
@@ -605,18 +640,20 @@ fn kana_runs(s: &str) -> Vec<(usize, usize)> {
     runs
 }
 
-/// Longest known readings (two characters or more) found left to right.
-fn greedy_readings(kata: &str, known: &dyn Fn(&str) -> bool) -> Vec<String> {
+/// Longest known readings (two characters or more) found left to right, with
+/// their byte ranges in `kata`.
+fn greedy_readings(kata: &str, known: &dyn Fn(&str) -> bool) -> Vec<(usize, usize, String)> {
     const MAX_LEN: usize = 12;
-    let chars: Vec<char> = kata.chars().collect();
+    let chars: Vec<(usize, char)> = kata.char_indices().collect();
+    let byte_at = |i: usize| chars.get(i).map_or(kata.len(), |(b, _)| *b);
     let mut out = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let mut found = None;
         let longest = MAX_LEN.min(chars.len() - i);
         for len in (2..=longest).rev() {
-            let cand: String = chars[i..i + len].iter().collect();
-            let stemmed = stem_katakana(&cand);
+            let cand = &kata[byte_at(i)..byte_at(i + len)];
+            let stemmed = stem_katakana(cand);
             if known(&stemmed) {
                 found = Some((len, stemmed));
                 break;
@@ -624,7 +661,7 @@ fn greedy_readings(kata: &str, known: &dyn Fn(&str) -> bool) -> Vec<String> {
         }
         match found {
             Some((len, r)) => {
-                out.push(r);
+                out.push((byte_at(i), byte_at(i + len), r));
                 i += len;
             }
             None => i += 1,
@@ -662,10 +699,13 @@ mod tests {
     #[test]
     fn greedy_readings_take_the_longest() {
         let known = |s: &str| ["テレワーク", "ホジョ", "ホジョキン", "テレ"].contains(&s);
-        assert_eq!(
-            greedy_readings("テレワークノホジョキン", &known),
-            vec!["テレワーク", "ホジョキン"]
-        );
+        let found: Vec<String> = greedy_readings("テレワークノホジョキン", &known)
+            .into_iter()
+            .map(|(_, _, r)| r)
+            .collect();
+        assert_eq!(found, vec!["テレワーク", "ホジョキン"]);
+        let (s, e, _) = &greedy_readings("ノホジョ", &known)[0];
+        assert_eq!((*s, *e), ("ノ".len(), "ノホジョ".len()));
     }
 
     #[test]

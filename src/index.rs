@@ -25,7 +25,7 @@ use crate::analysis::{ANALYSIS_VERSION, AnalysisError, Analyzer};
 use crate::data::Knowledge;
 
 /// Bumped when the schema or the way documents are put together changes.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 const CURRENT_FILE: &str = "CURRENT";
 const GENERATION_PREFIX: &str = "gen-";
 const BUILDING_PREFIX: &str = ".building-";
@@ -130,13 +130,28 @@ pub enum Kind {
 }
 
 /// What search needs of a document without reading the doc store: its kind,
-/// id and vocabulary (interned, sorted).
+/// id and vocabulary (interned, sorted), split into what the document is
+/// (measure text, FAQ question and alternates, their readings and bigrams)
+/// and what it says about it (FAQ answer, context).
 #[derive(Debug, Clone)]
 pub struct DocInfo {
     pub kind: Kind,
     pub id: String,
-    vocab: Box<[u32]>,
+    primary: Box<[u32]>,
+    secondary: Box<[u32]>,
 }
+
+/// Where in a document a vocabulary entry was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Found {
+    /// In the measure text or the FAQ question and alternates.
+    Primary,
+    /// Only in the FAQ answer or the context.
+    Secondary,
+}
+
+/// Separates the primary from the secondary vocabulary in the stored field.
+const VOCAB_SPLIT: &str = "|";
 
 /// Every document's [`DocInfo`], by segment and doc id, read once when the
 /// index is opened, and the interner of their vocabulary.
@@ -159,9 +174,15 @@ impl DocTable {
         self.terms.get(entry).copied()
     }
 
-    /// Whether a document has a vocabulary entry.
-    pub fn has(&self, doc: &DocInfo, term_id: u32) -> bool {
-        doc.vocab.binary_search(&term_id).is_ok()
+    /// Where a document has a vocabulary entry, if it does.
+    pub fn find(&self, doc: &DocInfo, term_id: u32) -> Option<Found> {
+        if doc.primary.binary_search(&term_id).is_ok() {
+            Some(Found::Primary)
+        } else if doc.secondary.binary_search(&term_id).is_ok() {
+            Some(Found::Secondary)
+        } else {
+            None
+        }
     }
 
     fn load(reader: &IndexReader, f: &Fields) -> Result<DocTable, IndexError> {
@@ -186,20 +207,29 @@ impl DocTable {
                     Kind::Measure
                 };
                 let vocab_text = text(f.vocab);
-                let mut vocab: Vec<u32> = vocab_text
-                    .split(' ')
-                    .filter(|t| !t.is_empty())
-                    .map(|t| {
-                        let next = table.terms.len() as u32;
-                        *table.terms.entry(t.into()).or_insert(next)
-                    })
-                    .collect();
-                vocab.sort_unstable();
-                vocab.dedup();
+                let (primary, secondary) = vocab_text
+                    .split_once(VOCAB_SPLIT)
+                    .unwrap_or((vocab_text.as_str(), ""));
+                let mut intern = |part: &str| {
+                    let mut ids: Vec<u32> = part
+                        .split(' ')
+                        .filter(|t| !t.is_empty())
+                        .map(|t| {
+                            let next = table.terms.len() as u32;
+                            *table.terms.entry(t.into()).or_insert(next)
+                        })
+                        .collect();
+                    ids.sort_unstable();
+                    ids.dedup();
+                    ids.into_boxed_slice()
+                };
+                let primary = intern(primary);
+                let secondary = intern(secondary);
                 docs.push(DocInfo {
                     kind,
                     id: text(f.id),
-                    vocab: vocab.into_boxed_slice(),
+                    primary,
+                    secondary,
                 });
             }
             table.segments.push(docs);
@@ -460,17 +490,19 @@ fn document(f: &Fields, a: &Analyzer, t: DocText<'_>) -> Result<TantivyDocument,
     let context = a.terms(t.context)?;
     let readings = a.readings(t.reading)?;
     let bigrams = a.bigrams(t.ngram);
-    let mut vocab: Vec<String> = title
+    let mut primary: Vec<String> = title
         .iter()
         .chain(&alt)
-        .chain(&body)
-        .chain(&context)
         .cloned()
         .chain(readings.iter().map(|r| format!("{VOCAB_READING}{r}")))
         .chain(bigrams.iter().map(|b| format!("{VOCAB_BIGRAM}{b}")))
         .collect();
-    vocab.sort();
-    vocab.dedup();
+    primary.sort();
+    primary.dedup();
+    let mut secondary: Vec<String> = body.iter().chain(&context).cloned().collect();
+    secondary.sort();
+    secondary.dedup();
+    let vocab = format!("{} {VOCAB_SPLIT} {}", primary.join(" "), secondary.join(" "));
     Ok(doc!(
         f.id => t.id,
         f.kind => t.kind,
@@ -480,6 +512,6 @@ fn document(f: &Fields, a: &Analyzer, t: DocText<'_>) -> Result<TantivyDocument,
         f.context => context.join(" "),
         f.reading => readings.join(" "),
         f.ngram => bigrams.join(" "),
-        f.vocab => vocab.join(" "),
+        f.vocab => vocab,
     ))
 }

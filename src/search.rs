@@ -8,7 +8,7 @@
 //! top document's coverage is the confidence; below the threshold the
 //! question is declined rather than answered with noise.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
@@ -19,12 +19,13 @@ use tantivy::Term;
 use crate::analysis::{AnalysisError, Analyzer, Concept, QueryAnalysis};
 use crate::data::{ChannelKind, Knowledge};
 pub use crate::index::Kind;
-use crate::index::{DocInfo, DocTable, KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
+use crate::index::{DocInfo, DocTable, Found, KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
 
 /// Tuning of the search.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Below this confidence the question is declined.
+    /// A question is declined unless its confidence is above this: more
+    /// than half of what it asks must be found in the best result.
     pub threshold: f32,
     /// Below this confidence an answer is shown as "did you mean…".
     pub sure: f32,
@@ -50,6 +51,9 @@ const BOOST_CONTEXT: f32 = 0.6;
 const BOOST_READING: f32 = 2.0;
 const BOOST_NGRAM: f32 = 0.5;
 const WEIGHT_ALTERNATIVE: f32 = 0.7;
+/// How much a concept found only in an FAQ answer or a measure's context
+/// counts, against one found in what the document is about.
+const SECONDARY_MATCH: f32 = 0.75;
 /// How much the text score counts against coverage when re-ranking.
 const SCORE_SHARE: f32 = 0.5;
 
@@ -124,21 +128,36 @@ pub fn search(
     }
     hits.sort_by(|a, b| b.score.total_cmp(&a.score));
     let confidence = hits.first().map_or(0.0, |h| h.coverage);
-    let answered = confidence >= settings.threshold;
+    let answered = confidence > settings.threshold;
     let sure = confidence >= settings.sure;
     if !answered {
         hits.clear();
     }
-    hits.truncate(settings.limit);
-
+    // How each measure scored on its own, to order an FAQ's measures.
+    let own_score: HashMap<&str, f32> = hits
+        .iter()
+        .filter(|h| h.kind == Kind::Measure)
+        .map(|h| (h.id.as_str(), h.score))
+        .collect();
     let mut measures: Vec<String> = Vec::new();
-    for h in &hits {
+    for h in hits.iter().take(settings.limit) {
         let ids: Vec<&str> = match h.kind {
             Kind::Measure => vec![h.id.as_str()],
-            Kind::Faq => knowledge
-                .faq(&h.id)
-                .map(|q| q.measures.iter().map(String::as_str).collect())
-                .unwrap_or_default(),
+            Kind::Faq => {
+                let mut ids: Vec<&str> = knowledge
+                    .faq(&h.id)
+                    .map(|q| q.measures.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                // The first measure is what the FAQ is about; the others
+                // follow by how well they scored on their own (stable: the
+                // FAQ's order among those that did not score, last).
+                let rest = ids.get_mut(1..).unwrap_or_default();
+                rest.sort_by(|a, b| {
+                    let score = |id| own_score.get(id).copied().unwrap_or(f32::MIN);
+                    score(b).total_cmp(&score(a))
+                });
+                ids
+            }
         };
         for id in ids {
             if !measures.iter().any(|m| m == id) {
@@ -146,6 +165,7 @@ pub fn search(
             }
         }
     }
+    hits.truncate(settings.limit);
     let referrals = referrals(knowledge, &hits, &measures);
     Ok(Outcome {
         analysis,
@@ -210,6 +230,7 @@ struct ConceptIds {
 }
 
 struct ConceptId {
+    weight: f32,
     /// Terms, alternatives and readings: any one matches.
     any: Vec<u32>,
     /// Bigrams of an unknown word: two thirds must match.
@@ -240,32 +261,48 @@ impl ConceptIds {
                 } else {
                     Vec::new()
                 };
-                ConceptId { any, bigrams }
+                ConceptId {
+                    weight: c.weight,
+                    any,
+                    bigrams,
+                }
             })
             .collect();
         ConceptIds { concepts }
     }
 
-    /// Share of the concepts found in a document's vocabulary.
+    /// Weighted share of the concepts found in a document's vocabulary.
     fn coverage(&self, table: &DocTable, doc: &DocInfo) -> f32 {
-        if self.concepts.is_empty() {
+        let total: f32 = self.concepts.iter().map(|c| c.weight).sum();
+        if total <= 0.0 {
             return 0.0;
         }
-        let matched = self
+        let matched: f32 = self
             .concepts
             .iter()
-            .filter(|c| {
-                c.any.iter().any(|&t| table.has(doc, t)) || {
-                    let found = c
-                        .bigrams
-                        .iter()
-                        .filter(|b| b.is_some_and(|t| table.has(doc, t)))
-                        .count();
-                    !c.bigrams.is_empty() && found * 3 >= c.bigrams.len() * 2
-                }
+            .map(|c| match Self::found(c, table, doc) {
+                Some(Found::Primary) => c.weight,
+                Some(Found::Secondary) => c.weight * SECONDARY_MATCH,
+                None => 0.0,
             })
+            .sum();
+        matched / total
+    }
+
+    /// Where the best of a concept's words is found in a document.
+    fn found(c: &ConceptId, table: &DocTable, doc: &DocInfo) -> Option<Found> {
+        let best = c.any.iter().filter_map(|&t| table.find(doc, t)).min();
+        if best == Some(Found::Primary) || c.bigrams.is_empty() {
+            return best;
+        }
+        let found = c
+            .bigrams
+            .iter()
+            .filter(|b| b.is_some_and(|t| table.find(doc, t).is_some()))
             .count();
-        matched as f32 / self.concepts.len() as f32
+        (found * 3 >= c.bigrams.len() * 2)
+            .then_some(Found::Primary)
+            .or(best)
     }
 }
 

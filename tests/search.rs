@@ -77,7 +77,7 @@ fn an_faq_hit_is_replaced_in_place_by_its_measures() {
         .iter()
         .position(|h| h.kind == Kind::Faq && h.id == faq.id)
         .expect("the FAQ is a hit");
-    // Measures before the FAQ's come from hits ranked above it.
+    // Measures up to the FAQ's come from the hits ranked above it and the FAQ.
     let mut expected: Vec<String> = Vec::new();
     for h in &outcome.hits[..=pos] {
         let ids = match h.kind {
@@ -90,7 +90,26 @@ fn an_faq_hit_is_replaced_in_place_by_its_measures() {
             }
         }
     }
-    assert_eq!(&outcome.measures[..expected.len()], &expected[..]);
+    // The same measures, up to the FAQ's; the FAQ's main (first) measure
+    // leads its others, which follow by their own relevance.
+    let mut got = outcome.measures[..expected.len()].to_vec();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+    let earlier: Vec<String> = outcome.hits[..pos]
+        .iter()
+        .flat_map(|h| match h.kind {
+            Kind::Measure => vec![h.id.clone()],
+            Kind::Faq => engine.knowledge.faq(&h.id).unwrap().measures.clone(),
+        })
+        .collect();
+    let at = |id: &str| outcome.measures.iter().position(|m| m == id).unwrap();
+    if !earlier.contains(&faq.measures[0]) {
+        let main = at(&faq.measures[0]);
+        for other in faq.measures[1..].iter().filter(|m| !earlier.contains(m)) {
+            assert!(main < at(other), "{} after {other}: {:?}", faq.measures[0], outcome.measures);
+        }
+    }
 }
 
 #[test]
