@@ -22,7 +22,7 @@ use std::num::NonZeroUsize;
 
 use aho_corasick::AhoCorasick;
 use lindera::dictionary::{Dictionary, UserDictionary};
-use lindera::mode::Mode;
+use lindera::mode::{Mode, Penalty};
 use lindera::segmenter::Segmenter;
 use lindera::token::Token;
 use lindera_analysis::character_filter::CharacterFilter;
@@ -38,7 +38,7 @@ use lindera_analysis::token_filter::lowercase::LowercaseTokenFilter;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 2;
+pub const ANALYSIS_VERSION: u32 = 3;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -77,6 +77,8 @@ pub struct Word {
     pub unknown: bool,
     /// A verb or adjective: says what to do rather than what about.
     pub predicate: bool,
+    /// The parts of a compound noun (不妊治療 → 不妊, 治療), when it has any.
+    pub parts: Vec<String>,
 }
 
 /// A question's unit of meaning: the words it used, plus the alternatives
@@ -185,6 +187,8 @@ pub struct AnalysisError(String);
 /// threads (`&self` everywhere).
 pub struct Analyzer {
     segmenter: Segmenter,
+    /// Splits compounds into their parts (search mode, no user dictionary).
+    decomposer: Segmenter,
     nfkc: UnicodeNormalizeCharacterFilter,
     iteration: JapaneseIterationMarkCharacterFilter,
     base_form: JapaneseBaseFormTokenFilter,
@@ -205,6 +209,11 @@ impl Analyzer {
         synonyms: &Synonyms,
     ) -> Result<Self, AnalysisError> {
         let mut analyzer = Analyzer {
+            decomposer: Segmenter::new(
+                Mode::Decompose(Penalty::default()),
+                dictionary.clone(),
+                None,
+            ),
             segmenter: Segmenter::new(Mode::Normal, dictionary, user_dictionary),
             nfkc: UnicodeNormalizeCharacterFilter::new(UnicodeNormalizeKind::NFKC),
             iteration: JapaneseIterationMarkCharacterFilter::new(false, true),
@@ -258,10 +267,33 @@ impl Analyzer {
         out
     }
 
-    /// Segments already-normalised text into words.
+    /// Segments already-normalised text into words; compound nouns carry
+    /// their parts.
     pub fn words(&self, normalized: &str) -> Result<Vec<Word>, AnalysisError> {
-        let mut tokens = self
-            .segmenter
+        let mut words = self.segment_with(&self.segmenter, normalized)?;
+        for w in &mut words {
+            if !w.content || w.predicate || normalized[w.start..w.end].chars().count() < 3 {
+                continue;
+            }
+            let parts: Vec<String> = self
+                .segment_with(&self.decomposer, &normalized[w.start..w.end])?
+                .into_iter()
+                .filter(|p| p.content && p.term != w.term && p.term.chars().count() >= 2)
+                .map(|p| p.term)
+                .collect();
+            if parts.len() >= 2 {
+                w.parts = parts;
+            }
+        }
+        Ok(words)
+    }
+
+    fn segment_with(
+        &self,
+        segmenter: &Segmenter,
+        normalized: &str,
+    ) -> Result<Vec<Word>, AnalysisError> {
+        let mut tokens = segmenter
             .segment(Cow::Borrowed(normalized))
             .map_err(|e| AnalysisError(format!("{e:#}")))?;
         let surfaces: Vec<(usize, usize, bool)> = tokens
@@ -307,6 +339,7 @@ impl Analyzer {
                 content,
                 unknown,
                 predicate,
+                parts: Vec::new(),
             });
         }
         // A verbal noun directly followed by する (解消したい) is used as a verb.
@@ -337,14 +370,15 @@ impl Analyzer {
         }
     }
 
-    /// The content terms of a document text, in order (with repeats).
+    /// The content terms of a document text, in order (with repeats), each
+    /// compound followed by its parts.
     pub fn terms(&self, text: &str) -> Result<Vec<String>, AnalysisError> {
         let normalized = self.normalize(text);
         Ok(self
             .words(&normalized)?
             .into_iter()
             .filter(|w| w.content)
-            .map(|w| w.term)
+            .flat_map(|w| std::iter::once(w.term).chain(w.parts))
             .collect())
     }
 
@@ -424,17 +458,15 @@ impl Analyzer {
                 continue;
             }
             let bigrams = if w.unknown { bigrams(&fold(&w.term)) } else { Vec::new() };
-            concepts.push((
-                w.start,
-                w.end,
-                concept(
-                    vec![w.term.clone()],
-                    Vec::new(),
-                    bigrams,
-                    w.unknown,
-                    if w.predicate { PREDICATE_WEIGHT } else { 1.0 },
-                ),
-            ));
+            let mut c = concept(
+                vec![w.term.clone()],
+                Vec::new(),
+                bigrams,
+                w.unknown,
+                if w.predicate { PREDICATE_WEIGHT } else { 1.0 },
+            );
+            c.alternatives = w.parts.clone();
+            concepts.push((w.start, w.end, c));
         }
 
         // Synonyms and rules, found in the folded question or in the folded

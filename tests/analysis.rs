@@ -123,3 +123,15 @@ fn unknown_words_carry_bigrams() {
     let q = a.question("ズンドコベロンチョ", &|_| false).unwrap();
     assert!(q.concepts.iter().any(|c| c.unknown && c.bigrams.len() >= 2), "{:?}", q.concepts);
 }
+
+#[test]
+fn compounds_also_give_their_parts() {
+    let a = bare_analyzer(&Synonyms::default());
+    let terms = a.terms("株式会社").unwrap();
+    assert_eq!(terms, vec!["株式会社", "株式", "会社"]);
+    // In a question the parts are alternatives of the compound's concept.
+    let q = a.question("株式会社", &|_| false).unwrap();
+    assert_eq!(q.concepts.len(), 1);
+    assert_eq!(q.concepts[0].terms, vec!["株式会社"]);
+    assert_eq!(q.concepts[0].alternatives, vec!["株式", "会社"]);
+}
