@@ -346,6 +346,45 @@ async fn slash_ask_is_answered_through_the_interaction_callback() {
         assert!(text.contains("テレワークの推進"), "{text}");
         assert!(text.contains(TELEWORK_TEXT), "{text}");
         assert_no_mentions(&cb.body["data"]);
+        // An area longer than a page turns pages in place.
+        let k = &common::engine().knowledge;
+        let (big, count) = k
+            .areas
+            .iter()
+            .map(|a| {
+                (
+                    a.number,
+                    k.measures.iter().filter(|m| m.area == a.number).count(),
+                )
+            })
+            .max_by_key(|(_, n)| *n)
+            .unwrap();
+        if count > madoguchi::discord::render::AREA_PAGE {
+            let turn = bot.fake.id();
+            let c = FakeDiscord::component(turn, &member(1), &format!("page:{big}:1"), None, pick);
+            bot.fake.dispatch("INTERACTION_CREATE", c).await;
+            let cb = bot.fake.callback(turn).await;
+            assert_eq!(
+                cb.body["type"], 7,
+                "the page is updated in place: {}",
+                cb.body
+            );
+            let fields = cb.body["data"]["embeds"][0]["fields"]
+                .as_array()
+                .unwrap()
+                .len();
+            assert_eq!(fields, count - madoguchi::discord::render::AREA_PAGE);
+        }
+        // Picking a candidate from the 「もしかして…」 menu answers it.
+        let chosen = bot.fake.id();
+        let c = FakeDiscord::component(chosen, &member(1), "pick", Some(&["m:2.tokyo.b.3"]), pick);
+        bot.fake.dispatch("INTERACTION_CREATE", c).await;
+        let cb = bot.fake.callback(chosen).await;
+        assert_eq!(cb.body["type"], 4);
+        let text = embed_text(&cb.body["data"]);
+        assert!(text.contains(TELEWORK_PLACE), "{text}");
+        assert_no_mentions(&cb.body["data"]);
+        assert_eq!(bot.lines(QUESTIONS_FILE).last().unwrap()["source"], "pick");
         bot.stop().await;
     })
     .await;

@@ -323,6 +323,10 @@ impl Handler {
             return;
         };
         let question = question_text(&msg.content, shared.me);
+        if question.is_empty() && source == Source::Channel {
+            // An attachment or sticker in an answer channel: not a question.
+            return;
+        }
         let reply = if question.is_empty() {
             render::help(&shared.engine.load().knowledge.messages)
         } else if let Some(notice) = self.gate(msg.author.id, &question) {
