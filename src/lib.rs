@@ -16,8 +16,9 @@
 //!   knows serenity and the network.
 //!
 //! Invariants: apart from [`discord`], the library does no network I/O; it
-//! never reads environment variables (paths come in through [`engine::Paths`]); user text is data and
-//! never query syntax; nothing here writes to `data/`.
+//! never reads environment variables (paths come in through
+//! [`engine::Paths`]); user text is data and never query syntax; nothing
+//! here writes to `data/`.
 
 pub mod analysis;
 pub mod answer;

@@ -5,6 +5,7 @@
 
 mod common;
 #[path = "support/fake_discord.rs"]
+#[allow(dead_code)]
 mod fake_discord;
 
 use std::collections::HashSet;

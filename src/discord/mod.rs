@@ -139,37 +139,39 @@ pub async fn run(
     let mut backoff = FIRST_BACKOFF.min(max_backoff);
     loop {
         // Shards to start, and whether the IDENTIFY budget allows it now.
-        let (first, last, total) = match shards {
-            Shards::Range { first, last, total } => (first, last, total),
-            Shards::Auto => match probe.get_bot_gateway().await {
-                Ok(g) => {
-                    let total = g.shards.max(1);
-                    let limit = g.session_start_limit;
-                    if limit.remaining < u64::from(total) {
-                        let wait = Duration::from_millis(limit.reset_after);
-                        warn!(
-                            remaining = limit.remaining,
-                            seconds = wait.as_secs(),
-                            "IDENTIFY budget spent: waiting for it to reset"
-                        );
-                        tokio::select! {
-                            () = tokio::time::sleep(wait) => {}
-                            () = &mut shutdown => return Ok(()),
-                        }
-                    }
-                    (0, total - 1, total)
+        let (first, last, total) = match (shards, probe.get_bot_gateway().await) {
+            (_, Err(e)) if is_unauthorized(&e) => return Err(RunError::TokenRejected),
+            (Shards::Auto, Err(e)) => {
+                warn!(error = %e, seconds = backoff.as_secs(), "GET /gateway/bot failed; retrying");
+                tokio::select! {
+                    () = tokio::time::sleep(backoff) => {}
+                    () = &mut shutdown => return Ok(()),
                 }
-                Err(e) if is_unauthorized(&e) => return Err(RunError::TokenRejected),
-                Err(e) => {
-                    warn!(error = %e, seconds = backoff.as_secs(), "GET /gateway/bot failed; retrying");
+                backoff = (backoff * 2).min(max_backoff);
+                continue;
+            }
+            // A fixed range does not need the recommendation; go ahead.
+            (Shards::Range { first, last, total }, Err(_)) => (first, last, total),
+            (shards, Ok(g)) => {
+                let (first, last, total) = match shards {
+                    Shards::Range { first, last, total } => (first, last, total),
+                    Shards::Auto => (0, g.shards.max(1) - 1, g.shards.max(1)),
+                };
+                let limit = g.session_start_limit;
+                if limit.remaining < u64::from(last - first + 1) {
+                    let wait = Duration::from_millis(limit.reset_after);
+                    warn!(
+                        remaining = limit.remaining,
+                        seconds = wait.as_secs(),
+                        "IDENTIFY budget spent: waiting for it to reset"
+                    );
                     tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
+                        () = tokio::time::sleep(wait) => {}
                         () = &mut shutdown => return Ok(()),
                     }
-                    backoff = (backoff * 2).min(max_backoff);
-                    continue;
                 }
-            },
+                (first, last, total)
+            }
         };
         let client = ClientBuilder::new_with_http(http(&handler.0.config), intents)
             .event_handler_arc(Arc::clone(&handler))

@@ -6,7 +6,6 @@
 //! dispatches with sequence numbers). Every REST request is recorded so a
 //! test can wait for the one it expects; the test drives the gateway with
 //! [`FakeDiscord::dispatch`] and can drop the connection abruptly.
-#![allow(dead_code)]
 
 use std::collections::HashMap;
 use std::convert::Infallible;
