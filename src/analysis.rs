@@ -11,7 +11,8 @@
 //! member or a rule's trigger found in the question adds the other members
 //! (or the rule's words) as alternatives of the same *concept*, so that a
 //! question is scored by how many of its concepts a document covers, whatever
-//! words it used for them.
+//! words it used for them. An alternative is a phrase: 在宅勤務 is found only
+//! where both 在宅 and 勤務 are.
 //!
 //! Changing anything here that alters terms must bump [`ANALYSIS_VERSION`]:
 //! the index is rebuilt when it changes.
@@ -38,7 +39,7 @@ use lindera_analysis::token_filter::lowercase::LowercaseTokenFilter;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 3;
+pub const ANALYSIS_VERSION: u32 = 4;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -48,15 +49,101 @@ const KATAKANA_STEM_MIN: usize = 3;
 
 /// Words that carry no topic in a question to a help desk.
 const STOP_WORDS: &[&str] = &[
-    "する", "ある", "いる", "なる", "できる", "出来る", "思う", "言う", "いう", "教える", "知る",
-    "聞く", "分かる", "わかる", "ない", "ほしい", "欲しい", "くれる", "もらう", "いただく", "頂く",
-    "くださる", "下さる", "おる", "やる", "いい", "よい", "良い", "こと", "もの", "ため", "よう",
-    "ところ", "方法", "場所", "場合", "質問", "内容", "詳細", "何", "なに", "どこ", "いつ", "だれ",
-    "誰", "どう", "どの", "どれ", "お願い", "願う", "すみません", "ください", "調べる", "探す",
-    "見る", "使う", "使える", "考える", "行う", "関する", "関連", "について", "対象", "的", "等",
-    "など", "方", "感じ", "件", "方々", "今", "今回", "ちょっと", "弊社", "当社", "うち", "自社",
-    "私", "僕", "みたい", "ん", "の", "そう", "とか", "です", "ます", "もらえる", "貰える",
-    "伺う", "尋ねる", "助かる", "仕方", "やり方", "心配", "不安",
+    "する",
+    "ある",
+    "いる",
+    "なる",
+    "できる",
+    "出来る",
+    "思う",
+    "言う",
+    "いう",
+    "教える",
+    "知る",
+    "聞く",
+    "分かる",
+    "わかる",
+    "ない",
+    "ほしい",
+    "欲しい",
+    "くれる",
+    "もらう",
+    "いただく",
+    "頂く",
+    "くださる",
+    "下さる",
+    "おる",
+    "やる",
+    "いい",
+    "よい",
+    "良い",
+    "こと",
+    "もの",
+    "ため",
+    "よう",
+    "ところ",
+    "方法",
+    "場所",
+    "場合",
+    "質問",
+    "内容",
+    "詳細",
+    "何",
+    "なに",
+    "どこ",
+    "いつ",
+    "だれ",
+    "誰",
+    "どう",
+    "どの",
+    "どれ",
+    "お願い",
+    "願う",
+    "すみません",
+    "ください",
+    "調べる",
+    "探す",
+    "見る",
+    "使う",
+    "使える",
+    "考える",
+    "行う",
+    "関する",
+    "関連",
+    "について",
+    "対象",
+    "的",
+    "等",
+    "など",
+    "方",
+    "感じ",
+    "件",
+    "方々",
+    "今",
+    "今回",
+    "ちょっと",
+    "弊社",
+    "当社",
+    "うち",
+    "自社",
+    "私",
+    "僕",
+    "みたい",
+    "ん",
+    "の",
+    "そう",
+    "とか",
+    "です",
+    "ます",
+    "もらえる",
+    "貰える",
+    "伺う",
+    "尋ねる",
+    "助かる",
+    "仕方",
+    "やり方",
+    "心配",
+    "不安",
 ];
 
 /// One analysed token.
@@ -87,8 +174,9 @@ pub struct Word {
 pub struct Concept {
     /// What the question said, as terms.
     pub terms: Vec<String>,
-    /// Other terms that mean the same (from synonyms or rules).
-    pub alternatives: Vec<String>,
+    /// Other ways of saying the same (from synonyms, rules or the parts of a
+    /// compound), each a phrase whose terms must all be found.
+    pub alternatives: Vec<Vec<String>>,
     /// Readings matched in an all-kana stretch of the question.
     pub readings: Vec<String>,
     /// Character bigrams of what the question said (for unknown words).
@@ -105,6 +193,17 @@ pub struct Concept {
 /// Weight of a concept made only of verbs and adjectives.
 pub const PREDICATE_WEIGHT: f32 = 0.5;
 
+/// A document text, analysed: what the index holds of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Analysed {
+    /// Content terms in order (compounds followed by their parts).
+    pub terms: Vec<String>,
+    /// Readings of the content words.
+    pub readings: Vec<String>,
+    /// Character bigrams of the whole text.
+    pub bigrams: Vec<String>,
+}
+
 /// A question, analysed.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QueryAnalysis {
@@ -120,14 +219,14 @@ struct SynonymMatcher {
     base: AhoCorasick,
     base_entry: Vec<usize>,
     /// Per entry: the terms it adds.
-    additions: Vec<Vec<String>>,
+    additions: Vec<Vec<Vec<String>>>,
 }
 
 impl SynonymMatcher {
     fn build(
         surface: Vec<(String, usize)>,
         base: Vec<(String, usize)>,
-        additions: Vec<Vec<String>>,
+        additions: Vec<Vec<Vec<String>>>,
     ) -> Result<SynonymMatcher, AnalysisError> {
         let automaton = |patterns: &[(String, usize)]| {
             AhoCorasick::new(patterns.iter().map(|(p, _)| p.as_str()))
@@ -256,7 +355,8 @@ impl Analyzer {
         let mut out = String::with_capacity(lowered.len());
         let mut prev = ' ';
         for c in lowered.chars() {
-            let c = if matches!(c, '-' | '‐' | '−' | '–' | '—' | '―' | '~') && is_katakana(prev) {
+            let c = if matches!(c, '-' | '‐' | '−' | '–' | '—' | '―' | '~') && is_katakana(prev)
+            {
                 'ー'
             } else {
                 c
@@ -344,7 +444,8 @@ impl Analyzer {
         }
         // A verbal noun directly followed by する (解消したい) is used as a verb.
         for i in 1..out.len() {
-            if verbal_noun[i - 1] && matches!(out[i].term.as_str(), "する" | "できる" | "出来る") {
+            if verbal_noun[i - 1] && matches!(out[i].term.as_str(), "する" | "できる" | "出来る")
+            {
                 out[i - 1].predicate = true;
             }
         }
@@ -360,14 +461,38 @@ impl Analyzer {
         let pos = token.get_detail(0).unwrap_or("").to_string();
         let sub = token.get_detail(1).unwrap_or("").to_string();
         match pos.as_str() {
-            "名詞" => !matches!(sub.as_str(), "非自立" | "代名詞" | "副詞可能" | "接尾")
-                || (sub == "接尾" && term.chars().count() == 1 && is_kanji_str(term)),
+            "名詞" => {
+                !matches!(sub.as_str(), "非自立" | "代名詞" | "副詞可能" | "接尾")
+                    || (sub == "接尾" && term.chars().count() == 1 && is_kanji_str(term))
+            }
             "動詞" | "形容詞" => sub == "自立",
-            "接頭詞" | "副詞" | "連体詞" | "接続詞" | "助詞" | "助動詞" | "感動詞" | "フィラー" => false,
+            "接頭詞" | "副詞" | "連体詞" | "接続詞" | "助詞" | "助動詞" | "感動詞" | "フィラー" => {
+                false
+            }
             "記号" => sub == "アルファベット",
             // Unknown-word categories and user-dictionary entries.
             _ => term.chars().any(char::is_alphanumeric),
         }
+    }
+
+    /// Terms, readings and bigrams of a document text, from one pass.
+    pub fn analyse(&self, text: &str) -> Result<Analysed, AnalysisError> {
+        let normalized = self.normalize(text);
+        let mut out = Analysed {
+            bigrams: bigrams(&fold(&normalized)),
+            ..Analysed::default()
+        };
+        for w in self.words(&normalized)? {
+            if !w.content {
+                continue;
+            }
+            if let Some(r) = w.reading {
+                out.readings.push(r);
+            }
+            out.terms.push(w.term);
+            out.terms.extend(w.parts);
+        }
+        Ok(out)
     }
 
     /// The content terms of a document text, in order (with repeats), each
@@ -424,7 +549,8 @@ impl Analyzer {
 
         // Hiragana stretches whose content words the segmenter could only
         // guess at are re-read as katakana against the readings of indexed
-        // words; a reading counts where it overlaps such a word.
+        // words; a reading counts where it overlaps such a word or is three
+        // characters or more (short ones turn up by chance: したい → タイ).
         let mut reread = vec![false; words.len()];
         for (start, end) in kana_runs(&normalized) {
             let inside: Vec<usize> = (0..words.len())
@@ -434,11 +560,17 @@ impl Analyzer {
                 continue;
             }
             let run = &normalized[start..end];
-            let found: Vec<(usize, usize, String)> = greedy_readings(&to_katakana(run), known_reading)
-                .into_iter()
-                .map(|(s, e, r)| (start + s, start + e, r))
-                .filter(|(s, e, _)| inside.iter().any(|&i| words[i].start < *e && words[i].end > *s))
-                .collect();
+            let found: Vec<(usize, usize, String)> =
+                greedy_readings(&to_katakana(run), known_reading)
+                    .into_iter()
+                    .map(|(s, e, r)| (start + s, start + e, r))
+                    .filter(|(s, e, r)| {
+                        r.chars().count() >= 3
+                            || inside
+                                .iter()
+                                .any(|&i| words[i].start < *e && words[i].end > *s)
+                    })
+                    .collect();
             let matched: usize = found.iter().map(|(s, e, _)| e - s).sum();
             let content: usize = inside.iter().map(|&i| words[i].end - words[i].start).sum();
             if found.is_empty() || matched * 2 < content {
@@ -457,7 +589,11 @@ impl Analyzer {
             if !w.content || reread[i] {
                 continue;
             }
-            let bigrams = if w.unknown { bigrams(&fold(&w.term)) } else { Vec::new() };
+            let bigrams = if w.unknown {
+                bigrams(&fold(&w.term))
+            } else {
+                Vec::new()
+            };
             let mut c = concept(
                 vec![w.term.clone()],
                 Vec::new(),
@@ -465,7 +601,9 @@ impl Analyzer {
                 w.unknown,
                 if w.predicate { PREDICATE_WEIGHT } else { 1.0 },
             );
-            c.alternatives = w.parts.clone();
+            if !w.parts.is_empty() {
+                c.alternatives = vec![w.parts.clone()];
+            }
             concepts.push((w.start, w.end, c));
         }
 
@@ -498,7 +636,8 @@ impl Analyzer {
             let target = &mut concepts[first].2;
             target.unknown = false;
             for a in additions {
-                if !target.terms.contains(a) && !target.alternatives.contains(a) {
+                let already = a.len() == 1 && target.terms.contains(&a[0]);
+                if !already && !target.alternatives.contains(a) {
                     target.alternatives.push(a.clone());
                 }
             }
@@ -528,15 +667,19 @@ impl Analyzer {
             .map(|g| (g, g))
             .chain(synonyms.rules.iter().map(|r| (&r.when, &r.add)));
         for (entry, (triggers, add)) in entries.enumerate() {
-            let mut add_terms = Vec::new();
+            let mut phrases: Vec<Vec<String>> = Vec::new();
             for a in add {
-                for t in self.terms(a)? {
-                    if !add_terms.contains(&t) {
-                        add_terms.push(t);
-                    }
+                let phrase: Vec<String> = self
+                    .words(&self.normalize(a))?
+                    .into_iter()
+                    .filter(|w| w.content)
+                    .map(|w| w.term)
+                    .collect();
+                if !phrase.is_empty() && !phrases.contains(&phrase) {
+                    phrases.push(phrase);
                 }
             }
-            additions.push(add_terms);
+            additions.push(phrases);
             for t in triggers {
                 let n = self.normalize(t);
                 let f = fold(&n);
@@ -596,10 +739,7 @@ pub fn to_katakana(s: &str) -> String {
 /// Drops a final long-vowel mark from katakana words of
 /// [`KATAKANA_STEM_MIN`] characters or more (サーバー ≡ サーバ).
 fn stem_katakana(s: &str) -> String {
-    if s.chars().count() >= KATAKANA_STEM_MIN
-        && s.ends_with('ー')
-        && s.chars().all(is_katakana)
-    {
+    if s.chars().count() >= KATAKANA_STEM_MIN && s.ends_with('ー') && s.chars().all(is_katakana) {
         s.trim_end_matches('ー').to_string()
     } else {
         s.to_string()

@@ -196,7 +196,13 @@ impl Answer {
         if !self.programmes.is_empty() {
             out.push_str(&format!("■ {}\n", msgs.programmes_heading));
             for (i, p) in self.programmes.iter().enumerate() {
-                out.push_str(&format!("{:>2}. {}\n    {}  [{}]\n", i + 1, p.text, p.place, p.id));
+                out.push_str(&format!(
+                    "{:>2}. {}\n    {}  [{}]\n",
+                    i + 1,
+                    p.text,
+                    p.place,
+                    p.id
+                ));
             }
             out.push('\n');
         }

@@ -389,16 +389,28 @@ pub const MESSAGES_FILE: &str = "messages.toml";
 struct Source {
     path: PathBuf,
     text: String,
+    /// Byte offset of every newline, for [`Source::line_of`].
+    newlines: Vec<usize>,
 }
 
 impl Source {
+    fn new(path: &Path, text: String) -> Source {
+        let newlines = text
+            .bytes()
+            .enumerate()
+            .filter(|(_, b)| *b == b'\n')
+            .map(|(i, _)| i)
+            .collect();
+        Source {
+            path: path.to_path_buf(),
+            text,
+            newlines,
+        }
+    }
+
+    /// The 1-based line holding byte `offset`.
     fn line_of(&self, offset: usize) -> usize {
-        let end = offset.min(self.text.len());
-        self.text.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
+        self.newlines.partition_point(|&nl| nl < offset) + 1
     }
 
     fn problem(
@@ -427,21 +439,16 @@ impl Loader {
     fn read(&mut self, path: &Path, required: bool) -> Option<Source> {
         match fs::read(path) {
             Ok(bytes) => {
-                self.hasher.update(path.file_name().unwrap_or_default().as_encoded_bytes());
+                self.hasher
+                    .update(path.file_name().unwrap_or_default().as_encoded_bytes());
                 self.hasher.update(&(bytes.len() as u64).to_le_bytes());
                 self.hasher.update(&bytes);
                 match String::from_utf8(bytes) {
-                    Ok(text) => Some(Source {
-                        path: path.to_path_buf(),
-                        text,
-                    }),
+                    Ok(text) => Some(Source::new(path, text)),
                     Err(e) => {
                         let offset = e.utf8_error().valid_up_to();
                         let text = String::from_utf8_lossy(&e.into_bytes()[..offset]).into_owned();
-                        let src = Source {
-                            path: path.to_path_buf(),
-                            text,
-                        };
+                        let src = Source::new(path, text);
                         self.problems.push(src.problem(
                             Some(offset..offset),
                             None,
@@ -730,16 +737,20 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
                 ld.problems.push(src.problem(
                     Some(span.clone()),
                     Some(&f.id),
-                    format!(
-                        "FAQ id already used at {}:{other_line}",
-                        other.display()
-                    ),
+                    format!("FAQ id already used at {}:{other_line}", other.display()),
                     "rename one of the two entries",
                 ));
             } else {
                 faq_seen.insert(f.id.clone(), (path.clone(), line));
             }
-            nonempty(&mut ld.problems, &src, &span, &f.id, "question", &f.question);
+            nonempty(
+                &mut ld.problems,
+                &src,
+                &span,
+                &f.id,
+                "question",
+                &f.question,
+            );
             nonempty(&mut ld.problems, &src, &span, &f.id, "answer", &f.answer);
             if f.measures.is_empty() {
                 ld.problems.push(src.problem(
@@ -785,7 +796,11 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
         for g in raw.group {
             let span = g.span();
             let g = g.into_inner();
-            let terms: Vec<String> = g.terms.into_iter().filter(|t| !t.trim().is_empty()).collect();
+            let terms: Vec<String> = g
+                .terms
+                .into_iter()
+                .filter(|t| !t.trim().is_empty())
+                .collect();
             if terms.len() < 2 {
                 ld.problems.push(src.problem(
                     Some(span),
@@ -800,7 +815,8 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
         for r in raw.rule {
             let span = r.span();
             let r = r.into_inner();
-            if r.when.iter().all(|t| t.trim().is_empty()) || r.add.iter().all(|t| t.trim().is_empty())
+            if r.when.iter().all(|t| t.trim().is_empty())
+                || r.add.iter().all(|t| t.trim().is_empty())
             {
                 ld.problems.push(src.problem(
                     Some(span),
@@ -971,11 +987,9 @@ mod tests {
 
     #[test]
     fn line_numbers_count_from_one() {
-        let src = Source {
-            path: "x".into(),
-            text: "a\nb\nc".into(),
-        };
+        let src = Source::new(Path::new("x"), "a\nb\nc".into());
         assert_eq!(src.line_of(0), 1);
+        assert_eq!(src.line_of(1), 1);
         assert_eq!(src.line_of(2), 2);
         assert_eq!(src.line_of(4), 3);
     }

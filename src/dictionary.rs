@@ -45,7 +45,10 @@ pub enum DictionaryError {
         "building the dictionary from {source_dir} failed: {message}; check that the directory \
          holds an unmodified EUC-JP IPADIC (package mecab-ipadic)"
     )]
-    Build { source_dir: PathBuf, message: String },
+    Build {
+        source_dir: PathBuf,
+        message: String,
+    },
     #[error(
         "the built dictionary at {path} could not be loaded: {message}; delete that directory \
          and it will be rebuilt"

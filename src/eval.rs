@@ -217,8 +217,8 @@ mod tests {
 
     #[test]
     fn parses_the_question_format() {
-        let qs = parse("question\texpected\tgroup\nA\t1.tokyo.a,2.*\tcore\n\nB\t-\tnegative\n")
-            .unwrap();
+        let qs =
+            parse("question\texpected\tgroup\nA\t1.tokyo.a,2.*\tcore\n\nB\t-\tnegative\n").unwrap();
         assert_eq!(qs.len(), 2);
         assert_eq!(qs[0].expected, vec!["1.tokyo.a", "2.*"]);
         assert_eq!(qs[1].line, 4);

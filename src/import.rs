@@ -188,7 +188,8 @@ pub fn parse(text: &str) -> Result<ImportedPlan, ImportError> {
     if areas.is_empty() {
         return Err(ImportError {
             line: 1,
-            message: "no numbered areas found (a line such as `1 「働き方改革」の取組の推進`)".into(),
+            message: "no numbered areas found (a line such as `1 「働き方改革」の取組の推進`)"
+                .into(),
         });
     }
     Ok(ImportedPlan {
@@ -281,9 +282,10 @@ fn find_year(line: &str) -> Option<String> {
     let compact: String = line.chars().filter(|c| *c != ' ').collect();
     let start = compact.find("令和")?;
     let rest = &compact[start..];
-    let end = rest.find("年度）").map(|e| e + "年度）".len()).or_else(|| {
-        rest.find("年度").map(|e| e + "年度".len())
-    })?;
+    let end = rest
+        .find("年度）")
+        .map(|e| e + "年度）".len())
+        .or_else(|| rest.find("年度").map(|e| e + "年度".len()))?;
     Some(rest[..end].to_string())
 }
 
@@ -383,7 +385,10 @@ mod tests {
     fn spaced_letters_are_joined_but_words_keep_their_spaces() {
         assert_eq!(tidy("やE X P Oを活用"), "やEXPOを活用");
         assert_eq!(tidy("時差 Biz、物流"), "時差 Biz、物流");
-        assert_eq!(tidy("TOKYO テレワーク推進デスク"), "TOKYO テレワーク推進デスク");
+        assert_eq!(
+            tidy("TOKYO テレワーク推進デスク"),
+            "TOKYO テレワーク推進デスク"
+        );
         assert_eq!(tidy("- (1) スムーズビズ"), "- （1）スムーズビズ");
     }
 
@@ -405,7 +410,16 @@ mod tests {
         let p = parse(text).unwrap();
         assert_eq!(p.areas[0].aims, vec!["（1）目的"]);
         let ids: Vec<&str> = p.measures.iter().map(|m| m.id.as_str()).collect();
-        assert_eq!(ids, vec!["1.tokyo.a", "1.tokyo.a.1", "1.tokyo.a.2", "1.tokyo.b", "1.cci.a"]);
+        assert_eq!(
+            ids,
+            vec![
+                "1.tokyo.a",
+                "1.tokyo.a.1",
+                "1.tokyo.a.2",
+                "1.tokyo.b",
+                "1.cci.a"
+            ]
+        );
         assert_eq!(p.measures[2].label, "ア・2");
         assert_eq!(p.measures[4].text, "周知（メールマガジン、東商新聞）");
     }

@@ -14,18 +14,19 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use tantivy::query::Bm25StatisticsProvider;
+use tantivy::schema::Value;
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
-use tantivy::schema::Value;
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, doc};
+use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, doc};
 
-use crate::analysis::{ANALYSIS_VERSION, AnalysisError, Analyzer};
+use crate::analysis::{ANALYSIS_VERSION, Analysed, AnalysisError, Analyzer};
 use crate::data::Knowledge;
 
 /// Bumped when the schema or the way documents are put together changes.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 const CURRENT_FILE: &str = "CURRENT";
 const GENERATION_PREFIX: &str = "gen-";
 const BUILDING_PREFIX: &str = ".building-";
@@ -58,14 +59,12 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> IndexError + '_ {
 pub struct Fields {
     pub id: Field,
     pub kind: Field,
-    /// Measure text or FAQ question.
-    pub title: Field,
-    /// FAQ alternates and tags.
-    pub alt: Field,
-    /// FAQ answer.
-    pub body: Field,
-    /// Area, parent item, channels (measures); the measures' texts (FAQ).
-    pub context: Field,
+    /// What the document is: measure text, or FAQ question, alternates and
+    /// tags.
+    pub main: Field,
+    /// What it says about it: FAQ answer; context (area, parent item and
+    /// channels of a measure, the measures' texts of an FAQ entry).
+    pub extra: Field,
     /// Katakana readings of the title, alternates and area name.
     pub reading: Field,
     /// Character bigrams of the title and alternates.
@@ -86,10 +85,8 @@ impl Fields {
         let fields = Fields {
             id: b.add_text_field("id", STRING | STORED),
             kind: b.add_text_field("kind", STRING | STORED),
-            title: b.add_text_field("title", text.clone()),
-            alt: b.add_text_field("alt", text.clone()),
-            body: b.add_text_field("body", text.clone()),
-            context: b.add_text_field("context", text.clone()),
+            main: b.add_text_field("main", text.clone()),
+            extra: b.add_text_field("extra", text.clone()),
             reading: b.add_text_field("reading", text.clone()),
             ngram: b.add_text_field("ngram", text),
             vocab: b.add_text_field("vocab", STORED),
@@ -106,10 +103,8 @@ impl Fields {
         Ok(Fields {
             id: f("id")?,
             kind: f("kind")?,
-            title: f("title")?,
-            alt: f("alt")?,
-            body: f("body")?,
-            context: f("context")?,
+            main: f("main")?,
+            extra: f("extra")?,
             reading: f("reading")?,
             ngram: f("ngram")?,
             vocab: f("vocab")?,
@@ -159,6 +154,9 @@ const VOCAB_SPLIT: &str = "|";
 pub struct DocTable {
     segments: Vec<Vec<DocInfo>>,
     terms: HashMap<Box<str>, u32>,
+    /// How many documents have each vocabulary entry.
+    df: Vec<u32>,
+    documents: u32,
 }
 
 impl DocTable {
@@ -172,6 +170,13 @@ impl DocTable {
     /// document has it.
     pub fn term_id(&self, entry: &str) -> Option<u32> {
         self.terms.get(entry).copied()
+    }
+
+    /// How specific a vocabulary entry is: BM25's inverse document frequency.
+    pub fn idf(&self, term_id: u32) -> f32 {
+        let df = self.df.get(term_id as usize).copied().unwrap_or(0) as f32;
+        let n = self.documents as f32;
+        (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
     /// Where a document has a vocabulary entry, if it does.
@@ -225,6 +230,14 @@ impl DocTable {
                 };
                 let primary = intern(primary);
                 let secondary = intern(secondary);
+                table.df.resize(table.terms.len(), 0);
+                let mut all: Vec<u32> = primary.iter().chain(secondary.iter()).copied().collect();
+                all.sort_unstable();
+                all.dedup();
+                for id in all {
+                    table.df[id as usize] += 1;
+                }
+                table.documents += 1;
                 docs.push(DocInfo {
                     kind,
                     id: text(f.id),
@@ -238,12 +251,64 @@ impl DocTable {
     }
 }
 
+/// BM25 statistics with the per-field totals read once: an index is never
+/// changed after it is built, so only term frequencies need a lookup.
+pub struct Statistics {
+    total_docs: u64,
+    total_tokens: HashMap<Field, u64>,
+}
+
+impl Statistics {
+    fn load(reader: &IndexReader, fields: &Fields) -> Result<Statistics, IndexError> {
+        let searcher = reader.searcher();
+        let mut total_tokens = HashMap::new();
+        for field in [fields.main, fields.extra, fields.reading, fields.ngram] {
+            total_tokens.insert(field, searcher.total_num_tokens(field)?);
+        }
+        Ok(Statistics {
+            total_docs: searcher.total_num_docs()?,
+            total_tokens,
+        })
+    }
+
+    /// The provider for one searcher's questions.
+    pub fn with<'a>(&'a self, searcher: &'a Searcher) -> impl Bm25StatisticsProvider + 'a {
+        CachedStatistics {
+            stats: self,
+            searcher,
+        }
+    }
+}
+
+struct CachedStatistics<'a> {
+    stats: &'a Statistics,
+    searcher: &'a Searcher,
+}
+
+impl Bm25StatisticsProvider for CachedStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        match self.stats.total_tokens.get(&field) {
+            Some(n) => Ok(*n),
+            None => self.searcher.total_num_tokens(field),
+        }
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        Ok(self.stats.total_docs)
+    }
+
+    fn doc_freq(&self, term: &tantivy::Term) -> tantivy::Result<u64> {
+        self.searcher.doc_freq(term)
+    }
+}
+
 /// An open index: one reader for the life of the program.
 pub struct KnowledgeIndex {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
     pub docs: DocTable,
+    pub statistics: Statistics,
     pub fingerprint: String,
     pub dir: PathBuf,
     /// Whether opening it needed a build.
@@ -262,9 +327,10 @@ pub fn fingerprint(knowledge: &Knowledge, dictionary_fingerprint: &str) -> Strin
 }
 
 fn register_tokenizer(index: &Index) {
-    index
-        .tokenizers()
-        .register(TOKENIZER, TextAnalyzer::builder(WhitespaceTokenizer::default()).build());
+    index.tokenizers().register(
+        TOKENIZER,
+        TextAnalyzer::builder(WhitespaceTokenizer::default()).build(),
+    );
 }
 
 /// Opens the index under `root` if it carries `fingerprint`; otherwise builds
@@ -281,7 +347,9 @@ pub fn open_or_build(
         match open_generation(&root.join(&current)) {
             Ok(idx) if idx.fingerprint == fingerprint => return Ok(idx),
             Ok(_) => progress("the data, dictionary or analysis changed: rebuilding the index"),
-            Err(e) => progress(&format!("the index could not be opened ({e}): rebuilding it")),
+            Err(e) => progress(&format!(
+                "the index could not be opened ({e}): rebuilding it"
+            )),
         }
     }
     build(root, knowledge, analyzer, fingerprint, progress)
@@ -297,20 +365,19 @@ fn open_generation(dir: &Path) -> Result<KnowledgeIndex, IndexError> {
     let index = Index::open_in_dir(dir)?;
     register_tokenizer(&index);
     let fields = Fields::from_schema(&index.schema())?;
-    let payload = index
-        .load_metas()?
-        .payload
-        .unwrap_or_default();
+    let payload = index.load_metas()?.payload.unwrap_or_default();
     let reader = index
         .reader_builder()
         .reload_policy(ReloadPolicy::Manual)
         .try_into()?;
     let docs = DocTable::load(&reader, &fields)?;
+    let statistics = Statistics::load(&reader, &fields)?;
     Ok(KnowledgeIndex {
         index,
         reader,
         fields,
         docs,
+        statistics,
         fingerprint: payload,
         dir: dir.to_path_buf(),
         rebuilt: false,
@@ -391,14 +458,22 @@ fn write_documents(
     let index = Index::create_in_dir(dir, schema)?;
     register_tokenizer(&index);
     let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, WRITER_HEAP)?;
-    let total = knowledge.measures.len() + knowledge.faqs.len();
     progress(&format!(
         "indexing {} measures and {} FAQ entries",
         knowledge.measures.len(),
         knowledge.faqs.len()
     ));
-    let mut done = 0;
-    for m in &knowledge.measures {
+    // Measure texts are analysed once: FAQ entries reuse them as context.
+    let measure_texts: Vec<Analysed> =
+        parallel(&knowledge.measures, |m| analyzer.analyse(&m.text))?;
+    let analysed_measure = |id: &str| {
+        knowledge
+            .measures
+            .iter()
+            .position(|m| m.id == id)
+            .map(|i| &measure_texts[i])
+    };
+    let measure_docs = parallel(&knowledge.measures, |m| {
         let area = knowledge.area(m.area);
         let mut context = String::new();
         if let Some(a) = area {
@@ -415,54 +490,60 @@ fn write_documents(
             context.push_str(&c.name);
             context.push('\n');
         }
-        let reading_src = format!("{}\n{}", m.text, area.map_or("", |a| a.short.as_str()));
-        let doc = document(
+        let title = analysed_measure(&m.id).cloned().unwrap_or_default();
+        let area_short = analyzer.analyse(area.map_or("", |a| a.short.as_str()))?;
+        let mut readings = title.readings.clone();
+        readings.extend(area_short.readings);
+        Ok(document(
             &f,
-            analyzer,
-            DocText {
+            DocParts {
                 id: &m.id,
                 kind: "measure",
-                title: &m.text,
-                alt: "",
-                body: "",
-                context: &context,
-                reading: &reading_src,
-                ngram: &m.text,
+                title: title.terms,
+                alt: Vec::new(),
+                body: Vec::new(),
+                context: analyzer.analyse(&context)?.terms,
+                readings,
+                bigrams: title.bigrams,
             },
-        )?;
+        ))
+    })?;
+    for doc in measure_docs {
         writer.add_document(doc)?;
-        done += 1;
     }
-    for faq in &knowledge.faqs {
-        let mut alt = faq.alternates.join("\n");
-        alt.push('\n');
-        alt.push_str(&faq.tags.join("\n"));
-        let context: String = faq
+    let faq_docs = parallel(&knowledge.faqs, |faq| {
+        let question = analyzer.analyse(&faq.question)?;
+        let mut alt = Analysed::default();
+        for text in faq.alternates.iter().chain(&faq.tags) {
+            let a = analyzer.analyse(text)?;
+            alt.terms.extend(a.terms);
+            alt.readings.extend(a.readings);
+            alt.bigrams.extend(a.bigrams);
+        }
+        let context: Vec<String> = faq
             .measures
             .iter()
-            .filter_map(|id| knowledge.measure(id))
-            .map(|m| m.text.as_str())
-            .collect::<Vec<_>>()
-            .join("\n");
-        let qa = format!("{}\n{alt}", faq.question);
-        let doc = document(
+            .filter_map(|id| analysed_measure(id))
+            .flat_map(|a| a.terms.iter().cloned())
+            .collect();
+        Ok(document(
             &f,
-            analyzer,
-            DocText {
+            DocParts {
                 id: &faq.id,
                 kind: "faq",
-                title: &faq.question,
-                alt: &alt,
-                body: &faq.answer,
-                context: &context,
-                reading: &qa,
-                ngram: &qa,
+                title: question.terms,
+                alt: alt.terms,
+                body: analyzer.analyse(&faq.answer)?.terms,
+                context,
+                readings: question.readings.into_iter().chain(alt.readings).collect(),
+                bigrams: question.bigrams.into_iter().chain(alt.bigrams).collect(),
             },
-        )?;
+        ))
+    })?;
+    for (i, doc) in faq_docs.into_iter().enumerate() {
         writer.add_document(doc)?;
-        done += 1;
-        if done % 1000 == 0 {
-            progress(&format!("{done}/{total} documents"));
+        if (i + 1) % 1000 == 0 {
+            progress(&format!("{}/{} FAQ entries", i + 1, knowledge.faqs.len()));
         }
     }
     let mut prepared = writer.prepare_commit()?;
@@ -472,24 +553,49 @@ fn write_documents(
     Ok(())
 }
 
-struct DocText<'a> {
-    id: &'a str,
-    kind: &'a str,
-    title: &'a str,
-    alt: &'a str,
-    body: &'a str,
-    context: &'a str,
-    reading: &'a str,
-    ngram: &'a str,
+/// Maps `f` over `items` on every core, keeping order; the first error wins.
+fn parallel<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<R, AnalysisError> + Sync,
+) -> Result<Vec<R>, AnalysisError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = items.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Result<Vec<R>, _>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for h in handles {
+            out.extend(h.join().expect("analysis thread panicked")?);
+        }
+        Ok(out)
+    })
 }
 
-fn document(f: &Fields, a: &Analyzer, t: DocText<'_>) -> Result<TantivyDocument, IndexError> {
-    let title = a.terms(t.title)?;
-    let alt = a.terms(t.alt)?;
-    let body = a.terms(t.body)?;
-    let context = a.terms(t.context)?;
-    let readings = a.readings(t.reading)?;
-    let bigrams = a.bigrams(t.ngram);
+/// A document's fields, analysed.
+struct DocParts<'a> {
+    id: &'a str,
+    kind: &'a str,
+    title: Vec<String>,
+    alt: Vec<String>,
+    body: Vec<String>,
+    context: Vec<String>,
+    readings: Vec<String>,
+    bigrams: Vec<String>,
+}
+
+fn document(f: &Fields, p: DocParts<'_>) -> TantivyDocument {
+    let DocParts {
+        id,
+        kind,
+        title,
+        alt,
+        body,
+        context,
+        readings,
+        bigrams,
+    } = p;
     let mut primary: Vec<String> = title
         .iter()
         .chain(&alt)
@@ -502,16 +608,18 @@ fn document(f: &Fields, a: &Analyzer, t: DocText<'_>) -> Result<TantivyDocument,
     let mut secondary: Vec<String> = body.iter().chain(&context).cloned().collect();
     secondary.sort();
     secondary.dedup();
-    let vocab = format!("{} {VOCAB_SPLIT} {}", primary.join(" "), secondary.join(" "));
-    Ok(doc!(
-        f.id => t.id,
-        f.kind => t.kind,
-        f.title => title.join(" "),
-        f.alt => alt.join(" "),
-        f.body => body.join(" "),
-        f.context => context.join(" "),
+    let vocab = format!(
+        "{} {VOCAB_SPLIT} {}",
+        primary.join(" "),
+        secondary.join(" ")
+    );
+    doc!(
+        f.id => id,
+        f.kind => kind,
+        f.main => format!("{} {}", title.join(" "), alt.join(" ")),
+        f.extra => format!("{} {}", body.join(" "), context.join(" ")),
         f.reading => readings.join(" "),
         f.ngram => bigrams.join(" "),
         f.vocab => vocab,
-    ))
+    )
 }

@@ -177,8 +177,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval { file, k, json } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let questions =
-                eval::parse(&text).with_context(|| format!("in {}", file.display()))?;
+            let questions = eval::parse(&text).with_context(|| format!("in {}", file.display()))?;
             let engine = open(Rebuild::IfStale)?;
             let report = eval::evaluate(&engine, &questions, k)?;
             if json {

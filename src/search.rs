@@ -11,10 +11,10 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
+use tantivy::Term;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::Term;
 
 use crate::analysis::{AnalysisError, Analyzer, Concept, QueryAnalysis};
 use crate::data::{ChannelKind, Knowledge};
@@ -44,10 +44,8 @@ impl Default for Settings {
 }
 
 const CANDIDATES: usize = 40;
-const BOOST_TITLE: f32 = 3.0;
-const BOOST_ALT: f32 = 2.5;
-const BOOST_BODY: f32 = 0.8;
-const BOOST_CONTEXT: f32 = 0.6;
+const BOOST_MAIN: f32 = 3.0;
+const BOOST_EXTRA: f32 = 0.7;
 const BOOST_READING: f32 = 2.0;
 const BOOST_NGRAM: f32 = 0.5;
 const WEIGHT_ALTERNATIVE: f32 = 0.7;
@@ -110,18 +108,22 @@ pub fn search(
     let query = build_query(index, &analysis.concepts);
     let mut hits = Vec::new();
     if let Some(query) = query {
-        let top = searcher.search(&query, &TopDocs::with_limit(CANDIDATES).order_by_score())?;
+        let top = searcher.search_with_statistics_provider(
+            &query,
+            &TopDocs::with_limit(CANDIDATES).order_by_score(),
+            &index.statistics.with(&searcher),
+        )?;
         let max = top.first().map_or(1.0, |(s, _)| s.max(f32::EPSILON));
         let concepts = ConceptIds::new(&index.docs, &analysis.concepts);
         for (score, addr) in top {
             let Some(doc) = index.docs.get(addr) else {
                 continue;
             };
-            let coverage = concepts.coverage(&index.docs, doc);
+            let (coverage, specific) = concepts.coverage(&index.docs, doc);
             hits.push(Hit {
                 kind: doc.kind,
                 id: doc.id.clone(),
-                score: coverage + SCORE_SHARE * score / max,
+                score: specific + SCORE_SHARE * score / max,
                 coverage,
             });
         }
@@ -188,22 +190,19 @@ fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
 
 fn build_query(index: &KnowledgeIndex, concepts: &[Concept]) -> Option<BooleanQuery> {
     let f = &index.fields;
-    let word_fields = [
-        (f.title, BOOST_TITLE),
-        (f.alt, BOOST_ALT),
-        (f.body, BOOST_BODY),
-        (f.context, BOOST_CONTEXT),
-    ];
+    let word_fields = [(f.main, BOOST_MAIN), (f.extra, BOOST_EXTRA)];
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut seen = HashSet::new();
     for c in concepts {
-        let words = c
-            .terms
-            .iter()
-            .map(|t| (t, 1.0))
-            .chain(c.alternatives.iter().map(|t| (t, WEIGHT_ALTERNATIVE)));
+        let words = c.terms.iter().map(|t| (t, 1.0)).chain(
+            c.alternatives
+                .iter()
+                .flatten()
+                .map(|t| (t, WEIGHT_ALTERNATIVE)),
+        );
         for (term, weight) in words {
-            if !seen.insert(("w", term.clone())) {
+            // Words no document has cost a lookup per field and match nothing.
+            if index.docs.term_id(term).is_none() || !seen.insert(("w", term.clone())) {
                 continue;
             }
             for (field, boost) in word_fields {
@@ -212,11 +211,13 @@ fn build_query(index: &KnowledgeIndex, concepts: &[Concept]) -> Option<BooleanQu
         }
         for r in &c.readings {
             if seen.insert(("r", r.clone())) {
+                // (Readings come from the index itself: they are known.)
                 clauses.push((Occur::Should, term_query(f.reading, r, BOOST_READING)));
             }
         }
         for b in &c.bigrams {
-            if seen.insert(("g", b.clone())) {
+            let known = index.docs.term_id(&format!("{VOCAB_BIGRAM}{b}")).is_some();
+            if known && seen.insert(("g", b.clone())) {
                 clauses.push((Occur::Should, term_query(f.ngram, b, BOOST_NGRAM)));
             }
         }
@@ -231,8 +232,12 @@ struct ConceptIds {
 
 struct ConceptId {
     weight: f32,
-    /// Terms, alternatives and readings: any one matches.
+    /// How specific the most specific of its words is.
+    idf: f32,
+    /// Terms and readings: any one matches.
     any: Vec<u32>,
+    /// Alternatives: any one matches where all its terms are found.
+    phrases: Vec<Vec<u32>>,
     /// Bigrams of an unknown word: two thirds must match.
     bigrams: Vec<Option<u32>>,
 }
@@ -242,10 +247,14 @@ impl ConceptIds {
         let concepts = concepts
             .iter()
             .map(|c| {
-                let any = c
+                let phrases: Vec<Vec<u32>> = c
+                    .alternatives
+                    .iter()
+                    .filter_map(|p| p.iter().map(|t| table.term_id(t)).collect())
+                    .collect();
+                let any: Vec<u32> = c
                     .terms
                     .iter()
-                    .chain(&c.alternatives)
                     .filter_map(|t| table.term_id(t))
                     .chain(
                         c.readings
@@ -261,9 +270,17 @@ impl ConceptIds {
                 } else {
                     Vec::new()
                 };
+                let idf = any
+                    .iter()
+                    .chain(phrases.iter().flatten())
+                    .chain(bigrams.iter().flatten())
+                    .map(|&t| table.idf(t))
+                    .fold(0.0, f32::max);
                 ConceptId {
                     weight: c.weight,
+                    idf,
                     any,
+                    phrases,
                     bigrams,
                 }
             })
@@ -271,27 +288,41 @@ impl ConceptIds {
         ConceptIds { concepts }
     }
 
-    /// Weighted share of the concepts found in a document's vocabulary.
-    fn coverage(&self, table: &DocTable, doc: &DocInfo) -> f32 {
-        let total: f32 = self.concepts.iter().map(|c| c.weight).sum();
-        if total <= 0.0 {
-            return 0.0;
-        }
-        let matched: f32 = self
-            .concepts
-            .iter()
-            .map(|c| match Self::found(c, table, doc) {
-                Some(Found::Primary) => c.weight,
-                Some(Found::Secondary) => c.weight * SECONDARY_MATCH,
+    /// Weighted share of the concepts found in a document's vocabulary:
+    /// plain (the confidence) and with each concept also weighted by how
+    /// specific it is (for ranking: the rare word of a question decides
+    /// between documents that cover the same share).
+    fn coverage(&self, table: &DocTable, doc: &DocInfo) -> (f32, f32) {
+        let (mut total, mut matched, mut total_idf, mut matched_idf) = (0.0, 0.0, 0.0, 0.0);
+        for c in &self.concepts {
+            let found = match Self::found(c, table, doc) {
+                Some(Found::Primary) => 1.0,
+                Some(Found::Secondary) => SECONDARY_MATCH,
                 None => 0.0,
-            })
-            .sum();
-        matched / total
+            };
+            total += c.weight;
+            matched += c.weight * found;
+            total_idf += c.weight * c.idf;
+            matched_idf += c.weight * c.idf * found;
+        }
+        let share = |m: f32, t: f32| if t > 0.0 { m / t } else { 0.0 };
+        (share(matched, total), share(matched_idf, total_idf))
     }
 
     /// Where the best of a concept's words is found in a document.
     fn found(c: &ConceptId, table: &DocTable, doc: &DocInfo) -> Option<Found> {
-        let best = c.any.iter().filter_map(|&t| table.find(doc, t)).min();
+        // A phrase is found as well as its least well found term.
+        let phrase = |p: &Vec<u32>| -> Option<Found> {
+            p.iter()
+                .map(|&t| table.find(doc, t))
+                .try_fold(Found::Primary, |worst, f| f.map(|f| worst.max(f)))
+        };
+        let best = c
+            .any
+            .iter()
+            .filter_map(|&t| table.find(doc, t))
+            .chain(c.phrases.iter().filter_map(phrase))
+            .min();
         if best == Some(Found::Primary) || c.bigrams.is_empty() {
             return best;
         }

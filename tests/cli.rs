@@ -39,8 +39,11 @@ fn ask_prints_programmes_referrals_and_the_plan() {
 #[test]
 fn ask_json_has_the_documented_fields() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, stdout, stderr) = run(madoguchi(&common::repo().join("data"), tmp.path())
-        .args(["ask", "--json", "外国人社員の日本語教育の費用を助成してほしい"]));
+    let (out, stdout, stderr) = run(madoguchi(&common::repo().join("data"), tmp.path()).args([
+        "ask",
+        "--json",
+        "外国人社員の日本語教育の費用を助成してほしい",
+    ]));
     assert!(out.status.success(), "{stderr}");
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
     assert_eq!(v["query"], "外国人社員の日本語教育の費用を助成してほしい");
@@ -52,7 +55,10 @@ fn ask_json_has_the_documented_fields() {
         .iter()
         .map(|m| m.as_str().unwrap())
         .collect();
-    assert!(measures.iter().take(3).any(|m| *m == "6.tokyo.e"), "{measures:?}");
+    assert!(
+        measures.iter().take(3).any(|m| *m == "6.tokyo.e"),
+        "{measures:?}"
+    );
     let first = &v["results"][0];
     assert!(matches!(first["kind"].as_str(), Some("measure" | "faq")));
     assert!(first["id"].is_string() && first["title"].is_string() && first["score"].is_number());
@@ -119,7 +125,11 @@ measures = ["2.tokyo.b.3"]
 "#,
     )
     .unwrap();
-    std::fs::write(data.join("faq/zz-syntax.toml"), "[[faq]]\nid = \"x\nquestion = 1\n").unwrap();
+    std::fs::write(
+        data.join("faq/zz-syntax.toml"),
+        "[[faq]]\nid = \"x\nquestion = 1\n",
+    )
+    .unwrap();
     let mut userdict = std::fs::read_to_string(data.join("userdict.csv")).unwrap();
     userdict.push_str("\nテスト語,名詞\n");
     std::fs::write(data.join("userdict.csv"), &userdict).unwrap();
@@ -129,10 +139,16 @@ measures = ["2.tokyo.b.3"]
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let broken = data.join("faq/zz-broken.toml");
     let expect = [
-        format!("{}:1: [dup-a]: measure `2.tokyo.b.9` is not in the plan", broken.display()),
+        format!(
+            "{}:1: [dup-a]: measure `2.tokyo.b.9` is not in the plan",
+            broken.display()
+        ),
         format!("{}:7: [dup-a]: FAQ id already used at", broken.display()),
         format!("{}:7: [dup-a]: `answer` is empty", broken.display()),
-        format!("{}:2: invalid TOML", data.join("faq/zz-syntax.toml").display()),
+        format!(
+            "{}:2: invalid TOML",
+            data.join("faq/zz-syntax.toml").display()
+        ),
         format!(
             "{}:{bad_line}: [テスト語]: expected 3 comma-separated fields, found 2",
             data.join("userdict.csv").display()
@@ -142,7 +158,10 @@ measures = ["2.tokyo.b.3"]
         assert!(stderr.contains(e.as_str()), "missing {e:?} in:\n{stderr}");
     }
     assert!(stderr.contains("did you mean"), "{stderr}");
-    assert!(stderr.matches("how to fix:").count() >= expect.len(), "{stderr}");
+    assert!(
+        stderr.matches("how to fix:").count() >= expect.len(),
+        "{stderr}"
+    );
 
     // ask refuses to run on broken data, and says how to find out why.
     let (out, _, stderr) =
@@ -235,8 +254,10 @@ fn eval_prints_scores_per_group_and_the_misses() {
         "question\texpected\tgroup\nテレワークの機器導入の補助\t2.tokyo.b.3\tcore\n天気\t-\tnegative\nテレワークの機器導入の補助\t9.none\tcore\n",
     )
     .unwrap();
-    let (out, stdout, stderr) = run(madoguchi(&common::repo().join("data"), &tmp.path().join("i"))
-        .args(["eval", file.to_str().unwrap()]));
+    let (out, stdout, stderr) = run(
+        madoguchi(&common::repo().join("data"), &tmp.path().join("i"))
+            .args(["eval", file.to_str().unwrap()]),
+    );
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("core"), "{stdout}");
     assert!(stdout.contains("0.500"), "{stdout}");

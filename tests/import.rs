@@ -70,7 +70,10 @@ fn import_reproduces_the_areas_and_the_plan_dates() {
     assert_eq!(got, expected);
     assert_eq!(plan.year, "令和5年度（2023年度）");
     assert_eq!(plan.start, "2023-04-01");
-    assert_eq!(plan.title, "東京における働き方改革推進等に関する連携協定に基づく実施計画");
+    assert_eq!(
+        plan.title,
+        "東京における働き方改革推進等に関する連携協定に基づく実施計画"
+    );
 }
 
 #[test]
@@ -84,7 +87,15 @@ fn the_written_plan_loads_like_the_bundled_one() {
     let key = |k: &data::Knowledge| {
         k.measures
             .iter()
-            .map(|m| (m.id.clone(), m.area, m.actor, m.label.clone(), m.text.clone()))
+            .map(|m| {
+                (
+                    m.id.clone(),
+                    m.area,
+                    m.actor,
+                    m.label.clone(),
+                    m.text.clone(),
+                )
+            })
             .collect::<Vec<_>>()
     };
     assert_eq!(key(&imported), key(&bundled));

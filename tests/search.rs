@@ -31,9 +31,20 @@ fn public_questions_meet_the_quality_floor() {
     let negative = group(&r, "negative");
     let misses = format!("{:#?}", r.misses);
     assert_eq!(core.hit_at_k, 1.0, "core hit@3; misses: {misses}");
-    assert!(core.hit_at_1 >= 0.9, "core hit@1 {}; misses: {misses}", core.hit_at_1);
-    assert!(stretch.hit_at_k >= 0.5, "stretch hit@3 {}; misses: {misses}", stretch.hit_at_k);
-    assert_eq!(negative.declined, 1.0, "negatives declined; misses: {misses}");
+    assert!(
+        core.hit_at_1 >= 0.9,
+        "core hit@1 {}; misses: {misses}",
+        core.hit_at_1
+    );
+    assert!(
+        stretch.hit_at_k >= 0.5,
+        "stretch hit@3 {}; misses: {misses}",
+        stretch.hit_at_k
+    );
+    assert_eq!(
+        negative.declined, 1.0,
+        "negatives declined; misses: {misses}"
+    );
 }
 
 #[test]
@@ -41,8 +52,16 @@ fn own_questions_meet_the_quality_floor() {
     let r = report(&common::repo().join("tests/questions.tsv"));
     let misses = format!("{:#?}", r.misses);
     let core = group(&r, "core");
-    assert!(core.hit_at_k >= 0.95, "hit@3 {}; misses: {misses}", core.hit_at_k);
-    assert!(core.hit_at_1 >= 0.85, "hit@1 {}; misses: {misses}", core.hit_at_1);
+    assert!(
+        core.hit_at_k >= 0.95,
+        "hit@3 {}; misses: {misses}",
+        core.hit_at_k
+    );
+    assert!(
+        core.hit_at_1 >= 0.85,
+        "hit@1 {}; misses: {misses}",
+        core.hit_at_1
+    );
     assert_eq!(group(&r, "negative").declined, 1.0, "misses: {misses}");
 }
 
@@ -53,7 +72,11 @@ fn every_faq_entry_is_found_by_its_own_question() {
         let outcome = engine.search(&faq.question).unwrap();
         assert!(outcome.answered, "{} declined", faq.id);
         let top3: Vec<&str> = outcome.hits.iter().take(3).map(|h| h.id.as_str()).collect();
-        assert!(top3.contains(&faq.id.as_str()), "{}: top 3 were {top3:?}", faq.id);
+        assert!(
+            top3.contains(&faq.id.as_str()),
+            "{}: top 3 were {top3:?}",
+            faq.id
+        );
     }
 }
 
@@ -62,8 +85,17 @@ fn every_measure_is_found_by_its_own_text() {
     let engine = common::engine();
     for m in &engine.knowledge.measures {
         let outcome = engine.search(&m.text).unwrap();
-        let top3: Vec<&str> = outcome.measures.iter().take(3).map(String::as_str).collect();
-        assert!(top3.contains(&m.id.as_str()), "{}: top 3 were {top3:?}", m.id);
+        let top3: Vec<&str> = outcome
+            .measures
+            .iter()
+            .take(3)
+            .map(String::as_str)
+            .collect();
+        assert!(
+            top3.contains(&m.id.as_str()),
+            "{}: top 3 were {top3:?}",
+            m.id
+        );
     }
 }
 
@@ -107,7 +139,12 @@ fn an_faq_hit_is_replaced_in_place_by_its_measures() {
     if !earlier.contains(&faq.measures[0]) {
         let main = at(&faq.measures[0]);
         for other in faq.measures[1..].iter().filter(|m| !earlier.contains(m)) {
-            assert!(main < at(other), "{} after {other}: {:?}", faq.measures[0], outcome.measures);
+            assert!(
+                main < at(other),
+                "{} after {other}: {:?}",
+                faq.measures[0],
+                outcome.measures
+            );
         }
     }
 }
@@ -146,7 +183,9 @@ fn out_of_scope_questions_are_declined() {
 #[test]
 fn referrals_follow_the_matched_measures() {
     let engine = common::engine();
-    let a = engine.ask("テレワークを導入したいので相談に乗ってほしい").unwrap();
+    let a = engine
+        .ask("テレワークを導入したいので相談に乗ってほしい")
+        .unwrap();
     assert!(a.answered);
     let ids: Vec<&str> = a.referrals.iter().map(|r| r.id.as_str()).collect();
     assert!(

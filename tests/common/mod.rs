@@ -34,8 +34,12 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| {
         let dir = tempfile::tempdir().expect("temp dir");
         let index = dir.keep().join("index");
-        Engine::open(&paths(&repo().join("data"), &index), Rebuild::IfStale, &mut |_| {})
-            .unwrap_or_else(|e| panic!("engine over data/ failed to open: {e:#}"))
+        Engine::open(
+            &paths(&repo().join("data"), &index),
+            Rebuild::IfStale,
+            &mut |_| {},
+        )
+        .unwrap_or_else(|e| panic!("engine over data/ failed to open: {e:#}"))
     })
 }
 
