@@ -22,15 +22,13 @@ use std::collections::HashSet;
 use std::num::NonZeroUsize;
 
 use aho_corasick::AhoCorasick;
+use unicode_normalization::UnicodeNormalization;
 use lindera::dictionary::{Dictionary, UserDictionary};
 use lindera::mode::{Mode, Penalty};
 use lindera::segmenter::Segmenter;
 use lindera::token::Token;
 use lindera_analysis::character_filter::CharacterFilter;
 use lindera_analysis::character_filter::japanese_iteration_mark::JapaneseIterationMarkCharacterFilter;
-use lindera_analysis::character_filter::unicode_normalize::{
-    UnicodeNormalizeCharacterFilter, UnicodeNormalizeKind,
-};
 use lindera_analysis::token_filter::TokenFilter;
 use lindera_analysis::token_filter::japanese_base_form::JapaneseBaseFormTokenFilter;
 use lindera_analysis::token_filter::japanese_katakana_stem::JapaneseKatakanaStemTokenFilter;
@@ -39,7 +37,7 @@ use lindera_analysis::token_filter::lowercase::LowercaseTokenFilter;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 4;
+pub const ANALYSIS_VERSION: u32 = 5;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -288,7 +286,6 @@ pub struct Analyzer {
     segmenter: Segmenter,
     /// Splits compounds into their parts (search mode, no user dictionary).
     decomposer: Segmenter,
-    nfkc: UnicodeNormalizeCharacterFilter,
     iteration: JapaneseIterationMarkCharacterFilter,
     base_form: JapaneseBaseFormTokenFilter,
     stem: JapaneseKatakanaStemTokenFilter,
@@ -314,7 +311,6 @@ impl Analyzer {
                 None,
             ),
             segmenter: Segmenter::new(Mode::Normal, dictionary, user_dictionary),
-            nfkc: UnicodeNormalizeCharacterFilter::new(UnicodeNormalizeKind::NFKC),
             iteration: JapaneseIterationMarkCharacterFilter::new(false, true),
             base_form: JapaneseBaseFormTokenFilter::new(),
             stem: JapaneseKatakanaStemTokenFilter::new(
@@ -346,15 +342,16 @@ impl Analyzer {
         let mut s: String = text
             .chars()
             .map(|c| if is_invisible(c) { ' ' } else { c })
+            .nfkc()
             .collect();
-        // These filters only fail on configuration errors, which a fixed
-        // configuration cannot have; fall back to the unfiltered text anyway.
-        let _ = self.nfkc.apply(&mut s);
-        let _ = self.iteration.apply(&mut s);
-        let lowered = s.to_lowercase();
-        let mut out = String::with_capacity(lowered.len());
+        if s.contains(['ゝ', 'ゞ', 'ヽ', 'ヾ']) {
+            // Fails only on configuration errors, which a fixed configuration
+            // cannot have; the text stays as it was then.
+            let _ = self.iteration.apply(&mut s);
+        }
+        let mut out = String::with_capacity(s.len());
         let mut prev = ' ';
-        for c in lowered.chars() {
+        for c in s.chars().flat_map(char::to_lowercase) {
             let c = if matches!(c, '-' | '‐' | '−' | '–' | '—' | '―' | '~') && is_katakana(prev)
             {
                 'ー'

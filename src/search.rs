@@ -43,7 +43,7 @@ impl Default for Settings {
     }
 }
 
-const CANDIDATES: usize = 40;
+const CANDIDATES: usize = 20;
 const BOOST_MAIN: f32 = 3.0;
 const BOOST_EXTRA: f32 = 0.7;
 const BOOST_READING: f32 = 2.0;
