@@ -9,7 +9,8 @@ use serde::Serialize;
 use crate::data::{ChannelKind, Knowledge};
 use crate::search::{Kind, Outcome};
 
-/// How many programmes an answer shows.
+/// How many programmes an answer shows at most (fewer when the others score
+/// far below the best).
 pub const SHOWN_PROGRAMMES: usize = 5;
 
 #[derive(Debug, Clone, Serialize)]
@@ -130,7 +131,7 @@ impl Answer {
         let programmes = outcome
             .measures
             .iter()
-            .take(SHOWN_PROGRAMMES)
+            .take(outcome.focused.clamp(1, SHOWN_PROGRAMMES))
             .filter_map(|id| knowledge.measure(id))
             .map(|m| Programme {
                 id: m.id.clone(),

@@ -87,6 +87,15 @@ fn main() -> ExitCode {
     init_tracing(&cli);
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`madoguchi ask … | head`): nothing to report.
+        Err(err)
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("madoguchi: {err:#}");
             ExitCode::from(1)

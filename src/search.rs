@@ -52,6 +52,9 @@ const WEIGHT_ALTERNATIVE: f32 = 0.7;
 /// How much a concept found only in an FAQ answer or a measure's context
 /// counts, against one found in what the document is about.
 const SECONDARY_MATCH: f32 = 0.75;
+/// Results scoring below this share of the best are left out of what an
+/// answer shows (they stay in the ranked list).
+pub const FOCUS_SHARE: f32 = 0.6;
 /// How much the text score counts against coverage when re-ranking.
 const SCORE_SHARE: f32 = 0.5;
 
@@ -85,6 +88,9 @@ pub struct Outcome {
     pub sure: bool,
     /// Measure ids in rank order, FAQ hits replaced by their measures.
     pub measures: Vec<String>,
+    /// How many of `measures` come from results scoring close to the best
+    /// (at least [`FOCUS_SHARE`] of its score): what an answer shows.
+    pub focused: usize,
     /// Channel ids, most specific first.
     pub referrals: Vec<String>,
 }
@@ -142,6 +148,8 @@ pub fn search(
         .map(|h| (h.id.as_str(), h.score))
         .collect();
     let mut measures: Vec<String> = Vec::new();
+    let mut focused = 0;
+    let focus = hits.first().map_or(0.0, |h| h.score * FOCUS_SHARE);
     for h in hits.iter().take(settings.limit) {
         let ids: Vec<&str> = match h.kind {
             Kind::Measure => vec![h.id.as_str()],
@@ -166,6 +174,9 @@ pub fn search(
                 measures.push(id.to_string());
             }
         }
+        if h.score >= focus {
+            focused = measures.len();
+        }
     }
     hits.truncate(settings.limit);
     let referrals = referrals(knowledge, &hits, &measures);
@@ -176,6 +187,7 @@ pub fn search(
         answered,
         sure,
         measures,
+        focused,
         referrals,
     })
 }

@@ -4,8 +4,12 @@
 //! `/unanswered`, `/stats`, checked server-side), the buttons and menus, the
 //! cooldown and length cap, and answering within Discord's 3-second deadline
 //! (search runs on the blocking pool, bounded by a semaphore; a slow answer
-//! is deferred and then edited in).
+//! is deferred and then edited in). Every REST call goes through
+//! [`super::rest::send`]: a revoked token stops the bot, a channel where the
+//! bot may not post is skipped for a while (logged once), an interaction
+//! answered too late is logged.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -15,16 +19,18 @@ use serenity::all::{
     CommandInteraction, CommandOptionType, ComponentInteraction, ComponentInteractionDataKind,
     Context, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Http,
-    Interaction, InteractionId, Member, Message, Permissions, Ready, ResolvedValue, RoleId, UserId,
+    Interaction, InteractionId, Member, Message, Nonce, Permissions, Ready, ResolvedValue, RoleId,
+    UserId,
 };
 use serenity::builder::Builder;
-use tokio::sync::{Mutex, Semaphore};
+use tokio::sync::{Mutex, Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
 use super::config::Config;
 use super::cooldown::Cooldown;
 use super::records::{QuestionRecord, Records, Source, Vote};
 use super::render::{self, Reply, escape_line, ids};
+use super::rest::{self, Failure, Kind as Failed};
 use crate::engine::{Engine, Rebuild};
 
 /// Command names (ASCII, with Japanese localisations).
@@ -48,7 +54,17 @@ pub struct Shared {
     searches: Semaphore,
     reloading: Mutex<()>,
     registered: AtomicBool,
+    /// Notified when Discord rejects the token mid-run: the bot stops.
+    pub(super) revoked: Notify,
+    /// Channels where the bot may not post (403), until when they are
+    /// skipped.
+    muted: std::sync::Mutex<HashMap<u64, Instant>>,
 }
+
+/// How long a channel where the bot may not post is skipped.
+pub const MUTE_PERIOD: Duration = Duration::from_secs(10 * 60);
+/// Most channels remembered as muted.
+const MUTED_CAPACITY: usize = 10_000;
 
 impl Shared {
     pub fn new(config: Config, engine: Engine, records: Records, me: UserId) -> Shared {
@@ -64,7 +80,53 @@ impl Shared {
             config,
             reloading: Mutex::new(()),
             registered: AtomicBool::new(false),
+            revoked: Notify::new(),
+            muted: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Acts on a request that failed for good: a rejected token stops the
+    /// bot; the rest is logged.
+    fn failed(&self, what: &str, failure: &Failure) {
+        match failure.kind {
+            Failed::Unauthorized => {
+                error!(what, "Discord rejected the token (401 Unauthorized): stopping");
+                self.revoked.notify_one();
+            }
+            Failed::Expired => warn!(
+                what,
+                "the interaction expired before it was answered (10062): answered too late"
+            ),
+            Failed::Acknowledged => debug!(what, "the interaction was already answered"),
+            Failed::Forbidden | Failed::Other => warn!(what, error = %failure, "request failed"),
+        }
+    }
+
+    /// Whether answers in `channel` are skipped for now (403 earlier).
+    fn is_muted(&self, channel: u64) -> bool {
+        let muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
+        muted.get(&channel).is_some_and(|until| *until > Instant::now())
+    }
+
+    /// Skips `channel` for [`MUTE_PERIOD`]; logs it (once per period).
+    fn mute(&self, channel: u64, failure: &Failure) {
+        let now = Instant::now();
+        let mut muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
+        if muted.len() >= MUTED_CAPACITY {
+            muted.retain(|_, until| *until > now);
+            if muted.len() >= MUTED_CAPACITY
+                && let Some(first) = muted.iter().min_by_key(|(_, t)| **t).map(|(c, _)| *c)
+            {
+                muted.remove(&first);
+            }
+        }
+        muted.insert(channel, now + MUTE_PERIOD);
+        warn!(
+            channel,
+            minutes = MUTE_PERIOD.as_secs() / 60,
+            error = %failure,
+            "no permission to answer in this channel (403): skipping it; give the bot View Channel, Send Messages and Embed Links there"
+        );
     }
 }
 
@@ -122,17 +184,44 @@ pub fn question_text(content: &str, me: UserId) -> String {
         .to_string()
 }
 
+/// Whether the member who used a command is staff: has the staff role, or
+/// the Manage Server (or Administrator) permission in the channel. Decided
+/// here from what Discord says of the member, whatever the guild's command
+/// permission overrides let through; outside a guild (no member) nobody is.
+pub fn is_staff(member: Option<&Member>, staff_role: Option<u64>) -> bool {
+    let Some(member) = member else {
+        return false;
+    };
+    let by_permission = member
+        .permissions
+        .is_some_and(|p| p.manage_guild() || p.administrator());
+    let by_role = staff_role.is_some_and(|r| member.roles.contains(&RoleId::new(r)));
+    by_permission || by_role
+}
+
 /// Sends interaction responses by interaction id and token.
 struct Responder {
     http: Arc<Http>,
     id: InteractionId,
     token: String,
+    shared: Arc<Shared>,
 }
 
 impl Responder {
-    async fn respond(&self, response: CreateInteractionResponse) {
-        if let Err(e) = response.execute(&self.http, (self.id, &self.token)).await {
-            warn!(interaction = %self.id, error = %e, "interaction response failed");
+    /// Sends the interaction response; whether Discord has it.
+    async fn respond(&self, response: CreateInteractionResponse) -> bool {
+        let sent = rest::send(|| {
+            response
+                .clone()
+                .execute(&self.http, (self.id, &self.token))
+        })
+        .await;
+        match sent {
+            Ok(()) => true,
+            Err(f) => {
+                self.shared.failed("interaction response", &f);
+                f.kind == Failed::Acknowledged
+            }
         }
     }
 
@@ -157,28 +246,39 @@ impl Responder {
                 .await;
             return;
         }
-        self.respond(CreateInteractionResponse::Defer(
-            CreateInteractionResponseMessage::new().allowed_mentions(render::no_mentions()),
-        ))
-        .await;
+        let deferred = self
+            .respond(CreateInteractionResponse::Defer(
+                CreateInteractionResponseMessage::new().allowed_mentions(render::no_mentions()),
+            ))
+            .await;
         let reply = work.await.unwrap_or_else(|e| internal_error(&e));
+        if !deferred {
+            // Expired or refused: there is nothing to edit.
+            return;
+        }
         if reply.ephemeral {
-            if let Err(e) = reply
-                .followup()
-                .execute(&self.http, (None, &self.token))
-                .await
+            let followup = reply.followup();
+            if let Err(f) = rest::send(|| {
+                followup
+                    .clone()
+                    .execute(&self.http, (None, &self.token))
+            })
+            .await
             {
-                warn!(interaction = %self.id, error = %e, "followup failed");
+                self.shared.failed("followup", &f);
             }
-            if let Err(e) = self
-                .http
-                .delete_original_interaction_response(&self.token)
-                .await
+            if let Err(f) =
+                rest::send(|| self.http.delete_original_interaction_response(&self.token)).await
             {
-                warn!(interaction = %self.id, error = %e, "deleting the placeholder failed");
+                self.shared.failed("deleting the placeholder", &f);
             }
-        } else if let Err(e) = reply.edit().execute(&self.http, &self.token).await {
-            warn!(interaction = %self.id, error = %e, "editing the deferred response failed");
+        } else {
+            let edit = reply.edit();
+            if let Err(f) =
+                rest::send(|| edit.clone().execute(&self.http, &self.token)).await
+            {
+                self.shared.failed("editing the deferred response", &f);
+            }
         }
     }
 }
@@ -265,18 +365,7 @@ impl Handler {
     }
 
     fn is_staff(&self, member: Option<&Member>) -> bool {
-        let Some(member) = member else {
-            return false;
-        };
-        let by_permission = member
-            .permissions
-            .is_some_and(|p| p.manage_guild() || p.administrator());
-        let by_role = self
-            .shared()
-            .config
-            .staff_role
-            .is_some_and(|r| member.roles.contains(&RoleId::new(r)));
-        by_permission || by_role
+        is_staff(member, self.shared().config.staff_role)
     }
 
     async fn register(&self, ctx: &Context) {
@@ -285,19 +374,21 @@ impl Handler {
             return;
         }
         let cmds = commands(shared.config.max_question_chars);
-        let result = match shared.config.guild_id {
-            Some(g) => GuildId::new(g)
-                .set_commands(&ctx.http, cmds)
-                .await
-                .map(|c| c.len()),
-            None => serenity::all::Command::set_global_commands(&ctx.http, cmds)
-                .await
-                .map(|c| c.len()),
-        };
+        let result = rest::send(|| {
+            let cmds = cmds.clone();
+            async move {
+                match shared.config.guild_id {
+                    Some(g) => GuildId::new(g).set_commands(&ctx.http, cmds).await,
+                    None => serenity::all::Command::set_global_commands(&ctx.http, cmds).await,
+                }
+            }
+        })
+        .await;
         match result {
-            Ok(n) => info!(commands = n, guild = ?shared.config.guild_id, "commands registered"),
-            Err(e) => {
-                error!(error = %e, "registering the commands failed; will retry on the next READY");
+            Ok(c) => info!(commands = c.len(), guild = ?shared.config.guild_id, "commands registered"),
+            Err(f) => {
+                shared.failed("registering the commands", &f);
+                error!("the commands are not registered; will try again on the next READY");
                 shared.registered.store(false, Ordering::SeqCst);
             }
         }
@@ -327,6 +418,11 @@ impl Handler {
             // An attachment or sticker in an answer channel: not a question.
             return;
         }
+        let channel = msg.channel_id.get();
+        if shared.is_muted(channel) {
+            debug!(channel, "no permission to answer here: skipped");
+            return;
+        }
         let reply = if question.is_empty() {
             render::help(&shared.engine.load().knowledge.messages)
         } else if let Some(notice) = self.gate(msg.author.id, &question) {
@@ -337,9 +433,17 @@ impl Handler {
                 Err(e) => internal_error(&e),
             }
         };
-        let message = reply.message().reference_message(&msg);
-        if let Err(e) = msg.channel_id.send_message(&ctx.http, message).await {
-            warn!(channel = %msg.channel_id, error = %e, "sending an answer failed");
+        // The nonce makes a repeated create (after a 5xx) post only once.
+        let message = reply
+            .message()
+            .reference_message(&msg)
+            .nonce(Nonce::Number(msg.id.get()))
+            .enforce_nonce(true);
+        let sent = rest::send(|| msg.channel_id.send_message(&ctx.http, message.clone())).await;
+        match sent {
+            Ok(_) => {}
+            Err(f) if f.kind == Failed::Forbidden => shared.mute(channel, &f),
+            Err(f) => shared.failed("sending an answer", &f),
         }
     }
 
@@ -349,6 +453,7 @@ impl Handler {
             http: Arc::clone(&ctx.http),
             id: cmd.id,
             token: cmd.token.clone(),
+            shared: Arc::clone(self.shared()),
         };
         let msgs = shared.engine.load().knowledge.messages.clone();
         match cmd.data.name.as_str() {
@@ -473,12 +578,14 @@ impl Handler {
                 render::problems(&msgs.reload_failed, &e.to_string())
             }
         };
-        if let Err(e) = reply
-            .edit()
-            .execute(&responder.http, &responder.token)
-            .await
+        let edit = reply.edit();
+        if let Err(f) = rest::send(|| {
+            edit.clone()
+                .execute(&responder.http, &responder.token)
+        })
+        .await
         {
-            warn!(error = %e, "reporting the reload failed");
+            shared.failed("reporting the reload", &f);
         }
     }
 
@@ -498,6 +605,7 @@ impl Handler {
             http: Arc::clone(&ctx.http),
             id: cmd.id,
             token: cmd.token.clone(),
+            shared: Arc::clone(self.shared()),
         };
         responder
             .respond(CreateInteractionResponse::Autocomplete(response))
@@ -510,6 +618,7 @@ impl Handler {
             http: Arc::clone(&ctx.http),
             id: c.id,
             token: c.token.clone(),
+            shared: Arc::clone(self.shared()),
         };
         let custom_id = c.data.custom_id.as_str();
         let value = match &c.data.kind {
@@ -625,6 +734,49 @@ mod tests {
         );
         assert_eq!(question_text("<@!42>補助 <@7>", me), "補助 <@7>");
         assert_eq!(question_text("<@42>", me), "");
+    }
+
+    fn member(permissions: u64, roles: &[u64]) -> Member {
+        serde_json::from_value(serde_json::json!({
+            "user": {"id": "5", "username": "u", "discriminator": "0", "avatar": null},
+            "roles": roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
+            "joined_at": "2024-01-01T00:00:00.000000+00:00",
+            "deaf": false, "mute": false, "flags": 0,
+            "guild_id": "1",
+            "permissions": permissions.to_string(),
+        }))
+        .unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Any permissions but Manage Server and Administrator, any roles
+        /// but the staff role: refused.
+        #[test]
+        fn only_staff_pass_the_staff_check(
+            bits in proptest::prelude::any::<u64>(),
+            roles in proptest::collection::vec(1u64..1_000_000, 0..8),
+            staff in 1u64..1_000_000,
+        ) {
+            let staff_bits = (Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR).bits();
+            let others = bits & !staff_bits;
+            let roles: Vec<u64> = roles.into_iter().filter(|r| *r != staff).collect();
+            proptest::prop_assert!(!is_staff(Some(&member(others, &roles)), Some(staff)));
+            proptest::prop_assert!(!is_staff(Some(&member(others, &roles)), None));
+            let mut with_role = roles.clone();
+            with_role.push(staff);
+            proptest::prop_assert!(is_staff(Some(&member(others, &with_role)), Some(staff)));
+            let manage = others | Permissions::MANAGE_GUILD.bits();
+            proptest::prop_assert!(is_staff(Some(&member(manage, &roles)), Some(staff)));
+            let admin = others | Permissions::ADMINISTRATOR.bits();
+            proptest::prop_assert!(is_staff(Some(&member(admin, &roles)), None));
+        }
+    }
+
+    #[test]
+    fn nobody_is_staff_outside_a_guild() {
+        assert!(!is_staff(None, Some(7)));
     }
 
     #[test]

@@ -127,6 +127,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// The HTTP client for the REST API (default: serenity's own). With the
+    /// default `api_base` it talks to `discord.com` through serenity's rate
+    /// limiter; a client that resolves `discord.com` elsewhere and trusts
+    /// another CA lets tests run that exact path against a local server.
+    pub http_client: Option<reqwest::Client>,
     /// A configuration with the defaults for everything but the token and
     /// the knowledge paths.
     pub fn new(token: Token, paths: Paths) -> Config {
@@ -149,6 +154,7 @@ impl Config {
     }
 
     /// Whether the API base is the real Discord.
+            http_client: None,
     pub fn is_real_discord(&self) -> bool {
         self.api_base.trim_end_matches('/') == DEFAULT_API_BASE
     }

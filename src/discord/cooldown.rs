@@ -82,6 +82,28 @@ mod tests {
     }
 
     #[test]
+    fn twenty_thousand_users_stay_within_the_default_capacity() {
+        let capacity = 10_000;
+        let mut c = Cooldown::new(Duration::from_secs(3), capacity);
+        let t = Instant::now();
+        let started = std::time::Instant::now();
+        for u in 0..20_000u64 {
+            // All within one cooldown: nobody's wait is over.
+            assert!(c.allow(u, t + Duration::from_micros(u)));
+            assert!(c.len() <= capacity);
+        }
+        assert_eq!(c.len(), capacity);
+        // The newest users are still held back, the oldest forgotten.
+        assert!(!c.allow(19_999, t + Duration::from_millis(100)));
+        assert!(c.allow(0, t + Duration::from_millis(100)));
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+
+    #[test]
     fn zero_disables() {
         let mut c = Cooldown::new(Duration::ZERO, 1);
         let t = Instant::now();

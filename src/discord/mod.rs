@@ -4,12 +4,15 @@
 //! backing off between restarts. The pieces: [`config`] (settings, a token
 //! that redacts itself), [`render`] (answers as embeds and components within
 //! Discord's limits), [`bot`] (the event handler and commands),
-//! [`cooldown`] and [`records`] (state kept for staff, outside `data/`).
+//! [`cooldown`] and [`records`] (state kept for staff, outside `data/`),
+//! [`rest`] (retries and what each REST failure means).
 //!
 //! The API base URL is a setting, so the same code runs against a local
 //! Discord-compatible server in tests: REST requests go through serenity's
 //! proxy setting (with its rate limiter off, as the proxy requires), and the
-//! gateway URL comes from that server's `GET /api/v10/gateway`.
+//! gateway URL comes from that server's `GET /api/v10/gateway`. Tests can
+//! also hand over their own HTTP client ([`Config::http_client`]) and reach
+//! a local server as `discord.com`, with serenity's rate limiter on.
 
 pub mod bot;
 pub mod config;
@@ -17,6 +20,7 @@ pub mod cooldown;
 pub mod records;
 pub mod render;
 
+pub mod rest;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
@@ -78,6 +82,9 @@ fn http(config: &Config) -> Http {
     if !config.is_real_discord() {
         // serenity only honours the proxy with its rate limiter off.
         b = b
+    if let Some(client) = &config.http_client {
+        b = b.client(client.clone());
+    }
             .proxy(config.api_base.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
@@ -117,13 +124,13 @@ pub async fn run(
     }
 
     let probe = http(&config);
-    let me = match probe.get_current_user().await {
+    let me = match rest::send(|| probe.get_current_user()).await {
         Ok(u) => u,
-        Err(e) if is_unauthorized(&e) => return Err(RunError::TokenRejected),
-        Err(e) => {
+        Err(f) if f.kind == rest::Kind::Unauthorized => return Err(RunError::TokenRejected),
+        Err(f) => {
             return Err(RunError::Unreachable {
                 base: config.api_base.clone(),
-                source: Box::new(e),
+                source: Box::new(f.error),
             });
         }
     };
@@ -216,6 +223,10 @@ pub async fn run(
             Err(e) => {
                 manager.shutdown_all().await;
                 if started.elapsed() > CRASH_WINDOW {
+            () = handler.0.revoked.notified() => {
+                manager.shutdown_all().await;
+                return Err(RunError::TokenRejected);
+            }
                     backoff = FIRST_BACKOFF.min(max_backoff);
                 }
                 warn!(error = %e, seconds = backoff.as_secs(), "client stopped; restarting after a pause");

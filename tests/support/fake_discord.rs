@@ -6,12 +6,21 @@
 //! dispatches with sequence numbers). Every REST request is recorded so a
 //! test can wait for the one it expects; the test drives the gateway with
 //! [`FakeDiscord::dispatch`] and can drop the connection abruptly.
+//!
+//! Faults: [`FakeDiscord::fail`] answers the next matching requests with a
+//! [`Fault`] (429 route or global with `retry_after`, 5xx, 403, 10062…),
+//! [`FakeDiscord::set_token`] revokes the token (401 from then on) and
+//! [`FakeDiscord::close`] closes the gateway with a close code. Message
+//! creates honour `enforce_nonce` as Discord does, and [`FakeDiscord::created`]
+//! lists the messages really created. [`FakeDiscord::start_tls`] serves the
+//! REST API over TLS as `discord.com` (a certificate from a throw-away CA), so
+//! the bot runs exactly as against Discord, serenity's rate limiter included.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
@@ -41,15 +50,104 @@ pub struct Recorded {
     pub path: String,
     pub query: String,
     pub body: Value,
+    /// The status the fake answered with.
+    pub status: u16,
+    /// When the request arrived.
+    pub at: Instant,
+}
+
+/// A scripted failure: the status, headers and JSON body Discord sends.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+    pub body: Value,
+    /// Carry the request out anyway (a 5xx after the message was created).
+    pub processed: bool,
+}
+
+impl Fault {
+    /// 429 on a route (per-user bucket), or the global limit.
+    pub fn rate_limited(retry_after: f64, global: bool) -> Fault {
+        let mut headers = vec![
+            ("retry-after", retry_after.to_string()),
+            ("x-ratelimit-scope", if global { "global" } else { "user" }.to_string()),
+        ];
+        if global {
+            headers.push(("x-ratelimit-global", "true".to_string()));
+        } else {
+            headers.extend([
+                ("x-ratelimit-limit", "5".to_string()),
+                ("x-ratelimit-remaining", "0".to_string()),
+                ("x-ratelimit-reset-after", retry_after.to_string()),
+                ("x-ratelimit-bucket", "fake-bucket".to_string()),
+            ]);
+        }
+        Fault {
+            status: 429,
+            headers,
+            body: json!({"message": "You are being rate limited.",
+                         "retry_after": retry_after, "global": global, "code": 0}),
+            processed: false,
+        }
+    }
+
+    /// A server error (500, 502, 503, 504).
+    pub fn server_error(status: u16) -> Fault {
+        Fault {
+            status,
+            headers: Vec::new(),
+            body: json!({"message": "Internal Server Error", "code": 0}),
+            processed: false,
+        }
+    }
+
+    /// The same fault, after the request was carried out.
+    pub fn after_processing(mut self) -> Fault {
+        self.processed = true;
+        self
+    }
+
+    /// 403 Missing Permissions (code 50013).
+    pub fn missing_permissions() -> Fault {
+        Fault {
+            status: 403,
+            headers: Vec::new(),
+            body: json!({"message": "Missing Permissions", "code": 50013}),
+            processed: false,
+        }
+    }
+
+    /// 404 Unknown interaction (code 10062): answered after the deadline.
+    pub fn unknown_interaction() -> Fault {
+        Fault {
+            status: 404,
+            headers: Vec::new(),
+            body: json!({"message": "Unknown interaction", "code": 10062}),
+            processed: false,
+        }
+    }
+}
+
+struct FaultRule {
+    method: String,
+    path_prefix: String,
+    remaining: usize,
+    fault: Fault,
 }
 
 enum Command {
     Dispatch(String, Value),
     Drop,
+    Close(u16),
 }
 
 struct State {
-    token: String,
+    token: Mutex<String>,
+    faults: Mutex<Vec<FaultRule>>,
+    /// Messages created (channel messages, followups), after nonce dedupe.
+    created: Mutex<Vec<Value>>,
+    nonces: Mutex<HashMap<String, Value>>,
     gateway_url: Mutex<String>,
     requests: Mutex<Vec<Recorded>>,
     changed: Notify,
@@ -69,7 +167,38 @@ struct State {
 #[derive(Clone)]
 pub struct FakeDiscord {
     pub base: String,
+    /// With [`FakeDiscord::start_tls`]: where the REST API listens, and the
+    /// PEM of the CA that signed its `discord.com` certificate.
+    pub tls: Option<(std::net::SocketAddr, String)>,
     state: Arc<State>,
+}
+
+/// A TLS acceptor for `discord.com`, and the PEM of the CA that signed it.
+fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec!["discord.com".to_string()])
+        .unwrap()
+        .signed_by(&key, &ca, &ca_key)
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![cert.der().clone(), ca.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .unwrap();
+    (
+        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        ca.pem(),
+    )
 }
 
 fn response(status: StatusCode, body: Option<Value>) -> Response<Full<Bytes>> {
@@ -89,10 +218,23 @@ fn response(status: StatusCode, body: Option<Value>) -> Response<Full<Bytes>> {
 impl FakeDiscord {
     /// Starts the REST server and the gateway; `token` is the one accepted.
     pub async fn start(token: &str) -> FakeDiscord {
+        FakeDiscord::start_with(token, false).await
+    }
+
+    /// Like [`FakeDiscord::start`], with the REST API over TLS as
+    /// `discord.com`: see [`FakeDiscord::tls`].
+    pub async fn start_tls(token: &str) -> FakeDiscord {
+        FakeDiscord::start_with(token, true).await
+    }
+
+    async fn start_with(token: &str, tls: bool) -> FakeDiscord {
         let rest = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let gateway = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let state = Arc::new(State {
-            token: token.to_string(),
+            token: Mutex::new(token.to_string()),
+            faults: Mutex::new(Vec::new()),
+            created: Mutex::new(Vec::new()),
+            nonces: Mutex::new(HashMap::new()),
             gateway_url: Mutex::new(format!("ws://{}", gateway.local_addr().unwrap())),
             requests: Mutex::new(Vec::new()),
             changed: Notify::new(),
@@ -105,19 +247,32 @@ impl FakeDiscord {
             resumes: AtomicUsize::new(0),
             next_id: AtomicU64::new(900_000),
         });
-        let base = format!("http://{}", rest.local_addr().unwrap());
+        let addr = rest.local_addr().unwrap();
+        let base = format!("http://{addr}");
+        let (acceptor, tls) = if tls {
+            let (acceptor, ca) = tls_acceptor();
+            (Some(acceptor), Some((addr, ca)))
+        } else {
+            (None, None)
+        };
         let st = Arc::clone(&state);
         tokio::spawn(async move {
             while let Ok((stream, _)) = rest.accept().await {
                 let st = Arc::clone(&st);
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let service = service_fn(move |req| {
                         let st = Arc::clone(&st);
                         async move { Ok::<_, Infallible>(handle_rest(st, req).await) }
                     });
-                    let _ = http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let http = http1::Builder::new();
+                    let _ = match acceptor {
+                        Some(acceptor) => match acceptor.accept(stream).await {
+                            Ok(tls) => http.serve_connection(TokioIo::new(tls), service).await,
+                            Err(_) => return,
+                        },
+                        None => http.serve_connection(TokioIo::new(stream), service).await,
+                    };
                 });
             }
         });
@@ -132,7 +287,45 @@ impl FakeDiscord {
                 });
             }
         });
-        FakeDiscord { base, state }
+        FakeDiscord { base, tls, state }
+    }
+
+    /// Answers the next `times` requests of `method` whose path starts with
+    /// `path_prefix` with `fault` instead of the normal response.
+    pub fn fail(&self, method: &str, path_prefix: &str, times: usize, fault: Fault) {
+        self.state.faults.lock().unwrap().push(FaultRule {
+            method: method.to_string(),
+            path_prefix: path_prefix.to_string(),
+            remaining: times,
+            fault,
+        });
+    }
+
+    /// Accepts only `token` from now on (a token reset in the portal).
+    pub fn set_token(&self, token: &str) {
+        *self.state.token.lock().unwrap() = token.to_string();
+    }
+
+    /// Messages created in channels and as followups, once per nonce.
+    pub fn created(&self) -> Vec<Value> {
+        self.state.created.lock().unwrap().clone()
+    }
+
+    /// How many messages [`FakeDiscord::created`] holds.
+    pub fn created_len(&self) -> usize {
+        self.state.created.lock().unwrap().len()
+    }
+
+    /// Closes the live gateway connection with a close code.
+    pub fn close(&self, code: u16) {
+        if let Some((_, s)) = self.state.conn.lock().unwrap().take() {
+            let _ = s.send(Command::Close(code));
+        }
+    }
+
+    /// How many gateway sessions (READY or RESUMED) have started.
+    pub fn sessions(&self) -> usize {
+        self.state.sessions.load(Ordering::SeqCst)
     }
 
     /// Points `/gateway` at another URL (e.g. one where nothing listens).
@@ -399,20 +592,44 @@ async fn handle_rest(st: Arc<State>, req: Request<Incoming>) -> Response<Full<By
         .unwrap_or_default();
     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
     let path = full.strip_prefix("/api/v10").unwrap_or(&full).to_string();
-    let recorded = Recorded {
-        method: method.clone(),
-        path: path.clone(),
-        query,
-        body: body.clone(),
+    let at = Instant::now();
+    let unauthorized = auth != format!("Bot {}", st.token.lock().unwrap());
+    let fault = if unauthorized {
+        None
+    } else {
+        let mut faults = st.faults.lock().unwrap();
+        let rule = faults
+            .iter_mut()
+            .find(|r| r.remaining > 0 && r.method == method && path.starts_with(&r.path_prefix));
+        rule.map(|r| {
+            r.remaining -= 1;
+            r.fault.clone()
+        })
     };
-    let unauthorized = auth != format!("Bot {}", st.token);
     let reply = if unauthorized {
         response(
             StatusCode::UNAUTHORIZED,
             Some(json!({"message": "401: Unauthorized", "code": 0})),
         )
+    } else if let Some(f) = fault {
+        if f.processed {
+            route(&st, &method, &path, &body);
+        }
+        let mut r = response(StatusCode::from_u16(f.status).unwrap(), Some(f.body));
+        for (name, value) in f.headers {
+            r.headers_mut().insert(name, value.parse().unwrap());
+        }
+        r
     } else {
         route(&st, &method, &path, &body)
+    };
+    let recorded = Recorded {
+        method: method.clone(),
+        path: path.clone(),
+        query,
+        body: body.clone(),
+        status: reply.status().as_u16(),
+        at,
     };
     st.requests.lock().unwrap().push(recorded);
     st.changed.notify_waiters();
@@ -431,6 +648,26 @@ fn route(st: &State, method: &str, path: &str, body: &Value) -> Response<Full<By
             &[],
         );
         m.as_object_mut().unwrap().remove("guild_id");
+        // enforce_nonce: a create with a nonce seen before returns that
+        // message and creates nothing.
+        let nonce = body["nonce"].as_str().map(str::to_string).or_else(|| {
+            body["nonce"].as_u64().map(|n| n.to_string())
+        });
+        if method != "POST" {
+            return response(StatusCode::OK, Some(m));
+        }
+        if body["enforce_nonce"] == true
+            && let Some(n) = nonce
+        {
+            let mut nonces = st.nonces.lock().unwrap();
+            if let Some(earlier) = nonces.get(&n) {
+                return response(StatusCode::OK, Some(earlier.clone()));
+            }
+            nonces.insert(n, m.clone());
+        }
+        let mut created = m.clone();
+        created["request"] = body.clone();
+        st.created.lock().unwrap().push(created);
         response(StatusCode::OK, Some(m))
     };
     match (method, parts.as_slice()) {
@@ -514,7 +751,7 @@ async fn handle_gateway(st: Arc<State>, mut ws: Ws) {
                     Some(2) => {
                         st.identifies.lock().unwrap().push(v["d"].clone());
                         let token = v["d"]["token"].as_str().unwrap_or_default();
-                        if token.strip_prefix("Bot ").unwrap_or(token) != st.token {
+                        if token.strip_prefix("Bot ").unwrap_or(token) != *st.token.lock().unwrap() {
                             let _ = ws.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
                                 code: 4004u16.into(),
                                 reason: "Authentication failed.".into(),
@@ -563,6 +800,13 @@ async fn handle_gateway(st: Arc<State>, mut ws: Ws) {
                     Some(Command::Dispatch(t, d)) => {
                         let event = json!({"op": 0, "t": t, "s": next_seq(&st), "d": d});
                         if !send(&mut ws, event).await { break }
+                    }
+                    Some(Command::Close(code)) => {
+                        let _ = ws.close(Some(tokio_tungstenite::tungstenite::protocol::CloseFrame {
+                            code: code.into(),
+                            reason: "closed by the fake".into(),
+                        })).await;
+                        break;
                     }
                     // Abrupt: the socket is dropped without a close frame.
                     Some(Command::Drop) | None => break,
