@@ -4,6 +4,7 @@
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::OnceLock;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -87,17 +88,8 @@ fn main() -> ExitCode {
     init_tracing(&cli);
     match run(cli) {
         Ok(code) => code,
-        // The reader went away (`madoguchi ask … | head`): nothing to report.
-        Err(err)
-            if err.chain().any(|e| {
-                e.downcast_ref::<std::io::Error>()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-            }) =>
-        {
-            ExitCode::SUCCESS
-        }
         Err(err) => {
-            eprintln!("madoguchi: {err:#}");
+            eprintln!("madoguchi: {}", redact(&format!("{err:#}")));
             ExitCode::from(1)
         }
     }
@@ -350,6 +342,37 @@ fn serve_file_config(args: &ServeArgs) -> anyhow::Result<madoguchi::discord::Fil
     }
 }
 
+/// The bot token once `serve` has read it: no output line may show it.
+static SECRET: OnceLock<String> = OnceLock::new();
+
+/// `text` with the token, if known, replaced by `[redacted]`.
+fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    match SECRET.get() {
+        Some(secret) if !secret.is_empty() && text.contains(secret.as_str()) => {
+            text.replace(secret.as_str(), "[redacted]").into()
+        }
+        _ => text.into(),
+    }
+}
+
+/// Stderr for logs, redacting the token from every line: whatever a
+/// dependency logs at trace level (requests, gateway payloads, echoed user
+/// text), the token never reaches the terminal or a log file.
+struct RedactingStderr;
+
+impl Write for RedactingStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // tracing writes one whole event per call.
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
+}
+
 /// Logs to stderr, filtered by `RUST_LOG`; `serve` logs at info and can log
 /// JSON lines.
 fn init_tracing(cli: &Cli) {
@@ -368,7 +391,7 @@ fn init_tracing(cli: &Cli) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(|| RedactingStderr);
     if json {
         builder.json().init();
     } else {
@@ -402,6 +425,7 @@ fn serve(args: ServeArgs, mut paths: Paths) -> anyhow::Result<ExitCode> {
             "DISCORD_TOKEN is not set: put the bot token in the environment or in a .env file \
              (see README: Discord bot)",
         )?;
+    let _ = SECRET.set(token.expose().to_string());
 
     // data/ and index/ from the file only where neither flag nor environment
     // changed them from their defaults.

@@ -124,14 +124,14 @@ pub struct Config {
     pub concurrency: usize,
     /// Longest wait between two restarts after a crash.
     pub max_backoff: Duration,
-}
-
-impl Config {
     /// The HTTP client for the REST API (default: serenity's own). With the
     /// default `api_base` it talks to `discord.com` through serenity's rate
     /// limiter; a client that resolves `discord.com` elsewhere and trusts
     /// another CA lets tests run that exact path against a local server.
     pub http_client: Option<reqwest::Client>,
+}
+
+impl Config {
     /// A configuration with the defaults for everything but the token and
     /// the knowledge paths.
     pub fn new(token: Token, paths: Paths) -> Config {
@@ -150,11 +150,11 @@ impl Config {
             defer_after: Duration::from_millis(1500),
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             max_backoff: Duration::from_secs(15 * 60),
+            http_client: None,
         }
     }
 
     /// Whether the API base is the real Discord.
-            http_client: None,
     pub fn is_real_discord(&self) -> bool {
         self.api_base.trim_end_matches('/') == DEFAULT_API_BASE
     }

@@ -19,8 +19,8 @@ pub mod config;
 pub mod cooldown;
 pub mod records;
 pub mod render;
-
 pub mod rest;
+
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
@@ -79,12 +79,12 @@ pub fn intents(config: &Config) -> GatewayIntents {
 fn http(config: &Config) -> Http {
     let mut b =
         HttpBuilder::new(config.token.expose()).default_allowed_mentions(render::no_mentions());
-    if !config.is_real_discord() {
-        // serenity only honours the proxy with its rate limiter off.
-        b = b
     if let Some(client) = &config.http_client {
         b = b.client(client.clone());
     }
+    if !config.is_real_discord() {
+        // serenity only honours the proxy with its rate limiter off.
+        b = b
             .proxy(config.api_base.trim_end_matches('/'))
             .ratelimiter_disabled(true);
     }
@@ -203,6 +203,10 @@ pub async fn run(
                 manager.shutdown_all().await;
                 return Ok(());
             }
+            () = handler.0.revoked.notified() => {
+                manager.shutdown_all().await;
+                return Err(RunError::TokenRejected);
+            }
         };
         match result {
             Ok(()) => {
@@ -223,10 +227,6 @@ pub async fn run(
             Err(e) => {
                 manager.shutdown_all().await;
                 if started.elapsed() > CRASH_WINDOW {
-            () = handler.0.revoked.notified() => {
-                manager.shutdown_all().await;
-                return Err(RunError::TokenRejected);
-            }
                     backoff = FIRST_BACKOFF.min(max_backoff);
                 }
                 warn!(error = %e, seconds = backoff.as_secs(), "client stopped; restarting after a pause");
