@@ -8,6 +8,13 @@
 //!
 //! Layout of `data/`:
 //! - `plan.toml`: `[plan]` (title, year, start date), `[[area]]`, `[[measure]]`
+//! - `plans/*.toml` (optional): more plans in the same format, e.g. next
+//!   year's. The newest plan whose start date has come ([`load_on`] is given
+//!   the date) is the current one: only its areas and measures are loaded for
+//!   answering, and only the FAQ entries that belong to it. An FAQ entry
+//!   belongs to the plan its `plan` key names (a plan's start date), or, with
+//!   no `plan` key, to the current plan and every later one. Every plan and
+//!   every entry is validated, current or not.
 //! - `channels.toml`: `[[channel]]` referral channels linked to measures/areas
 //! - `faq/*.toml`: `[[faq]]` entries
 //! - `synonyms.toml`: `[[group]]` equivalent words, `[[rule]]` one-way expansions
@@ -38,6 +45,107 @@ impl Actor {
             Actor::Tokyo => "都",
             Actor::Chamber => "東京商工会議所",
         }
+    }
+}
+
+/// A calendar date (`YYYY-MM-DD`), for plan start dates and "today".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    year: i32,
+    month: u32,
+    day: u32,
+}
+
+/// A date that does not parse.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("`{0}` is not a date in the form YYYY-MM-DD")]
+pub struct DateError(String);
+
+impl Date {
+    /// A date from its parts, if it exists.
+    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days)
+            .contains(&day)
+            .then_some(Date { year, month, day })
+    }
+
+    /// The date `days` days after 1970-01-01 (proleptic Gregorian).
+    pub fn from_days(days: i64) -> Date {
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+        Date { year, month, day }
+    }
+
+    /// Days since 1970-01-01.
+    pub fn days(self) -> i64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y.rem_euclid(400);
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// Day of the week, 0 for Monday to 6 for Sunday.
+    pub fn weekday(self) -> u32 {
+        (self.days() + 3).rem_euclid(7) as u32
+    }
+
+    /// The date in Japan (UTC+9, no daylight saving) at `secs` seconds after
+    /// the Unix epoch.
+    pub fn in_japan(secs: i64) -> Date {
+        Date::from_days((secs + 9 * 3600).div_euclid(86_400))
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = DateError;
+
+    fn from_str(s: &str) -> Result<Date, DateError> {
+        let bad = || DateError(s.to_string());
+        let b = s.as_bytes();
+        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+            return Err(bad());
+        }
+        let digits = |r: Range<usize>| -> Result<u32, DateError> {
+            let part = &s[r];
+            if part.bytes().all(|c| c.is_ascii_digit()) {
+                part.parse().map_err(|_| bad())
+            } else {
+                Err(bad())
+            }
+        };
+        let year = digits(0..4)? as i32;
+        Date::new(year, digits(5..7)?, digits(8..10)?).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -91,6 +199,9 @@ pub struct Faq {
     pub answer: String,
     pub measures: Vec<String>,
     pub tags: Vec<String>,
+    /// The start date of the plan the entry names, if it names one;
+    /// otherwise it follows the current plan.
+    pub plan: Option<String>,
     pub file: PathBuf,
     pub line: usize,
 }
@@ -179,7 +290,10 @@ pub struct UserWord {
 /// Everything in `data/`, validated.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
+    /// The current plan: the newest one in force.
     pub plan: PlanInfo,
+    /// Every plan loaded, oldest first (the current one among them).
+    pub plans: Vec<PlanInfo>,
     pub areas: Vec<Area>,
     pub measures: Vec<Measure>,
     pub faqs: Vec<Faq>,
@@ -280,7 +394,7 @@ impl fmt::Display for Problems {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPlanFile {
-    plan: PlanInfo,
+    plan: Spanned<PlanInfo>,
     #[serde(default)]
     area: Vec<Spanned<RawArea>>,
     #[serde(default)]
@@ -325,6 +439,7 @@ struct RawFaq {
     measures: Vec<String>,
     #[serde(default)]
     tags: Vec<String>,
+    plan: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -379,6 +494,7 @@ struct RawRule {
 
 /// The file names inside the data directory.
 pub const PLAN_FILE: &str = "plan.toml";
+pub const PLANS_DIR: &str = "plans";
 pub const CHANNELS_FILE: &str = "channels.toml";
 pub const FAQ_DIR: &str = "faq";
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
@@ -526,8 +642,140 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// Loads and validates everything under `dir`.
+/// One plan file (`plan.toml` or `plans/*.toml`), validated on its own.
+struct LoadedPlan {
+    info: PlanInfo,
+    /// `None` when `start` is not a date (a problem is reported).
+    start: Option<Date>,
+    file: PathBuf,
+    areas: Vec<Area>,
+    measures: Vec<Measure>,
+    measure_index: HashMap<String, usize>,
+}
+
+/// The `*.toml` files of a directory, sorted; none when it does not exist.
+fn toml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = match fs::read_dir(dir) {
+        Ok(rd) => rd
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    files.sort();
+    files
+}
+
+/// Reads and validates one plan file; `None` when it cannot be read or
+/// parsed (the problem is recorded).
+fn load_plan(ld: &mut Loader, path: &Path) -> Option<LoadedPlan> {
+    let src = ld.read(path, true)?;
+    let raw = ld.parse::<RawPlanFile>(&src)?;
+    let mut areas = Vec::new();
+    let mut measures: Vec<Measure> = Vec::new();
+    let mut measure_index = HashMap::new();
+    let plan_span = raw.plan.span();
+    let info = raw.plan.into_inner();
+    let start = match info.start.parse::<Date>() {
+        Ok(d) => Some(d),
+        Err(e) => {
+            ld.problems.push(src.problem(
+                Some(plan_span),
+                Some("plan"),
+                format!("`start`: {e}"),
+                "write the date the plan is in force from, e.g. start = \"2024-04-01\"",
+            ));
+            None
+        }
+    };
+    let mut seen_areas = HashSet::new();
+    for a in raw.area {
+        let span = a.span();
+        let a = a.into_inner();
+        let key = format!("area {}", a.number);
+        if !seen_areas.insert(a.number) {
+            ld.problems.push(src.problem(
+                Some(span.clone()),
+                Some(&key),
+                "area number used twice",
+                "give each [[area]] its own number",
+            ));
+        }
+        nonempty(&mut ld.problems, &src, &span, &key, "title", &a.title);
+        nonempty(&mut ld.problems, &src, &span, &key, "short", &a.short);
+        areas.push(Area {
+            number: a.number,
+            title: a.title,
+            short: a.short,
+            aims: a.aims,
+        });
+    }
+    for m in raw.measure {
+        let span = m.span();
+        let m = m.into_inner();
+        if !valid_id(&m.id) {
+            ld.problems.push(src.problem(
+                Some(span.clone()),
+                Some(&m.id),
+                "a measure id may hold only ASCII letters, digits, '.', '-' and '_'",
+                "use the id scheme <area>.<tokyo|cci>.<item>[.<n>], e.g. 2.tokyo.b.3",
+            ));
+        }
+        if measure_index.contains_key(&m.id) {
+            ld.problems.push(src.problem(
+                Some(span.clone()),
+                Some(&m.id),
+                "measure id used twice",
+                "each [[measure]] needs its own id; ids are part of the product's interface, \
+                 so keep the existing one and renumber the new entry",
+            ));
+        }
+        if !seen_areas.contains(&m.area) {
+            ld.problems.push(src.problem(
+                Some(span.clone()),
+                Some(&m.id),
+                format!("area {} is not defined", m.area),
+                "add an [[area]] with that number, or correct `area`",
+            ));
+        }
+        nonempty(&mut ld.problems, &src, &span, &m.id, "text", &m.text);
+        measure_index.insert(m.id.clone(), measures.len());
+        measures.push(Measure {
+            id: m.id,
+            area: m.area,
+            actor: m.actor,
+            label: m.label,
+            text: m.text,
+        });
+    }
+    if measures.is_empty() {
+        ld.problems.push(src.problem(
+            None,
+            None,
+            "the plan has no [[measure]] entries",
+            "add the plan's measures (see README: Editing the knowledge)",
+        ));
+    }
+    Some(LoadedPlan {
+        info,
+        start,
+        file: src.path.clone(),
+        areas,
+        measures,
+        measure_index,
+    })
+}
+
+/// Loads and validates everything under `dir`, with the newest plan as the
+/// current one (as if every plan were in force).
 pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
+    load_on(dir, None)
+}
+
+/// Loads and validates everything under `dir`; the current plan is the
+/// newest one whose start date is on or before `today` (`None`: the newest).
+pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
     let mut ld = Loader {
         problems: Vec::new(),
         hasher: blake3::Hasher::new(),
@@ -544,85 +792,57 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
         }]));
     }
 
-    // plan.toml
-    let mut plan = None;
-    let mut areas = Vec::new();
-    let mut measures: Vec<Measure> = Vec::new();
-    let mut measure_index = HashMap::new();
-    if let Some(src) = ld.read(&dir.join(PLAN_FILE), true)
-        && let Some(raw) = ld.parse::<RawPlanFile>(&src)
-    {
-        plan = Some(raw.plan);
-        let mut seen_areas = HashSet::new();
-        for a in raw.area {
-            let span = a.span();
-            let a = a.into_inner();
-            let key = format!("area {}", a.number);
-            if !seen_areas.insert(a.number) {
-                ld.problems.push(src.problem(
-                    Some(span.clone()),
-                    Some(&key),
-                    "area number used twice",
-                    "give each [[area]] its own number",
-                ));
-            }
-            nonempty(&mut ld.problems, &src, &span, &key, "title", &a.title);
-            nonempty(&mut ld.problems, &src, &span, &key, "short", &a.short);
-            areas.push(Area {
-                number: a.number,
-                title: a.title,
-                short: a.short,
-                aims: a.aims,
-            });
-        }
-        for m in raw.measure {
-            let span = m.span();
-            let m = m.into_inner();
-            if !valid_id(&m.id) {
-                ld.problems.push(src.problem(
-                    Some(span.clone()),
-                    Some(&m.id),
-                    "a measure id may hold only ASCII letters, digits, '.', '-' and '_'",
-                    "use the id scheme <area>.<tokyo|cci>.<item>[.<n>], e.g. 2.tokyo.b.3",
-                ));
-            }
-            if measure_index.contains_key(&m.id) {
-                ld.problems.push(src.problem(
-                    Some(span.clone()),
-                    Some(&m.id),
-                    "measure id used twice",
-                    "each [[measure]] needs its own id; ids are part of the product's interface, \
-                     so keep the existing one and renumber the new entry",
-                ));
-            }
-            if !seen_areas.contains(&m.area) {
-                ld.problems.push(src.problem(
-                    Some(span.clone()),
-                    Some(&m.id),
-                    format!("area {} is not defined", m.area),
-                    "add an [[area]] with that number, or correct `area`",
-                ));
-            }
-            nonempty(&mut ld.problems, &src, &span, &m.id, "text", &m.text);
-            measure_index.insert(m.id.clone(), measures.len());
-            measures.push(Measure {
-                id: m.id,
-                area: m.area,
-                actor: m.actor,
-                label: m.label,
-                text: m.text,
-            });
-        }
-        if measures.is_empty() {
-            ld.problems.push(src.problem(
-                None,
-                None,
-                "the plan has no [[measure]] entries",
-                "add the plan's measures (see README: Editing the knowledge)",
-            ));
+    // plan.toml and plans/*.toml
+    let mut plans: Vec<LoadedPlan> = Vec::new();
+    for path in std::iter::once(dir.join(PLAN_FILE)).chain(toml_files(&dir.join(PLANS_DIR))) {
+        if let Some(p) = load_plan(&mut ld, &path) {
+            plans.push(p);
         }
     }
-    let area_numbers: HashSet<u32> = areas.iter().map(|a| a.number).collect();
+    plans.sort_by_key(|p| p.start);
+    for pair in plans.windows(2) {
+        if let [a, b] = pair
+            && a.start.is_some()
+            && a.start == b.start
+        {
+            ld.problems.push(Problem {
+                file: b.file.clone(),
+                line: None,
+                entry: Some("plan".into()),
+                message: format!(
+                    "{} starts on the same date as {} ({})",
+                    b.info.year,
+                    a.file.display(),
+                    a.info.start
+                ),
+                fix: "give each plan its own `start` date: the newest plan whose start has \
+                      come is the one answers rest on"
+                    .into(),
+            });
+        }
+    }
+    let current = plans
+        .iter()
+        .rposition(|p| p.start.is_some_and(|s| today.is_none_or(|t| s <= t)));
+    if let (None, Some(today), false) = (current, today, plans.is_empty()) {
+        ld.problems.push(Problem {
+            file: dir.join(PLAN_FILE),
+            line: None,
+            entry: Some("plan".into()),
+            message: format!("no plan is in force on {today}: every plan starts later"),
+            fix: "check the `start` date in [plan] (YYYY-MM-DD); keep the plan in force in \
+                  data/plan.toml and put later plans in data/plans/"
+                .into(),
+        });
+    }
+    let all_measures: HashSet<&str> = plans
+        .iter()
+        .flat_map(|p| p.measure_index.keys().map(String::as_str))
+        .collect();
+    let area_numbers: HashSet<u32> = plans
+        .iter()
+        .flat_map(|p| p.areas.iter().map(|a| a.number))
+        .collect();
 
     // channels.toml
     let mut channels = Vec::new();
@@ -651,7 +871,8 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
             }
             nonempty(&mut ld.problems, &src, &span, &c.id, "name", &c.name);
             for m in &c.measures {
-                if !measure_index.contains_key(m) {
+                // Without any plan the missing plan is the one problem.
+                if !plans.is_empty() && !all_measures.contains(m.as_str()) {
                     ld.problems.push(src.problem(
                         Some(span.clone()),
                         Some(&c.id),
@@ -662,7 +883,7 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
                 }
             }
             for a in &c.areas {
-                if !area_numbers.contains(a) {
+                if !plans.is_empty() && !area_numbers.contains(a) {
                     ld.problems.push(src.problem(
                         Some(span.clone()),
                         Some(&c.id),
@@ -703,18 +924,8 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
 
     // faq/*.toml
     let mut faqs: Vec<Faq> = Vec::new();
-    let faq_dir = dir.join(FAQ_DIR);
-    let mut faq_files: Vec<PathBuf> = match fs::read_dir(&faq_dir) {
-        Ok(rd) => rd
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    faq_files.sort();
-    let mut faq_seen: HashMap<String, (PathBuf, usize)> = HashMap::new();
-    for path in faq_files {
+    let mut faq_seen: HashMap<(usize, String), (PathBuf, usize)> = HashMap::new();
+    for path in toml_files(&dir.join(FAQ_DIR)) {
         let Some(src) = ld.read(&path, true) else {
             continue;
         };
@@ -733,15 +944,51 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
                     "use a short ASCII id such as telework-subsidy",
                 ));
             }
-            if let Some((other, other_line)) = faq_seen.get(&f.id) {
-                ld.problems.push(src.problem(
-                    Some(span.clone()),
-                    Some(&f.id),
-                    format!("FAQ id already used at {}:{other_line}", other.display()),
-                    "rename one of the two entries",
-                ));
-            } else {
-                faq_seen.insert(f.id.clone(), (path.clone(), line));
+            // The plans the entry belongs to: the one it names, or the
+            // current plan and every later one.
+            let members: Vec<usize> = match &f.plan {
+                Some(named) => match plans.iter().position(|p| p.info.start == *named) {
+                    Some(i) => vec![i],
+                    None => {
+                        ld.problems.push(src.problem(
+                            Some(span.clone()),
+                            Some(&f.id),
+                            format!("plan `{named}` is not loaded"),
+                            format!(
+                                "name a plan by its start date ({}), or remove `plan` to follow \
+                                 the current plan",
+                                plans
+                                    .iter()
+                                    .map(|p| format!("\"{}\"", p.info.start))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ));
+                        Vec::new()
+                    }
+                },
+                None => current.map_or_else(Vec::new, |c| (c..plans.len()).collect()),
+            };
+            for &i in &members {
+                match faq_seen.get(&(i, f.id.clone())) {
+                    Some((other, other_line)) => ld.problems.push(src.problem(
+                        Some(span.clone()),
+                        Some(&f.id),
+                        if plans.len() > 1 {
+                            format!(
+                                "FAQ id already used at {}:{other_line} (plan starting {})",
+                                other.display(),
+                                plans[i].info.start
+                            )
+                        } else {
+                            format!("FAQ id already used at {}:{other_line}", other.display())
+                        },
+                        "rename one of the two entries",
+                    )),
+                    None => {
+                        faq_seen.insert((i, f.id.clone()), (path.clone(), line));
+                    }
+                }
             }
             nonempty(
                 &mut ld.problems,
@@ -760,20 +1007,45 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
                     "list the ids of the measures the answer rests on, e.g. measures = [\"2.tokyo.b.3\"]",
                 ));
             }
-            for m in &f.measures {
-                if !measure_index.contains_key(m) {
-                    let hint = closest_ids(m, measure_index.keys());
-                    ld.problems.push(src.problem(
-                        Some(span.clone()),
-                        Some(&f.id),
-                        format!("measure `{m}` is not in the plan"),
-                        if hint.is_empty() {
-                            "use a measure id from data/plan.toml".to_string()
-                        } else {
-                            format!("use a measure id from data/plan.toml; did you mean {hint}?")
-                        },
-                    ));
+            for &i in &members {
+                let plan = &plans[i];
+                for m in &f.measures {
+                    if plan.measure_index.contains_key(m) {
+                        continue;
+                    }
+                    let hint = closest_ids(m, plan.measure_index.keys());
+                    let file = plan.file.file_name().map_or_else(
+                        || PLAN_FILE.to_string(),
+                        |n| n.to_string_lossy().into_owned(),
+                    );
+                    let (message, mut fix) = if Some(i) == current || f.plan.is_some() {
+                        (
+                            format!("measure `{m}` is not in the plan"),
+                            format!("use a measure id from {}", plan.file.display()),
+                        )
+                    } else {
+                        (
+                            format!(
+                                "measure `{m}` is not in the plan starting {} ({}), which this \
+                                 entry follows from that date",
+                                plan.info.start, plan.info.year
+                            ),
+                            format!(
+                                "add plan = \"{}\" to keep the entry with the current plan, or \
+                                 use a measure id from {file}",
+                                current.map_or("", |c| plans[c].info.start.as_str())
+                            ),
+                        )
+                    };
+                    if !hint.is_empty() {
+                        fix.push_str(&format!("; did you mean {hint}?"));
+                    }
+                    ld.problems
+                        .push(src.problem(Some(span.clone()), Some(&f.id), message, fix));
                 }
+            }
+            if !current.is_some_and(|c| members.contains(&c)) {
+                continue;
             }
             faqs.push(Faq {
                 id: f.id,
@@ -782,6 +1054,7 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
                 answer: f.answer,
                 measures: f.measures,
                 tags: f.tags,
+                plan: f.plan,
                 file: path.clone(),
                 line,
             });
@@ -926,10 +1199,21 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
     if !ld.problems.is_empty() {
         return Err(Problems(ld.problems));
     }
-    let plan = plan.expect("plan parsed when there are no problems");
+    let current = current.expect("a current plan when there are no problems");
     let messages = messages.expect("messages parsed when there are no problems");
+    // Which plan is current is part of what the index is built from.
+    ld.hasher.update(plans[current].info.start.as_bytes());
+    let infos = plans.iter().map(|p| p.info.clone()).collect();
+    let LoadedPlan {
+        info: plan,
+        areas,
+        measures,
+        measure_index,
+        ..
+    } = plans.swap_remove(current);
     Ok(Knowledge {
         plan,
+        plans: infos,
         areas,
         measures,
         faqs,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use crate::analysis::{AnalysisError, Analyzer};
 use crate::answer::Answer;
-use crate::data::{self, Knowledge, Problems};
+use crate::data::{self, Date, Knowledge, Problems};
 use crate::dictionary::{self, DictionaryError};
 use crate::index::{self, IndexError, KnowledgeIndex};
 use crate::search::{self, Outcome, SearchError, Settings};
@@ -25,6 +25,10 @@ pub struct Paths {
     /// Where the dictionary built from that source lives (usually
     /// `index/ipadic`).
     pub dictionary: PathBuf,
+    /// The date the current plan is chosen for: the newest plan whose start
+    /// is on or before it. `None` takes the newest plan. The binary fills it
+    /// in from the clock (the date in Japan).
+    pub today: Option<Date>,
 }
 
 impl Paths {
@@ -36,6 +40,7 @@ impl Paths {
             index,
             ipadic_source,
             dictionary,
+            today: None,
         }
     }
 }
@@ -80,7 +85,7 @@ impl Engine {
         rebuild: Rebuild,
         progress: &mut dyn FnMut(&str),
     ) -> Result<Engine, EngineError> {
-        let knowledge = data::load(&paths.data)?;
+        let knowledge = data::load_on(&paths.data, paths.today)?;
         let (dictionary, dict_fingerprint) = load_dictionary(paths, progress)?;
         let user = dictionary::user_dictionary(
             &knowledge

@@ -10,15 +10,19 @@
 //! - [`search`]: a question to ranked measures, confidence and referrals.
 //! - [`answer`]: the answer a user sees, as text or JSON.
 //! - [`eval`]: hit@k and MRR over a question file.
+//! - [`report`]: the staff report from the bot's records.
+//! - [`faq`]: new FAQ entries scaffolded and appended (`faq new`).
 //! - [`import`]: a plan's text into areas and measures with ids.
 //! - [`engine`]: ties the above together from three paths.
+//! - [`watch`]: edits of `data/`, debounced, for the bot's live reload.
 //! - [`discord`]: the Discord bot (`madoguchi serve`), the only module that
 //!   knows serenity and the network.
 //!
 //! Invariants: apart from [`discord`], the library does no network I/O; it
 //! never reads environment variables (paths come in through
 //! [`engine::Paths`]); user text is data and never query syntax; nothing
-//! here writes to `data/`.
+//! here writes to `data/` but [`faq::append`], which only adds an entry at
+//! the end of an FAQ file when staff ask for one.
 
 pub mod analysis;
 pub mod answer;
@@ -27,6 +31,9 @@ pub mod dictionary;
 pub mod discord;
 pub mod engine;
 pub mod eval;
+pub mod faq;
 pub mod import;
 pub mod index;
+pub mod report;
 pub mod search;
+pub mod watch;

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand};
 use madoguchi::data;
 use madoguchi::dictionary::DEFAULT_IPADIC_SOURCE;
 use madoguchi::engine::{Engine, EngineError, Paths, Rebuild};
-use madoguchi::{eval, import};
+use madoguchi::{eval, faq, import, report};
 
 #[derive(Parser)]
 #[command(
@@ -34,8 +34,47 @@ struct Cli {
     /// [default: <index>/ipadic].
     #[arg(long, global = true, env = "MADOGUCHI_DICTIONARY")]
     dictionary: Option<PathBuf>,
+    /// Answer as on this date (YYYY-MM-DD): the newest plan in force on it
+    /// is the current one [default: today in Japan].
+    #[arg(long, global = true, env = "MADOGUCHI_TODAY")]
+    today: Option<data::Date>,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum FaqCommand {
+    /// Add a new FAQ entry at the end of an FAQ file, with an answer drafted
+    /// from the plan. Asks for what is missing when stdin is a terminal.
+    New(FaqNewArgs),
+}
+
+#[derive(clap::Args)]
+struct FaqNewArgs {
+    /// The entry's id (ASCII letters, digits, - _ .) [default: from the file name].
+    #[arg(long)]
+    id: Option<String>,
+    /// The question, as owners ask it.
+    #[arg(long)]
+    question: Option<String>,
+    /// A measure the answer rests on (repeat for several), e.g. 2.tokyo.b.3.
+    #[arg(long = "measure")]
+    measures: Vec<String>,
+    /// The FAQ file to append to [default: faq/NN-….toml of the first measure's area].
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// The answer [default: drafted from the plan's words, to refine].
+    #[arg(long)]
+    answer: Option<String>,
+    /// Another way owners ask it (repeatable).
+    #[arg(long = "alternate")]
+    alternates: Vec<String>,
+    /// A tag (repeatable).
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    /// The plan the entry belongs to, by its start date [default: it follows the current plan].
+    #[arg(long)]
+    plan: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -70,6 +109,28 @@ enum Command {
     Analyze { text: String },
     /// Run the Discord bot (token from DISCORD_TOKEN or .env; see README: Discord bot).
     Serve(ServeArgs),
+    /// What the bot's records say: unanswered questions, 👎 answers, the
+    /// no-match rate over time, the programmes shown most.
+    Report {
+        /// The bot's state directory (its records).
+        #[arg(long, env = "MADOGUCHI_STATE", default_value = "state")]
+        state: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// How many entries each list shows.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
+        /// The no-match rate per `day` or `week` [default: days when the
+        /// records span at most a month].
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// FAQ entries.
+    Faq {
+        #[command(subcommand)]
+        command: FaqCommand,
+    },
     /// Read a plan in the text format of the agreed plan and write it as plan.toml.
     ImportPlan {
         /// The plan text (numbered areas, （内容）, 都の取組 / 東京商工会議所の取組, ア… items).
@@ -88,6 +149,15 @@ fn main() -> ExitCode {
     init_tracing(&cli);
     match run(cli) {
         Ok(code) => code,
+        // The reader went away (`madoguchi ask … | head`): nothing to report.
+        Err(err)
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("madoguchi: {}", redact(&format!("{err:#}")));
             ExitCode::from(1)
@@ -104,6 +174,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(dictionary) = cli.dictionary {
         paths.dictionary = dictionary;
     }
+    let fixed_today = cli.today.is_some();
+    paths.today = Some(match cli.today {
+        Some(d) => d,
+        None => data::Date::in_japan(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        ),
+    });
     let open = |rebuild| -> anyhow::Result<Engine> {
         Engine::open(&paths, rebuild, &mut progress).map_err(|e| match e {
             EngineError::Data(p) => anyhow::Error::new(p).context(format!(
@@ -138,8 +217,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Check { measures } => match data::load(&paths.data) {
+        Command::Check { measures } => match data::load_on(&paths.data, paths.today) {
             Ok(k) => {
+                for p in &k.plans {
+                    let state = if p.start == k.plan.start {
+                        "current"
+                    } else if p.start > k.plan.start {
+                        "upcoming"
+                    } else {
+                        "superseded"
+                    };
+                    println!("plan: {} {} (from {}): {state}", p.year, p.title, p.start);
+                }
                 println!(
                     "{}: OK — {} areas, {} measures, {} FAQ entries, {} channels, {} synonym groups, {} rules, {} user-dictionary words",
                     paths.data.display(),
@@ -258,7 +347,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve(args) => serve(args, paths),
+        Command::Serve(args) => serve(args, paths, fixed_today),
+        Command::Report {
+            state,
+            json,
+            top,
+            by,
+        } => {
+            let period = match by.as_deref() {
+                None => None,
+                Some("day") => Some(report::Period::Day),
+                Some("week") => Some(report::Period::Week),
+                Some(other) => anyhow::bail!("--by takes `day` or `week`, not `{other}`"),
+            };
+            let records = report::read(&state)?;
+            let engine = open(Rebuild::IfStale)?;
+            let options = report::Options {
+                top,
+                period,
+                ..report::Options::default()
+            };
+            let key = |q: &str| report::QuestionKey::analysed(&engine.analyzer, q);
+            let r = report::build(&records, Some(&engine.knowledge), &key, &options);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                print!("{}", r.to_text());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Faq {
+            command: FaqCommand::New(args),
+        } => faq_new(args, &paths),
         Command::Analyze { text } => {
             let engine = open(Rebuild::IfStale)?;
             let normalized = engine.analyzer.normalize(&text);
@@ -284,6 +404,154 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+// ---- faq new ------------------------------------------------------------------
+
+/// Reads one answer to a prompt; `default` when the answer is empty.
+fn prompt(
+    input: &mut dyn BufRead,
+    out: &mut dyn Write,
+    question: &str,
+    default: Option<&str>,
+) -> anyhow::Result<String> {
+    match default {
+        Some(d) => write!(out, "{question} [{d}]: ")?,
+        None => write!(out, "{question}: ")?,
+    }
+    out.flush()?;
+    let mut line = String::new();
+    if input.read_line(&mut line)? == 0 {
+        anyhow::bail!("stdin ended before `{question}` was answered");
+    }
+    let line = line.trim();
+    Ok(if line.is_empty() {
+        default.unwrap_or_default().to_string()
+    } else {
+        line.to_string()
+    })
+}
+
+fn faq_new(args: FaqNewArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+
+    let knowledge = data::load_on(&paths.data, paths.today).map_err(|p| {
+        anyhow::Error::new(p).context(format!(
+            "the knowledge in {} has problems: fix them first (run `madoguchi check`)",
+            paths.data.display()
+        ))
+    })?;
+    let interactive = std::io::stdin().is_terminal();
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let stderr = std::io::stderr();
+    let mut out = stderr.lock();
+
+    let question = match args.question {
+        Some(q) => q,
+        None if interactive => prompt(&mut input, &mut out, "質問（お客様の言い方で）", None)?,
+        None => anyhow::bail!("--question is required when stdin is not a terminal"),
+    };
+    anyhow::ensure!(!question.trim().is_empty(), "the question is empty");
+    let mut measures = args.measures;
+    if measures.is_empty() {
+        anyhow::ensure!(
+            interactive,
+            "--measure is required when stdin is not a terminal (`madoguchi check --measures` lists them)"
+        );
+        // Suggest the measures the question finds today.
+        let engine = Engine::open(paths, Rebuild::IfStale, &mut progress)?;
+        let suggested: Vec<String> = engine
+            .search(&question)?
+            .measures
+            .into_iter()
+            .take(8)
+            .collect();
+        writeln!(out, "この質問に近い支援策:")?;
+        for (i, id) in suggested.iter().enumerate() {
+            if let Some(m) = knowledge.measure(id) {
+                writeln!(
+                    out,
+                    "  {}. [{id}] {}  ({})",
+                    i + 1,
+                    m.text,
+                    knowledge.place(m)
+                )?;
+            }
+        }
+        let picked = prompt(
+            &mut input,
+            &mut out,
+            "回答の根拠にする支援策（番号か id、複数は空白区切り）",
+            suggested.first().map(|_| "1"),
+        )?;
+        for token in picked
+            .split([' ', ',', '、', '　'])
+            .filter(|t| !t.is_empty())
+        {
+            match token.parse::<usize>() {
+                Ok(n) if (1..=suggested.len()).contains(&n) => {
+                    measures.push(suggested[n - 1].clone())
+                }
+                _ => measures.push(token.to_string()),
+            }
+        }
+    }
+    anyhow::ensure!(!measures.is_empty(), "at least one measure is needed");
+    for m in &measures {
+        anyhow::ensure!(
+            knowledge.measure(m).is_some(),
+            "measure `{m}` is not in the current plan ({}); `madoguchi check --measures` lists them",
+            knowledge.plan.year
+        );
+    }
+    let file = match args.file {
+        Some(f) => f,
+        None => {
+            let default = faq::default_file(&paths.data, &knowledge, &measures);
+            match (default, interactive) {
+                (Some(f), false) => f,
+                (default, true) => PathBuf::from(prompt(
+                    &mut input,
+                    &mut out,
+                    "追記する FAQ ファイル",
+                    default.as_ref().and_then(|d| d.to_str()),
+                )?),
+                (None, false) => anyhow::bail!(
+                    "no FAQ file for area {} in {}: pass --file",
+                    knowledge.measure(&measures[0]).map_or(0, |m| m.area),
+                    paths.data.join(data::FAQ_DIR).display()
+                ),
+            }
+        }
+    };
+    let suggested_id = faq::suggest_id(&knowledge, &file);
+    let id = match args.id {
+        Some(id) => id,
+        None if interactive => prompt(&mut input, &mut out, "id", Some(&suggested_id))?,
+        None => suggested_id,
+    };
+    let draft = faq::Draft {
+        id,
+        question,
+        measures,
+        answer: args.answer,
+        alternates: args.alternates,
+        tags: args.tags,
+        plan: args.plan,
+    };
+    std::fs::create_dir_all(&paths.index)
+        .with_context(|| format!("creating {}", paths.index.display()))?;
+    let written = faq::append(&paths.data, &file, &draft, paths.today, &paths.index)?;
+    print!("{}", written.text);
+    writeln!(
+        out,
+        "madoguchi: added `{}` at {}:{}; refine its answer and alternates, then run `madoguchi check`",
+        draft.id,
+        written.file.display(),
+        written.line
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 // ---- serve: the Discord bot ---------------------------------------------------
@@ -312,6 +580,10 @@ struct ServeArgs {
     /// Members with this role may use /reload, /unanswered and /stats.
     #[arg(long, env = "MADOGUCHI_STAFF_ROLE")]
     staff_role: Option<u64>,
+    /// Channel where the outcome of each live reload of data/ is posted
+    /// (problems to fix, or the knowledge now served).
+    #[arg(long, env = "MADOGUCHI_STAFF_CHANNEL")]
+    staff_channel: Option<u64>,
     /// `auto`, or the shards of this process as FIRST-LAST/TOTAL (e.g. 0-3/8).
     #[arg(long, env = "MADOGUCHI_SHARDS")]
     shards: Option<String>,
@@ -399,7 +671,7 @@ fn init_tracing(cli: &Cli) {
     }
 }
 
-fn serve(args: ServeArgs, mut paths: Paths) -> anyhow::Result<ExitCode> {
+fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result<ExitCode> {
     use madoguchi::discord::{Config, Shards, Token};
 
     let dotenv = dotenv_values();
@@ -479,6 +751,10 @@ fn serve(args: ServeArgs, mut paths: Paths) -> anyhow::Result<ExitCode> {
         .staff_role
         .or(parse_u64("MADOGUCHI_STAFF_ROLE")?)
         .or(file.staff_role);
+    config.staff_channel = args
+        .staff_channel
+        .or(parse_u64("MADOGUCHI_STAFF_CHANNEL")?)
+        .or(file.staff_channel);
     config.answer_channels = if !args.answer_channels.is_empty() {
         args.answer_channels
     } else if let Some(list) = from_dotenv("MADOGUCHI_ANSWER_CHANNELS") {
@@ -516,6 +792,8 @@ fn serve(args: ServeArgs, mut paths: Paths) -> anyhow::Result<ExitCode> {
         config.max_question_chars = m;
     }
 
+    // Unless --today fixes the date, the bot chooses the plan in force for
+    // each day itself (at every reload and each midnight in Japan).
     let engine = Engine::open(&paths, Rebuild::IfStale, &mut progress).map_err(|e| match e {
         EngineError::Data(p) => anyhow::Error::new(p).context(format!(
             "the knowledge in {} has problems (run `madoguchi check`)",
@@ -523,6 +801,10 @@ fn serve(args: ServeArgs, mut paths: Paths) -> anyhow::Result<ExitCode> {
         )),
         other => anyhow::Error::new(other),
     })?;
+    if !fixed_today {
+        config.paths.today = None;
+    }
+    let (_watcher, changes) = madoguchi::watch::watch(&paths.data, madoguchi::watch::QUIET)?;
     tracing::info!(
         api_base = %config.api_base,
         state = %config.state_dir.display(),
@@ -534,7 +816,12 @@ fn serve(args: ServeArgs, mut paths: Paths) -> anyhow::Result<ExitCode> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(madoguchi::discord::run(config, engine, shutdown_signal()))?;
+    runtime.block_on(madoguchi::discord::run_live(
+        config,
+        engine,
+        Some(changes),
+        shutdown_signal(),
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -28,10 +28,11 @@ use tracing::{debug, error, info, warn};
 
 use super::config::Config;
 use super::cooldown::Cooldown;
+use super::live::Reloaded;
 use super::records::{QuestionRecord, Records, Source, Vote};
 use super::render::{self, Reply, escape_line, ids};
 use super::rest::{self, Failure, Kind as Failed};
-use crate::engine::{Engine, Rebuild};
+use crate::engine::Engine;
 
 /// Command names (ASCII, with Japanese localisations).
 pub mod names {
@@ -52,7 +53,8 @@ pub struct Shared {
     pub me: UserId,
     cooldown: std::sync::Mutex<Cooldown>,
     searches: Semaphore,
-    reloading: Mutex<()>,
+    /// Held while a reload runs: one at a time ([`Shared::reload`]).
+    pub(super) reloading: Mutex<()>,
     registered: AtomicBool,
     /// Notified when Discord rejects the token mid-run: the bot stops.
     pub(super) revoked: Notify,
@@ -547,35 +549,11 @@ impl Handler {
                     .allowed_mentions(render::no_mentions()),
             ))
             .await;
-        let _one_at_a_time = shared.reloading.lock().await;
-        let paths = shared.config.paths.clone();
-        let opened = tokio::task::spawn_blocking(move || {
-            Engine::open(&paths, Rebuild::IfStale, &mut |m| info!(step = m, "reload"))
-        })
-        .await;
         let msgs = shared.engine.load().knowledge.messages.clone();
-        let reply = match opened {
-            Ok(Ok(engine)) => {
-                let k = &engine.knowledge;
-                let summary = format!(
-                    "{}\n分野 {} ・支援策 {} ・FAQ {} ・相談先 {}",
-                    engine.knowledge.messages.reload_ok,
-                    k.areas.len(),
-                    k.measures.len(),
-                    k.faqs.len(),
-                    k.channels.len()
-                );
-                shared.engine.store(Arc::new(engine));
-                info!("knowledge reloaded");
-                Reply::text(&summary, true).fitted()
-            }
-            Ok(Err(e)) => {
-                warn!(error = %e, "reload failed; keeping the last good knowledge");
-                render::problems(&msgs.reload_failed, &e.to_string())
-            }
-            Err(e) => {
-                error!(error = %e, "reload task failed; keeping the last good knowledge");
-                render::problems(&msgs.reload_failed, &e.to_string())
+        let reply = match shared.reload().await {
+            Reloaded::Done { summary, .. } => Reply::text(&summary, true).fitted(),
+            Reloaded::Failed { problems } => {
+                render::problems(&msgs.reload_failed, &problems.join("\n"))
             }
         };
         let edit = reply.edit();

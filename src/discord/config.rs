@@ -110,6 +110,9 @@ pub struct Config {
     /// Members with this role may use the staff commands (as may anyone with
     /// the Manage Server permission).
     pub staff_role: Option<u64>,
+    /// Where the outcome of each live reload (problems in `data/`, or the
+    /// knowledge now served) is posted.
+    pub staff_channel: Option<u64>,
     pub shards: Shards,
     /// The least time between two questions of one user.
     pub cooldown: Duration,
@@ -143,6 +146,7 @@ impl Config {
             guild_id: None,
             answer_channels: Vec::new(),
             staff_role: None,
+            staff_channel: None,
             shards: Shards::Auto,
             cooldown: Duration::from_secs(3),
             cooldown_capacity: 10_000,
@@ -174,6 +178,7 @@ pub struct FileConfig {
     #[serde(default)]
     pub answer_channels: Vec<u64>,
     pub staff_role: Option<u64>,
+    pub staff_channel: Option<u64>,
     pub shards: Option<String>,
     pub log_format: Option<String>,
     pub cooldown_seconds: Option<f64>,

@@ -17,6 +17,7 @@
 pub mod bot;
 pub mod config;
 pub mod cooldown;
+pub mod live;
 pub mod records;
 pub mod render;
 pub mod rest;
@@ -34,8 +35,10 @@ use tracing::{info, warn};
 pub use config::{Config, FileConfig, Shards, Token};
 
 use crate::engine::Engine;
+use crate::watch::Change;
 use bot::{Handler, Shared};
 use records::{Records, RecordsError};
+use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Why the bot stopped other than by `shutdown`.
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +112,18 @@ pub async fn run(
     engine: Engine,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), RunError> {
+    run_live(config, engine, None, shutdown).await
+}
+
+/// [`run`], reloading the knowledge whenever `changes` reports an edit of
+/// `data/` ([`live`]; `madoguchi serve` hands in [`crate::watch::watch`]'s
+/// channel, tests may hand in their own).
+pub async fn run_live(
+    config: Config,
+    engine: Engine,
+    changes: Option<UnboundedReceiver<Change>>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), RunError> {
     tokio::pin!(shutdown);
     let records = Records::open(&config.state_dir)?;
     let wait = crash_backoff(&config.state_dir, config.max_backoff);
@@ -142,6 +157,11 @@ pub async fn run(
     let handler = Arc::new(Handler(Arc::new(Shared::new(
         config, engine, records, me.id,
     ))));
+    let _following = live::spawn(
+        Arc::clone(&handler.0),
+        Arc::new(http(&handler.0.config)),
+        changes,
+    );
 
     let mut backoff = FIRST_BACKOFF.min(max_backoff);
     loop {

@@ -1,0 +1,315 @@
+//! Live reload: the one way the bot replaces its knowledge, used by `/reload`
+//! and by edits to `data/`. [`Shared::reload`] builds a new engine aside on
+//! the blocking pool (one reload at a time) and swaps it in atomically;
+//! questions in flight keep the engine they started with. When the new
+//! knowledge has problems nothing changes: every problem is logged with its
+//! file, line, entry and fix. [`follow`] turns the changes reported by
+//! [`crate::watch`] (an edge handed in by the caller, so tests can drive
+//! it) into reloads and posts each outcome to the staff channel, and
+//! reloads at midnight in Japan so a plan takes over on its start date.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serenity::all::{ChannelId, Http};
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::task::JoinHandle;
+use tracing::{debug, error, info, warn};
+
+use super::bot::Shared;
+use super::render::{self, Reply, discord_len};
+use crate::data::{Date, Knowledge};
+use crate::engine::{Engine, EngineError, Rebuild};
+use crate::watch::Change;
+
+/// What a reload did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reloaded {
+    /// The new knowledge is live. `changed` is false when it is the same
+    /// as before (a save that changed nothing).
+    Done { summary: String, changed: bool },
+    /// Nothing changed; these problems (one text each) stopped it.
+    Failed { problems: Vec<String> },
+}
+
+/// The date in Japan now.
+pub fn today() -> Date {
+    Date::in_japan(now_secs())
+}
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// What staff see after a good reload: the sentence, the plan answers rest
+/// on, and the counts.
+pub fn summary(k: &Knowledge) -> String {
+    format!(
+        "{}\n{}（{}、{}から実施）\n分野 {} ・支援策 {} ・FAQ {} ・相談先 {}",
+        k.messages.reload_ok,
+        k.plan.title,
+        k.plan.year,
+        k.plan.start,
+        k.areas.len(),
+        k.measures.len(),
+        k.faqs.len(),
+        k.channels.len()
+    )
+}
+
+impl Shared {
+    /// Opens the knowledge in `data/` again and, when it is good, makes it
+    /// the one that answers. The current plan is chosen for the configured
+    /// date, or today's date in Japan.
+    pub async fn reload(&self) -> Reloaded {
+        let _one_at_a_time = self.reloading.lock().await;
+        let mut paths = self.config.paths.clone();
+        paths.today = paths.today.or_else(|| Some(today()));
+        let opened = tokio::task::spawn_blocking(move || {
+            Engine::open(&paths, Rebuild::IfStale, &mut |m| info!(step = m, "reload"))
+        })
+        .await;
+        match opened {
+            Ok(Ok(engine)) => {
+                let changed =
+                    engine.knowledge.fingerprint != self.engine.load().knowledge.fingerprint;
+                let summary = summary(&engine.knowledge);
+                self.engine.store(Arc::new(engine));
+                info!(changed, "knowledge reloaded");
+                Reloaded::Done { summary, changed }
+            }
+            Ok(Err(EngineError::Data(problems))) => {
+                for p in &problems.0 {
+                    warn!(
+                        file = %p.file.display(),
+                        line = p.line,
+                        entry = p.entry.as_deref(),
+                        problem = %p.message,
+                        fix = %p.fix,
+                        "data problem: keeping the last good knowledge"
+                    );
+                }
+                Reloaded::Failed {
+                    problems: problems.0.iter().map(ToString::to_string).collect(),
+                }
+            }
+            Ok(Err(e)) => {
+                warn!(error = %e, "reload failed: keeping the last good knowledge");
+                Reloaded::Failed {
+                    problems: vec![e.to_string()],
+                }
+            }
+            Err(e) => {
+                error!(error = %e, "reload task failed: keeping the last good knowledge");
+                Reloaded::Failed {
+                    problems: vec![e.to_string()],
+                }
+            }
+        }
+    }
+}
+
+/// Aborts the task when dropped, so the follower ends with the bot.
+pub struct Following(JoinHandle<()>);
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts [`follow`] on the runtime.
+pub fn spawn(
+    shared: Arc<Shared>,
+    http: Arc<Http>,
+    changes: Option<UnboundedReceiver<Change>>,
+) -> Following {
+    Following(tokio::spawn(follow(shared, http, changes)))
+}
+
+/// Reloads after every change reported on `changes` (changes that queue
+/// up during a reload are taken together by the next one), and at each
+/// midnight in Japan when the date is not fixed by the configuration. The
+/// outcome is posted to the staff channel, if one is configured: problems
+/// always, a good reload when it changed something or ended a failure.
+pub async fn follow(
+    shared: Arc<Shared>,
+    http: Arc<Http>,
+    mut changes: Option<UnboundedReceiver<Change>>,
+) {
+    let clock = shared.config.paths.today.is_none();
+    let mut failing = false;
+    loop {
+        let mut files: Vec<PathBuf> = Vec::new();
+        tokio::select! {
+            change = next(&mut changes) => match change {
+                Some(c) => files.extend(c.paths),
+                None => {
+                    debug!("the watcher stopped: no more live reloads");
+                    changes = None;
+                    continue;
+                }
+            },
+            () = tokio::time::sleep(until_tomorrow(now_secs())), if clock => {
+                debug!("a new day: checking which plan is in force");
+            }
+        }
+        if let Some(rx) = changes.as_mut() {
+            while let Ok(c) = rx.try_recv() {
+                files.extend(c.paths);
+            }
+        }
+        files.sort();
+        files.dedup();
+        if !files.is_empty() {
+            info!(files = ?files, "data/ changed: reloading");
+        }
+        let sentence = shared
+            .engine
+            .load()
+            .knowledge
+            .messages
+            .reload_failed
+            .clone();
+        let posts = match shared.reload().await {
+            Reloaded::Done { changed: false, .. } if !failing => Vec::new(),
+            Reloaded::Done { summary, .. } => {
+                failing = false;
+                vec![Reply::text(&with_files(&summary, &files), false).fitted()]
+            }
+            Reloaded::Failed { problems } => {
+                failing = true;
+                problem_posts(&with_files(&sentence, &files), &problems)
+            }
+        };
+        if let Some(channel) = shared.config.staff_channel {
+            for post in posts {
+                if let Err(e) = ChannelId::new(channel)
+                    .send_message(&http, post.message())
+                    .await
+                {
+                    warn!(channel, error = %e, "posting to the staff channel failed");
+                }
+            }
+        }
+    }
+}
+
+async fn next(changes: &mut Option<UnboundedReceiver<Change>>) -> Option<Change> {
+    match changes {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Time from `now` (Unix seconds) to just after the next midnight in Japan.
+fn until_tomorrow(now: i64) -> Duration {
+    let day = 86_400;
+    let local = now + 9 * 3600;
+    let next = (local.div_euclid(day) + 1) * day;
+    Duration::from_secs((next - local) as u64 + 1)
+}
+
+fn with_files(sentence: &str, files: &[PathBuf]) -> String {
+    if files.is_empty() {
+        return sentence.to_string();
+    }
+    let names: Vec<String> = files
+        .iter()
+        .map(|f| format!("`{}`", f.display().to_string().replace('`', "'")))
+        .collect();
+    format!("{sentence}\n変更: {}", names.join(" "))
+}
+
+/// Most messages one failed reload posts.
+const MAX_POSTS: usize = 5;
+/// Room for problems in one post (an embed description holds 4,096).
+const POST_ROOM: usize = 3_600;
+
+/// Problems as staff-channel posts within Discord's limits: every problem
+/// in full as long as they fit in [`MAX_POSTS`] messages, then a count of
+/// the rest.
+pub fn problem_posts(sentence: &str, problems: &[String]) -> Vec<Reply> {
+    let mut chunks: Vec<String> = vec![String::new()];
+    let mut shown = 0;
+    for p in problems {
+        let p = render::clip(p, POST_ROOM);
+        let last = chunks.last_mut().expect("one chunk");
+        if !last.is_empty() && discord_len(last) + discord_len(&p) + 2 > POST_ROOM {
+            if chunks.len() == MAX_POSTS {
+                break;
+            }
+            chunks.push(String::new());
+        }
+        let last = chunks.last_mut().expect("one chunk");
+        if !last.is_empty() {
+            last.push_str("\n\n");
+        }
+        last.push_str(&p);
+        shown += 1;
+    }
+    if shown < problems.len()
+        && let Some(last) = chunks.last_mut()
+    {
+        last.push_str(&format!(
+            "\n\n… ほか {} 件（`madoguchi check` ですべて表示されます）",
+            problems.len() - shown
+        ));
+    }
+    let n = chunks.len();
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let head = if i == 0 {
+                sentence.to_string()
+            } else {
+                format!("（続き {}/{n}）", i + 1)
+            };
+            render::problems(&head, chunk)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discord::render::limits;
+
+    #[test]
+    fn midnight_in_japan_is_at_15_utc() {
+        // 2024-03-31 14:59:59 UTC is 23:59:59 in Japan.
+        let t = 1_711_897_199;
+        assert_eq!(until_tomorrow(t), Duration::from_secs(2));
+        assert_eq!(Date::in_japan(t).to_string(), "2024-03-31");
+        assert_eq!(Date::in_japan(t + 1).to_string(), "2024-04-01");
+    }
+
+    #[test]
+    fn many_problems_are_posted_in_full_within_the_limits() {
+        let problems: Vec<String> = (0..60)
+            .map(|i| format!("data/faq/02.toml:{i}: [x{i}]: {}", "問題".repeat(60)))
+            .collect();
+        let posts = problem_posts("直してください", &problems);
+        assert!(posts.len() > 1 && posts.len() <= MAX_POSTS);
+        let all: String = posts
+            .iter()
+            .map(|p| p.embeds[0].description.clone().unwrap())
+            .collect();
+        for p in posts.iter() {
+            let d = p.embeds[0].description.as_deref().unwrap();
+            assert!(discord_len(d) <= limits::EMBED_DESCRIPTION);
+        }
+        assert!(all.contains("[x0]") && all.contains("[x20]"));
+        if !all.contains("[x59]") {
+            assert!(all.contains("ほか"), "the rest are counted");
+        }
+        let few = problem_posts("直してください", &problems[..2]);
+        assert_eq!(few.len(), 1);
+        let d = few[0].embeds[0].description.as_deref().unwrap();
+        assert!(d.starts_with("直してください") && d.contains("[x1]"));
+    }
+}

@@ -1,0 +1,923 @@
+//! The staff report (`madoguchi report`): what the bot's records say about
+//! where the knowledge falls short, so staff can decide which FAQ entry to
+//! write next. From the records of a state directory
+//! ([`crate::discord::records`]: `questions.jsonl`, `votes.jsonl`) it finds
+//! the most frequent unanswered questions, near-duplicates grouped (same
+//! analysed terms, or character bigrams mostly shared), the answers voted 👎
+//! with their questions, the no-match rate per day or week (dates in
+//! Japan), and the programmes shown most. [`Report`] serialises as the
+//! `--json` output and renders as text for a terminal. Only reads.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::analysis::Analyzer;
+use crate::data::{Date, Knowledge};
+use crate::discord::records::{QUESTIONS_FILE, QuestionRecord, VOTES_FILE, Vote, VoteRecord};
+
+/// Two wordings whose character bigrams overlap at least this much
+/// (Jaccard) are one question.
+pub const SIMILAR: f64 = 0.6;
+
+/// Errors reading the records.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error(
+        "no records in {0}: the bot keeps them there while it runs (`madoguchi serve --state DIR`); pass --state to read another directory"
+    )]
+    NoRecords(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What the records of a state directory hold.
+#[derive(Debug, Clone, Default)]
+pub struct Records {
+    pub questions: Vec<QuestionRecord>,
+    pub votes: Vec<VoteRecord>,
+    /// Lines that did not parse (a torn last line after a crash), skipped.
+    pub skipped: usize,
+}
+
+/// Reads the records of a state directory.
+pub fn read(state: &Path) -> Result<Records, ReportError> {
+    let questions_path = state.join(QUESTIONS_FILE);
+    if !questions_path.exists() {
+        return Err(ReportError::NoRecords(state.to_path_buf()));
+    }
+    let mut records = Records::default();
+    records.questions = read_lines(&questions_path, &mut records.skipped)?;
+    let votes_path = state.join(VOTES_FILE);
+    if votes_path.exists() {
+        records.votes = read_lines(&votes_path, &mut records.skipped)?;
+    }
+    Ok(records)
+}
+
+fn read_lines<T: DeserializeOwned>(
+    path: &Path,
+    skipped: &mut usize,
+) -> Result<Vec<T>, ReportError> {
+    let io = |source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut out = Vec::new();
+    for line in BufReader::new(File::open(path).map_err(io)?).lines() {
+        let line = line.map_err(io)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str(&line) {
+            Ok(v) => out.push(v),
+            Err(_) => *skipped += 1,
+        }
+    }
+    Ok(out)
+}
+
+/// How a question is compared with others.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QuestionKey {
+    /// Analysed content terms, sorted, without repeats.
+    pub terms: Vec<String>,
+    /// Character bigrams, sorted, without repeats.
+    pub bigrams: Vec<String>,
+}
+
+impl QuestionKey {
+    /// The key through the analysis chain: normalised, segmented, particles
+    /// and filler dropped, base forms.
+    pub fn analysed(analyzer: &Analyzer, question: &str) -> QuestionKey {
+        let mut terms = analyzer.terms(question).unwrap_or_default();
+        terms.sort();
+        terms.dedup();
+        let mut bigrams = analyzer.bigrams(question);
+        bigrams.sort();
+        bigrams.dedup();
+        QuestionKey { terms, bigrams }
+    }
+
+    /// A key from the characters alone (letters and digits, lowercased):
+    /// no terms.
+    pub fn plain(question: &str) -> QuestionKey {
+        let chars: Vec<char> = question
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        let mut bigrams: Vec<String> = chars.windows(2).map(|w| w.iter().collect()).collect();
+        if chars.len() == 1 {
+            bigrams.push(chars[0].to_string());
+        }
+        bigrams.sort();
+        bigrams.dedup();
+        QuestionKey {
+            terms: Vec::new(),
+            bigrams,
+        }
+    }
+
+    /// Share of bigrams the two have in common (Jaccard).
+    pub fn overlap(&self, other: &QuestionKey) -> f64 {
+        let (mut i, mut j, mut common) = (0, 0, 0usize);
+        while i < self.bigrams.len() && j < other.bigrams.len() {
+            match self.bigrams[i].cmp(&other.bigrams[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    common += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        let union = self.bigrams.len() + other.bigrams.len() - common;
+        if union == 0 {
+            0.0
+        } else {
+            common as f64 / union as f64
+        }
+    }
+
+    /// Whether two wordings ask the same thing.
+    pub fn similar(&self, other: &QuestionKey) -> bool {
+        (!self.terms.is_empty() && self.terms == other.terms) || self.overlap(other) >= SIMILAR
+    }
+}
+
+/// The periods the no-match rate is given for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Period {
+    Day,
+    /// Weeks from Monday.
+    Week,
+}
+
+/// What the report shows.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// How many groups, answers and programmes each list shows.
+    pub top: usize,
+    /// Days or weeks; `None`: days when the records span at most 31 days.
+    pub period: Option<Period>,
+    /// How many other wordings a group of unanswered questions lists.
+    pub variants: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            top: 10,
+            period: None,
+            variants: 5,
+        }
+    }
+}
+
+/// The report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// First and last day with a question (in Japan).
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+    pub questions: u64,
+    pub unanswered: u64,
+    pub no_match_rate: f64,
+    pub votes_up: u64,
+    pub votes_down: u64,
+    /// Record lines that did not parse.
+    pub skipped: usize,
+    pub unanswered_groups: Vec<UnansweredGroup>,
+    pub down_voted: Vec<DownVoted>,
+    pub period: Period,
+    pub no_match_over_time: Vec<PeriodRate>,
+    pub top_programmes: Vec<ProgrammeCount>,
+}
+
+/// Unanswered questions that ask the same thing.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnansweredGroup {
+    /// How often any of the wordings was asked.
+    pub count: u64,
+    /// The wording asked most.
+    pub question: String,
+    /// Other wordings, most asked first.
+    pub variants: Vec<Wording>,
+    /// How many other wordings there are in all.
+    pub wordings: usize,
+    pub last: Date,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Wording {
+    pub question: String,
+    pub count: u64,
+}
+
+/// An answer that was voted 👎, with its question and what it showed.
+#[derive(Debug, Clone, Serialize)]
+pub struct DownVoted {
+    /// `None` when the question is no longer in the records.
+    pub question: Option<String>,
+    pub down: u64,
+    pub up: u64,
+    pub faq: Option<String>,
+    pub shown: Vec<Shown>,
+    pub last: Date,
+}
+
+/// A programme an answer showed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Shown {
+    pub id: String,
+    /// Its text in the current plan, if it is still there.
+    pub text: Option<String>,
+}
+
+/// Questions and the no-match rate in one day or week.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeriodRate {
+    /// The day, or the Monday of the week.
+    pub start: Date,
+    pub questions: u64,
+    pub unanswered: u64,
+    pub rate: f64,
+}
+
+/// How often a programme was shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgrammeCount {
+    pub id: String,
+    /// Answers that showed it first.
+    pub first: u64,
+    /// Answers that showed it anywhere.
+    pub shown: u64,
+    /// Where it sits in the current plan and its text; `None` when the
+    /// current plan has no such measure.
+    pub place: Option<String>,
+    pub text: Option<String>,
+}
+
+fn rate(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 / whole as f64 * 1000.0).round() / 1000.0
+    }
+}
+
+fn day_of(ts: u64) -> Date {
+    Date::in_japan(ts as i64)
+}
+
+/// Builds the report. `key` says how questions compare
+/// ([`QuestionKey::analysed`] in the CLI); `knowledge` names the programmes.
+pub fn build(
+    records: &Records,
+    knowledge: Option<&Knowledge>,
+    key: &dyn Fn(&str) -> QuestionKey,
+    options: &Options,
+) -> Report {
+    let questions = &records.questions;
+    let unanswered = questions.iter().filter(|q| !q.answered).count() as u64;
+    let from = questions.iter().map(|q| q.ts).min().map(day_of);
+    let to = questions.iter().map(|q| q.ts).max().map(day_of);
+    let period = options.period.unwrap_or(match (from, to) {
+        (Some(a), Some(b)) if b.days() - a.days() > 31 => Period::Week,
+        _ => Period::Day,
+    });
+    Report {
+        from,
+        to,
+        questions: questions.len() as u64,
+        unanswered,
+        no_match_rate: rate(unanswered, questions.len() as u64),
+        votes_up: records.votes.iter().filter(|v| v.vote == Vote::Up).count() as u64,
+        votes_down: records
+            .votes
+            .iter()
+            .filter(|v| v.vote == Vote::Down)
+            .count() as u64,
+        skipped: records.skipped,
+        unanswered_groups: unanswered_groups(questions, key, options),
+        down_voted: down_voted(records, knowledge, options.top),
+        period,
+        no_match_over_time: over_time(questions, period),
+        top_programmes: top_programmes(questions, knowledge, options.top),
+    }
+}
+
+/// The text a wording is counted under: trimmed, inner whitespace single.
+fn tidy(q: &str) -> String {
+    q.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn unanswered_groups(
+    questions: &[QuestionRecord],
+    key: &dyn Fn(&str) -> QuestionKey,
+    options: &Options,
+) -> Vec<UnansweredGroup> {
+    // Distinct wordings with their counts, most asked first.
+    let mut wordings: HashMap<String, (u64, u64)> = HashMap::new();
+    for q in questions.iter().filter(|q| !q.answered) {
+        let w = tidy(&q.query);
+        if w.is_empty() {
+            continue;
+        }
+        let e = wordings.entry(w).or_insert((0, 0));
+        e.0 += 1;
+        e.1 = e.1.max(q.ts);
+    }
+    let mut wordings: Vec<(String, u64, u64)> =
+        wordings.into_iter().map(|(w, (n, t))| (w, n, t)).collect();
+    wordings.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+
+    struct Group {
+        key: QuestionKey,
+        members: Vec<(String, u64)>,
+        count: u64,
+        last: u64,
+    }
+    let mut groups: Vec<Group> = Vec::new();
+    // Which groups have a bigram, and which have exactly these terms: the
+    // candidates a wording is compared with.
+    let mut by_bigram: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_terms: HashMap<Vec<String>, usize> = HashMap::new();
+    for (wording, count, last) in wordings {
+        let k = key(&wording);
+        let mut found = (!k.terms.is_empty())
+            .then(|| by_terms.get(&k.terms).copied())
+            .flatten();
+        if found.is_none() {
+            let mut candidates: Vec<usize> = k
+                .bigrams
+                .iter()
+                .filter_map(|b| by_bigram.get(b))
+                .flatten()
+                .copied()
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            found = candidates.into_iter().find(|&g| groups[g].key.similar(&k));
+        }
+        match found {
+            Some(g) => {
+                let group = &mut groups[g];
+                group.members.push((wording, count));
+                group.count += count;
+                group.last = group.last.max(last);
+            }
+            None => {
+                let g = groups.len();
+                for b in &k.bigrams {
+                    by_bigram.entry(b.clone()).or_default().push(g);
+                }
+                if !k.terms.is_empty() {
+                    by_terms.entry(k.terms.clone()).or_insert(g);
+                }
+                groups.push(Group {
+                    key: k,
+                    members: vec![(wording, count)],
+                    count,
+                    last,
+                });
+            }
+        }
+    }
+    groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.last.cmp(&a.last)));
+    groups
+        .into_iter()
+        .take(options.top)
+        .map(|g| {
+            let mut members = g.members.into_iter();
+            let (question, _) = members.next().expect("a group has a wording");
+            let rest: Vec<Wording> = members
+                .map(|(question, count)| Wording { question, count })
+                .collect();
+            UnansweredGroup {
+                count: g.count,
+                question,
+                wordings: rest.len(),
+                variants: rest.into_iter().take(options.variants).collect(),
+                last: day_of(g.last),
+            }
+        })
+        .collect()
+}
+
+fn down_voted(records: &Records, knowledge: Option<&Knowledge>, top: usize) -> Vec<DownVoted> {
+    let asked: HashMap<u64, &QuestionRecord> =
+        records.questions.iter().map(|q| (q.answer, q)).collect();
+    // One entry per question and what was shown for it.
+    type Key = (Option<String>, Vec<String>, Option<String>);
+    let mut entries: BTreeMap<Key, (u64, u64, u64)> = BTreeMap::new();
+    for v in &records.votes {
+        let q = asked.get(&v.answer);
+        let question = v
+            .query
+            .clone()
+            .or_else(|| q.map(|q| q.query.clone()))
+            .map(|s| tidy(&s));
+        let (shown, faq) = if v.query.is_some() {
+            (v.shown.clone(), v.faq.clone())
+        } else {
+            q.map_or_else(
+                || (v.shown.clone(), v.faq.clone()),
+                |q| (q.shown.clone(), q.faq.clone()),
+            )
+        };
+        let e = entries.entry((question, shown, faq)).or_insert((0, 0, 0));
+        match v.vote {
+            Vote::Down => e.0 += 1,
+            Vote::Up => e.1 += 1,
+        }
+        e.2 = e.2.max(v.ts);
+    }
+    let mut out: Vec<DownVoted> = entries
+        .into_iter()
+        .filter(|(_, (down, _, _))| *down > 0)
+        .map(|((question, shown, faq), (down, up, last))| DownVoted {
+            question,
+            down,
+            up,
+            faq,
+            shown: shown
+                .into_iter()
+                .map(|id| Shown {
+                    text: knowledge
+                        .and_then(|k| k.measure(&id))
+                        .map(|m| m.text.clone()),
+                    id,
+                })
+                .collect(),
+            last: day_of(last),
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.down
+            .cmp(&a.down)
+            .then(a.up.cmp(&b.up))
+            .then(b.last.cmp(&a.last))
+    });
+    out.truncate(top);
+    out
+}
+
+fn over_time(questions: &[QuestionRecord], period: Period) -> Vec<PeriodRate> {
+    let start_of = |ts: u64| {
+        let d = day_of(ts);
+        match period {
+            Period::Day => d,
+            Period::Week => Date::from_days(d.days() - i64::from(d.weekday())),
+        }
+    };
+    let mut buckets: BTreeMap<Date, (u64, u64)> = BTreeMap::new();
+    for q in questions {
+        let b = buckets.entry(start_of(q.ts)).or_default();
+        b.0 += 1;
+        if !q.answered {
+            b.1 += 1;
+        }
+    }
+    // Days or weeks without questions are shown too, as zeros.
+    let step = match period {
+        Period::Day => 1,
+        Period::Week => 7,
+    };
+    let (Some(first), Some(last)) = (
+        buckets.keys().next().copied(),
+        buckets.keys().next_back().copied(),
+    ) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut d = first.days();
+    while d <= last.days() {
+        let start = Date::from_days(d);
+        let (n, un) = buckets.get(&start).copied().unwrap_or_default();
+        out.push(PeriodRate {
+            start,
+            questions: n,
+            unanswered: un,
+            rate: rate(un, n),
+        });
+        d += step;
+    }
+    out
+}
+
+fn top_programmes(
+    questions: &[QuestionRecord],
+    knowledge: Option<&Knowledge>,
+    top: usize,
+) -> Vec<ProgrammeCount> {
+    let mut counts: HashMap<&str, (u64, u64)> = HashMap::new();
+    for q in questions.iter().filter(|q| q.answered) {
+        for (i, id) in q.shown.iter().enumerate() {
+            let c = counts.entry(id.as_str()).or_default();
+            c.1 += 1;
+            if i == 0 {
+                c.0 += 1;
+            }
+        }
+    }
+    let mut out: Vec<ProgrammeCount> = counts
+        .into_iter()
+        .map(|(id, (first, shown))| {
+            let m = knowledge.and_then(|k| k.measure(id).map(|m| (k, m)));
+            ProgrammeCount {
+                id: id.to_string(),
+                first,
+                shown,
+                place: m.map(|(k, m)| k.place(m)),
+                text: m.map(|(_, m)| m.text.clone()),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| {
+        b.first
+            .cmp(&a.first)
+            .then(b.shown.cmp(&a.shown))
+            .then(a.id.cmp(&b.id))
+    });
+    out.truncate(top);
+    out
+}
+
+impl Report {
+    /// The report for a terminal.
+    pub fn to_text(&self) -> String {
+        let mut o = String::new();
+        let span = match (self.from, self.to) {
+            (Some(a), Some(b)) => format!("{a} 〜 {b}"),
+            _ => "記録なし".to_string(),
+        };
+        let _ = writeln!(o, "madoguchi 利用レポート（{span}、日付は日本時間）");
+        let _ = writeln!(
+            o,
+            "質問 {} 件 ・該当なし {} 件（{:.1}%） ・👍 {} ・👎 {}",
+            self.questions,
+            self.unanswered,
+            100.0 * self.no_match_rate,
+            self.votes_up,
+            self.votes_down
+        );
+        if self.skipped > 0 {
+            let _ = writeln!(o, "（読めなかった記録 {} 行は飛ばしました）", self.skipped);
+        }
+
+        let _ = writeln!(
+            o,
+            "\n■ 回答できなかった質問（多い順、言い回しの近いものはまとめています）"
+        );
+        if self.unanswered_groups.is_empty() {
+            let _ = writeln!(o, "  （なし）");
+        }
+        for (i, g) in self.unanswered_groups.iter().enumerate() {
+            let _ = writeln!(o, "{:>3}. {}件  {}", i + 1, g.count, g.question);
+            for v in &g.variants {
+                let _ = writeln!(o, "        ・{}（{}件）", v.question, v.count);
+            }
+            if g.wordings > g.variants.len() {
+                let _ = writeln!(
+                    o,
+                    "        ・ほか {} 通りの言い方",
+                    g.wordings - g.variants.len()
+                );
+            }
+            let _ = writeln!(o, "        最後: {}", g.last);
+        }
+
+        let _ = writeln!(o, "\n■ 👎 がついた回答");
+        if self.down_voted.is_empty() {
+            let _ = writeln!(o, "  （なし）");
+        }
+        for (i, d) in self.down_voted.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "{:>3}. 👎{} 👍{}  {}",
+                i + 1,
+                d.down,
+                d.up,
+                d.question
+                    .as_deref()
+                    .unwrap_or("（質問は記録に残っていません）")
+            );
+            if let Some(f) = &d.faq {
+                let _ = writeln!(o, "        FAQ: {f}");
+            }
+            for s in &d.shown {
+                let _ = writeln!(
+                    o,
+                    "        [{}] {}",
+                    s.id,
+                    s.text.as_deref().unwrap_or("（現行の計画にない支援策）")
+                );
+            }
+            let _ = writeln!(o, "        最後: {}", d.last);
+        }
+
+        let unit = match self.period {
+            Period::Day => "日ごと",
+            Period::Week => "週ごと、月曜から",
+        };
+        let _ = writeln!(o, "\n■ 該当なし率の推移（{unit}）");
+        if self.no_match_over_time.is_empty() {
+            let _ = writeln!(o, "  （なし）");
+        }
+        for p in &self.no_match_over_time {
+            let bar = "█".repeat((p.rate * 20.0).round() as usize);
+            let _ = writeln!(
+                o,
+                "  {}  質問 {:>4}  該当なし {:>4}  {:>5.1}% {bar}",
+                p.start,
+                p.questions,
+                p.unanswered,
+                100.0 * p.rate
+            );
+        }
+
+        let _ = writeln!(o, "\n■ よく表示された支援策（1位に表示された回数順）");
+        if self.top_programmes.is_empty() {
+            let _ = writeln!(o, "  （なし）");
+        }
+        for (i, p) in self.top_programmes.iter().enumerate() {
+            let _ = writeln!(
+                o,
+                "{:>3}. 1位 {}回 ・表示 {}回  [{}] {}",
+                i + 1,
+                p.first,
+                p.shown,
+                p.id,
+                p.text.as_deref().unwrap_or("（現行の計画にない支援策）")
+            );
+            if let Some(place) = &p.place {
+                let _ = writeln!(o, "        {place}");
+            }
+        }
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discord::records::Source;
+
+    /// 2024-05-01 10:00 in Japan.
+    const MAY_1: u64 = 1_714_525_200;
+    const DAY: u64 = 86_400;
+
+    fn q(answer: u64, ts: u64, query: &str, shown: &[&str]) -> QuestionRecord {
+        QuestionRecord {
+            ts,
+            answer,
+            source: Source::Mention,
+            query: query.into(),
+            answered: !shown.is_empty(),
+            sure: true,
+            confidence: if shown.is_empty() { 0.0 } else { 0.9 },
+            shown: shown.iter().map(|s| s.to_string()).collect(),
+            faq: None,
+        }
+    }
+
+    fn vote(answer: u64, ts: u64, v: Vote) -> VoteRecord {
+        VoteRecord {
+            ts,
+            answer,
+            vote: v,
+            query: None,
+            shown: Vec::new(),
+            faq: None,
+        }
+    }
+
+    /// A fixture: three days of questions, some unanswered in several
+    /// wordings, some answers voted.
+    fn fixture() -> Records {
+        let questions = vec![
+            q(1, MAY_1, "カピバラを飼う補助はありますか", &[]),
+            q(2, MAY_1 + 60, "カピバラを飼う補助はありますか？", &[]),
+            q(
+                3,
+                MAY_1 + 120,
+                "テレワークの機器の補助",
+                &["2.tokyo.b.3", "2.tokyo.a"],
+            ),
+            q(4, MAY_1 + DAY, "カピバラを飼う補助はありますか", &[]),
+            q(5, MAY_1 + DAY, "カピバラを飼う補助 ありますか", &[]),
+            q(6, MAY_1 + DAY + 5, "明日の天気", &[]),
+            q(7, MAY_1 + DAY + 9, "人手不足で困っている", &["6.tokyo.a"]),
+            q(
+                8,
+                MAY_1 + 2 * DAY,
+                "テレワークの機器の補助",
+                &["2.tokyo.b.3"],
+            ),
+            q(
+                9,
+                MAY_1 + 2 * DAY,
+                "育児休業の取得を進めたい",
+                &["5.tokyo.b"],
+            ),
+        ];
+        let mut recorded = vote(7, MAY_1 + DAY + 30, Vote::Down);
+        recorded.query = Some("人手不足で困っている".into());
+        recorded.shown = vec!["6.tokyo.a".into()];
+        Records {
+            votes: vec![
+                vote(3, MAY_1 + 200, Vote::Down),
+                vote(3, MAY_1 + 300, Vote::Down),
+                vote(3, MAY_1 + 400, Vote::Up),
+                recorded,
+                vote(9, MAY_1 + 2 * DAY + 50, Vote::Up),
+                vote(999, MAY_1 + 2 * DAY + 60, Vote::Down),
+            ],
+            questions,
+            skipped: 1,
+        }
+    }
+
+    fn report(options: Options) -> Report {
+        build(&fixture(), None, &QuestionKey::plain, &options)
+    }
+
+    #[test]
+    fn near_duplicate_unanswered_questions_are_one_group() {
+        let r = report(Options::default());
+        assert_eq!(r.questions, 9);
+        assert_eq!(r.unanswered, 5);
+        assert_eq!(r.unanswered_groups.len(), 2, "{:#?}", r.unanswered_groups);
+        let top = &r.unanswered_groups[0];
+        assert_eq!(top.count, 4);
+        assert_eq!(top.question, "カピバラを飼う補助はありますか");
+        assert_eq!(top.wordings, 2);
+        assert_eq!(top.last.to_string(), "2024-05-02");
+        assert_eq!(r.unanswered_groups[1].question, "明日の天気");
+        assert_eq!(r.unanswered_groups[1].count, 1);
+    }
+
+    #[test]
+    fn terms_group_wordings_that_share_few_characters() {
+        let key = |s: &str| QuestionKey {
+            terms: if s.contains("カピバラ") || s.contains("かぴばら") {
+                vec!["カピバラ".into(), "補助".into()]
+            } else {
+                Vec::new()
+            },
+            ..QuestionKey::plain(s)
+        };
+        let mut records = fixture();
+        records
+            .questions
+            .push(q(10, MAY_1 + 2 * DAY, "かぴばらの補助", &[]));
+        let r = build(&records, None, &key, &Options::default());
+        assert_eq!(r.unanswered_groups[0].count, 5);
+    }
+
+    #[test]
+    fn down_voted_answers_come_with_their_questions() {
+        let r = report(Options::default());
+        assert_eq!(r.votes_down, 4);
+        assert_eq!(r.votes_up, 2);
+        assert_eq!(r.down_voted.len(), 3, "{:#?}", r.down_voted);
+        let first = &r.down_voted[0];
+        assert_eq!(first.question.as_deref(), Some("テレワークの機器の補助"));
+        assert_eq!((first.down, first.up), (2, 1));
+        let ids: Vec<&str> = first.shown.iter().map(|s| s.id.as_str()).collect();
+        assert_eq!(ids, ["2.tokyo.b.3", "2.tokyo.a"]);
+        assert!(
+            r.down_voted
+                .iter()
+                .any(|d| d.question.as_deref() == Some("人手不足で困っている"))
+        );
+        // A vote on an answer the records no longer have.
+        assert!(r.down_voted.iter().any(|d| d.question.is_none()));
+    }
+
+    #[test]
+    fn the_no_match_rate_is_given_per_day_and_per_week() {
+        let r = report(Options::default());
+        assert_eq!(r.period, Period::Day);
+        let days: Vec<(String, u64, u64)> = r
+            .no_match_over_time
+            .iter()
+            .map(|p| (p.start.to_string(), p.questions, p.unanswered))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("2024-05-01".to_string(), 3, 2),
+                ("2024-05-02".to_string(), 4, 3),
+                ("2024-05-03".to_string(), 2, 0)
+            ]
+        );
+        assert!((r.no_match_over_time[0].rate - 0.667).abs() < 1e-9);
+        let weekly = report(Options {
+            period: Some(Period::Week),
+            ..Options::default()
+        });
+        // 2024-05-01 is a Wednesday: its week starts on Monday 04-29.
+        assert_eq!(weekly.no_match_over_time.len(), 1);
+        assert_eq!(weekly.no_match_over_time[0].start.to_string(), "2024-04-29");
+        assert_eq!(weekly.no_match_over_time[0].questions, 9);
+    }
+
+    #[test]
+    fn days_without_questions_are_zeros() {
+        let mut records = fixture();
+        records.questions.push(q(
+            11,
+            MAY_1 + 5 * DAY,
+            "テレワークの機器の補助",
+            &["2.tokyo.b.3"],
+        ));
+        let r = build(&records, None, &QuestionKey::plain, &Options::default());
+        assert_eq!(r.no_match_over_time.len(), 6);
+        assert_eq!(r.no_match_over_time[3].questions, 0);
+        assert_eq!(r.no_match_over_time[3].rate, 0.0);
+    }
+
+    #[test]
+    fn programmes_shown_first_most_come_first() {
+        let r = report(Options {
+            top: 2,
+            ..Options::default()
+        });
+        assert_eq!(r.top_programmes.len(), 2);
+        assert_eq!(r.top_programmes[0].id, "2.tokyo.b.3");
+        assert_eq!(
+            (r.top_programmes[0].first, r.top_programmes[0].shown),
+            (2, 2)
+        );
+    }
+
+    #[test]
+    fn the_text_report_has_every_section_and_the_json_its_fields() {
+        let r = report(Options::default());
+        let text = r.to_text();
+        for want in [
+            "2024-05-01 〜 2024-05-03",
+            "質問 9 件",
+            "4件  カピバラを飼う補助はありますか",
+            "👎2 👍1  テレワークの機器の補助",
+            "2024-05-02  質問    4  該当なし    3",
+            "[2.tokyo.b.3]",
+            "読めなかった記録 1 行",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in\n{text}");
+        }
+        let v = serde_json::to_value(&r).unwrap();
+        for field in [
+            "unanswered_groups",
+            "down_voted",
+            "no_match_over_time",
+            "top_programmes",
+            "no_match_rate",
+        ] {
+            assert!(v.get(field).is_some(), "{field}");
+        }
+        assert_eq!(v["from"], "2024-05-01");
+    }
+
+    #[test]
+    fn empty_records_make_an_empty_report() {
+        let r = build(
+            &Records::default(),
+            None,
+            &QuestionKey::plain,
+            &Options::default(),
+        );
+        assert_eq!(r.questions, 0);
+        assert!(r.no_match_over_time.is_empty());
+        assert!(r.to_text().contains("記録なし"));
+    }
+
+    #[test]
+    fn records_are_read_from_a_state_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(read(dir.path()), Err(ReportError::NoRecords(_))));
+        let lines: String = fixture()
+            .questions
+            .iter()
+            .map(|q| serde_json::to_string(q).unwrap() + "\n")
+            .collect();
+        std::fs::write(dir.path().join(QUESTIONS_FILE), lines + "{\"ts\": 1, \"ans").unwrap();
+        let r = read(dir.path()).unwrap();
+        assert_eq!(r.questions.len(), 9);
+        assert_eq!(r.skipped, 1);
+        assert!(r.votes.is_empty());
+    }
+}

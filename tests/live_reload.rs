@@ -1,0 +1,348 @@
+//! Live reload end to end: the real bot (`discord::run_live`) against the
+//! fake Discord, with the real watcher of `data/` (`madoguchi::watch`) on a
+//! copy of the data. A valid edit is answered from without a restart; an
+//! invalid edit changes nothing and its problems reach the staff channel; a
+//! file deleted and restored; a burst of saves is one reload of the last
+//! content. Every wait is bounded.
+
+mod common;
+#[path = "support/fake_discord.rs"]
+#[allow(dead_code)]
+mod fake_discord;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use fake_discord::{BOT_ID, CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
+use madoguchi::discord::{Config, RunError, Token, run_live};
+use madoguchi::engine::{Engine, Rebuild};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+const TOKEN: &str = "test-token.abc.def";
+const STAFF_CHANNEL: u64 = 4000;
+const TEST_LIMIT: Duration = Duration::from_secs(120);
+const QUIET: Duration = Duration::from_millis(300);
+
+const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
+const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
+/// Only in the FAQ answer of `telework-equipment-subsidy` (faq/02).
+const TELEWORK_FAQ_TEXT: &str = "補助額・対象機器・申請方法などは実施計画に記載がない";
+const NEW_Q: &str = "カピバラの飼育に補助はありますか";
+
+struct Bot {
+    fake: FakeDiscord,
+    data: PathBuf,
+    _tmp: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), RunError>>,
+    _watcher: madoguchi::watch::DataWatcher,
+}
+
+fn logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,madoguchi=info")),
+        )
+        .with_test_writer()
+        .try_init();
+}
+
+/// A bot over a fresh copy of `data/`, watching it, posting to the staff
+/// channel.
+async fn start() -> Bot {
+    logs();
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::copy_data(tmp.path());
+    let index = tmp.path().join("index");
+    let state = tmp.path().join("state");
+    let fake = FakeDiscord::start(TOKEN).await;
+    let paths = common::paths(&data, &index);
+    let engine = {
+        let paths = paths.clone();
+        tokio::task::spawn_blocking(move || {
+            common::engine(); // the shared dictionary is built
+            Engine::open(&paths, Rebuild::IfStale, &mut |_| {}).unwrap()
+        })
+        .await
+        .unwrap()
+    };
+    let (watcher, changes) = madoguchi::watch::watch(&data, QUIET).unwrap();
+    let mut c = Config::new(Token::new(TOKEN).unwrap(), paths);
+    c.api_base = fake.base.clone();
+    c.state_dir = state;
+    c.cooldown = Duration::ZERO;
+    c.max_backoff = Duration::from_secs(1);
+    c.staff_channel = Some(STAFF_CHANNEL);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(run_live(c, engine, Some(changes), async move {
+        let _ = rx.await;
+    }));
+    fake.wait_sessions(1).await;
+    Bot {
+        fake,
+        data,
+        _tmp: tmp,
+        shutdown: Some(tx),
+        task,
+        _watcher: watcher,
+    }
+}
+
+impl Bot {
+    async fn stop(mut self) {
+        self.shutdown.take().unwrap().send(()).unwrap();
+        let result = tokio::time::timeout(Duration::from_secs(10), &mut self.task)
+            .await
+            .expect("the bot stops within 10 s of shutdown")
+            .expect("the bot task did not panic");
+        assert!(result.is_ok(), "{result:?}");
+        // Nothing the bot did touched data/ (the copy still loads as before).
+        assert!(madoguchi::data::load(&self.data).is_ok());
+    }
+
+    /// Asks in a guild channel by mentioning the bot; the reply's text.
+    async fn ask(&self, text: &str) -> String {
+        let id = self.fake.id();
+        let author = FakeDiscord::user(5001, "owner", false);
+        let msg = FakeDiscord::message(
+            id,
+            CHANNEL_ID,
+            Some(GUILD_ID),
+            &author,
+            &format!("<@{BOT_ID}> {text}"),
+            &[FakeDiscord::bot_user()],
+        );
+        self.fake.dispatch("MESSAGE_CREATE", msg).await;
+        embed_text(&self.fake.reply_to(CHANNEL_ID, id).await.body)
+    }
+
+    fn staff_posts(&self) -> Vec<Recorded> {
+        let path = format!("/channels/{STAFF_CHANNEL}/messages");
+        self.fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == path)
+            .collect()
+    }
+
+    /// Waits for the `n`th post (1-based) to the staff channel.
+    async fn staff_post(&self, n: usize) -> Recorded {
+        self.fake
+            .wait_until(&format!("staff post {n}"), |_| {
+                self.staff_posts().into_iter().nth(n - 1)
+            })
+            .await
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.data.join(name)
+    }
+}
+
+fn embed_text(body: &Value) -> String {
+    let mut out = String::new();
+    for e in body["embeds"].as_array().into_iter().flatten() {
+        for key in ["title", "description"] {
+            if let Some(s) = e[key].as_str() {
+                out.push_str(s);
+                out.push('\n');
+            }
+        }
+        for f in e["fields"].as_array().into_iter().flatten() {
+            out.push_str(f["name"].as_str().unwrap_or_default());
+            out.push('\n');
+            out.push_str(f["value"].as_str().unwrap_or_default());
+            out.push('\n');
+        }
+        if let Some(s) = e["footer"]["text"].as_str() {
+            out.push_str(s);
+            out.push('\n');
+        }
+    }
+    if let Some(c) = body["content"].as_str() {
+        out.push_str(c);
+    }
+    out
+}
+
+fn assert_no_mentions(body: &Value) {
+    assert_eq!(
+        body["allowed_mentions"],
+        json!({"parse": [], "users": [], "roles": [], "replied_user": false}),
+        "allowed_mentions must allow nothing: {body}"
+    );
+}
+
+fn messages() -> madoguchi::data::Messages {
+    common::engine().knowledge.messages.clone()
+}
+
+/// An FAQ entry about capybaras with `answer`.
+fn capybara_faq(answer: &str) -> String {
+    format!(
+        "[[faq]]\nid = \"capybara\"\nquestion = \"{NEW_Q}\"\nanswer = \"{answer}\"\nmeasures = [\"4.tokyo.b\"]\n"
+    )
+}
+
+fn append(path: &Path, text: &str) {
+    let mut s = std::fs::read_to_string(path).unwrap();
+    s.push('\n');
+    s.push_str(text);
+    std::fs::write(path, s).unwrap();
+}
+
+async fn within_limit<F: std::future::Future<Output = ()>>(f: F) {
+    tokio::time::timeout(TEST_LIMIT, f)
+        .await
+        .expect("the test finished in time");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_edit_is_answered_from_without_a_restart() {
+    within_limit(async {
+        let bot = start().await;
+        assert!(!bot.ask(NEW_Q).await.contains("カピバラ係"));
+        let saved = Instant::now();
+        append(
+            &bot.file("faq/04-life-work-balance.toml"),
+            &capybara_faq("カピバラ係にご相談ください。"),
+        );
+        let post = bot.staff_post(1).await;
+        let latency = saved.elapsed();
+        eprintln!("edit saved → new knowledge live and reported: {latency:?}");
+        assert!(
+            latency < Duration::from_secs(3),
+            "live reload took {latency:?}"
+        );
+        let text = embed_text(&post.body);
+        assert!(text.contains(&messages().reload_ok), "{text}");
+        assert!(text.contains("faq/04-life-work-balance.toml"), "{text}");
+        assert!(text.contains("令和5年度"), "the plan is named: {text}");
+        assert_no_mentions(&post.body);
+        let answer = bot.ask(NEW_Q).await;
+        assert!(answer.contains("カピバラ係にご相談ください。"), "{answer}");
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_edit_keeps_the_old_knowledge_and_reports_every_problem() {
+    within_limit(async {
+        let bot = start().await;
+        let plan = bot.file("plan.toml");
+        let good = std::fs::read_to_string(&plan).unwrap();
+        let faq = bot.file("faq/02-telework.toml");
+        let good_faq = std::fs::read_to_string(&faq).unwrap();
+        // Two problems in two files, saved together.
+        std::fs::write(
+            &plan,
+            good.replacen("[[measure]]", "[[measure]]\nbroken = ", 1),
+        )
+        .unwrap();
+        std::fs::write(
+            &faq,
+            good_faq.replacen("\"2.tokyo.b.3\"", "\"2.tokyo.b.99\"", 1),
+        )
+        .unwrap();
+        let post = bot.staff_post(1).await;
+        let text = embed_text(&post.body);
+        assert!(text.contains(&messages().reload_failed), "{text}");
+        assert!(text.contains("plan.toml:"), "file and line: {text}");
+        assert!(text.contains("invalid TOML"), "{text}");
+        assert!(text.contains("how to fix"), "{text}");
+        assert_no_mentions(&post.body);
+        // The last good knowledge still answers, FAQ included.
+        let answer = bot.ask(TELEWORK_Q).await;
+        assert!(answer.contains(TELEWORK_TEXT), "{answer}");
+        assert!(answer.contains(TELEWORK_FAQ_TEXT), "{answer}");
+        // The plan fixed: the FAQ's problem is still there, and reported.
+        std::fs::write(&plan, &good).unwrap();
+        let post = bot.staff_post(2).await;
+        let text = embed_text(&post.body);
+        assert!(text.contains("faq/02-telework.toml:"), "{text}");
+        assert!(
+            text.contains("[telework-equipment-subsidy]"),
+            "entry: {text}"
+        );
+        assert!(text.contains("2.tokyo.b.99"), "{text}");
+        assert!(text.contains("did you mean"), "fix: {text}");
+        assert!(!text.contains("plan.toml:"), "{text}");
+        // Both fixed: live again, and staff are told.
+        std::fs::write(&faq, &good_faq).unwrap();
+        let post = bot.staff_post(3).await;
+        assert!(embed_text(&post.body).contains(&messages().reload_ok));
+        assert!(bot.ask(TELEWORK_Q).await.contains(TELEWORK_FAQ_TEXT));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_deleted_and_restored() {
+    within_limit(async {
+        let bot = start().await;
+        assert!(bot.ask(TELEWORK_Q).await.contains(TELEWORK_FAQ_TEXT));
+
+        // An FAQ file deleted: valid, its entries are gone.
+        let faq = bot.file("faq/02-telework.toml");
+        let saved = std::fs::read(&faq).unwrap();
+        std::fs::remove_file(&faq).unwrap();
+        let post = bot.staff_post(1).await;
+        assert!(embed_text(&post.body).contains(&messages().reload_ok));
+        let answer = bot.ask(TELEWORK_Q).await;
+        assert!(answer.contains(TELEWORK_TEXT), "{answer}");
+        assert!(!answer.contains(TELEWORK_FAQ_TEXT), "{answer}");
+        // Restored: back.
+        std::fs::write(&faq, &saved).unwrap();
+        bot.staff_post(2).await;
+        assert!(bot.ask(TELEWORK_Q).await.contains(TELEWORK_FAQ_TEXT));
+
+        // plan.toml deleted: required, so nothing changes and staff hear it.
+        let plan = bot.file("plan.toml");
+        let saved = std::fs::read(&plan).unwrap();
+        std::fs::remove_file(&plan).unwrap();
+        let post = bot.staff_post(3).await;
+        let text = embed_text(&post.body);
+        assert!(text.contains(&messages().reload_failed), "{text}");
+        assert!(text.contains("plan.toml"), "{text}");
+        assert!(text.contains("git checkout"), "the fix: {text}");
+        assert!(bot.ask(TELEWORK_Q).await.contains(TELEWORK_FAQ_TEXT));
+        // Restored as it was: the same knowledge as before, and staff are
+        // told the failure is over.
+        std::fs::write(&plan, &saved).unwrap();
+        let post = bot.staff_post(4).await;
+        assert!(embed_text(&post.body).contains(&messages().reload_ok));
+        assert!(bot.ask(TELEWORK_Q).await.contains(TELEWORK_FAQ_TEXT));
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rapid_successive_saves_are_one_reload_of_the_last_content() {
+    within_limit(async {
+        let bot = start().await;
+        let file = bot.file("faq/09-live.toml");
+        for version in 1..=6 {
+            std::fs::write(&file, capybara_faq(&format!("カピバラ窓口 第{version}版"))).unwrap();
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        }
+        let post = bot.staff_post(1).await;
+        assert!(embed_text(&post.body).contains("faq/09-live.toml"));
+        // Well past the quiet period: still one reload.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert_eq!(bot.staff_posts().len(), 1, "one reload for the burst");
+        let answer = bot.ask(NEW_Q).await;
+        assert!(answer.contains("カピバラ窓口 第6版"), "{answer}");
+        // A save that changes nothing (same bytes) is not news for staff.
+        std::fs::write(&file, capybara_faq("カピバラ窓口 第6版")).unwrap();
+        tokio::time::sleep(QUIET + Duration::from_millis(1500)).await;
+        assert_eq!(bot.staff_posts().len(), 1);
+        bot.stop().await;
+    })
+    .await;
+}
