@@ -500,6 +500,19 @@ pub const FAQ_DIR: &str = "faq";
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
 pub const USERDICT_FILE: &str = "userdict.csv";
 pub const MESSAGES_FILE: &str = "messages.toml";
+/// The largest data file read; a larger one (or a device, a runaway
+/// generated file) is reported instead of filling memory.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The file's bytes, reading no more than one past [`MAX_FILE_BYTES`].
+fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
 
 /// A text file read from `data/`, with a way to turn byte offsets into lines.
 struct Source {
@@ -553,7 +566,22 @@ struct Loader {
 
 impl Loader {
     fn read(&mut self, path: &Path, required: bool) -> Option<Source> {
-        match fs::read(path) {
+        match read_capped(path) {
+            Ok(bytes) if bytes.len() as u64 > MAX_FILE_BYTES => {
+                self.problems.push(Problem {
+                    file: path.to_path_buf(),
+                    line: None,
+                    entry: None,
+                    message: format!(
+                        "the file is larger than {} MB, the most a data file may hold",
+                        MAX_FILE_BYTES / (1024 * 1024)
+                    ),
+                    fix: "check that it is the right file; split a long FAQ file into several \
+                          faq/*.toml files"
+                        .into(),
+                });
+                None
+            }
             Ok(bytes) => {
                 self.hasher
                     .update(path.file_name().unwrap_or_default().as_encoded_bytes());

@@ -6,7 +6,11 @@
 //! fingerprint of the data, the dictionary, the analysis chain and the schema;
 //! only a finished build is switched to, by renaming it into place and then
 //! atomically replacing the `CURRENT` pointer. A crash mid-build leaves the
-//! previous index serving, and a stale or unreadable index is rebuilt.
+//! previous index serving, and a stale or unreadable index is rebuilt: a
+//! generation whose files fail their checksums counts as unreadable.
+//! Generations are opened read-only, without lock files, so an index on a
+//! read-only file system still serves; a build that cannot write (read-only,
+//! disk full) fails with [`IndexError::Build`] and removes what it wrote.
 
 use std::collections::HashMap;
 use std::fs;
@@ -18,6 +22,11 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Value;
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle,
+    WritePtr,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, doc};
@@ -43,6 +52,12 @@ pub enum IndexError {
     },
     #[error("tantivy: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    #[error("the index at {dir} is damaged (checksum mismatch in {files})")]
+    Corrupt { dir: PathBuf, files: String },
+    #[error(
+        "cannot build the index in {dir} ({reason}): the index directory must be writable and have free space; free some, or point --index / MADOGUCHI_INDEX elsewhere (the previous index, if any, is unchanged)"
+    )]
+    Build { dir: PathBuf, reason: String },
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
 }
@@ -352,7 +367,13 @@ pub fn open_or_build(
             )),
         }
     }
-    build(root, knowledge, analyzer, fingerprint, progress)
+    build(root, knowledge, analyzer, fingerprint, progress).map_err(|e| match e {
+        e @ IndexError::Analysis(_) => e,
+        other => IndexError::Build {
+            dir: root.to_path_buf(),
+            reason: other.to_string(),
+        },
+    })
 }
 
 fn read_current(root: &Path) -> Option<String> {
@@ -361,8 +382,63 @@ fn read_current(root: &Path) -> Option<String> {
     (name.starts_with(GENERATION_PREFIX) && !name.contains(['/', '\\'])).then(|| name.to_string())
 }
 
+/// A generation opened for reading: files are memory-mapped and no lock file
+/// is taken or created. A generation never changes once built (only whole
+/// generations are removed), so there is nothing for a lock to guard, and an
+/// index directory on a read-only file system is served as it is.
+#[derive(Debug, Clone)]
+struct ReadOnly(MmapDirectory);
+
+impl Directory for ReadOnly {
+    fn get_file_handle(&self, path: &Path) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
+        self.0.get_file_handle(path)
+    }
+
+    fn delete(&self, path: &Path) -> Result<(), DeleteError> {
+        self.0.delete(path)
+    }
+
+    fn exists(&self, path: &Path) -> Result<bool, OpenReadError> {
+        self.0.exists(path)
+    }
+
+    fn open_write(&self, path: &Path) -> Result<WritePtr, OpenWriteError> {
+        self.0.open_write(path)
+    }
+
+    fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        self.0.atomic_read(path)
+    }
+
+    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
+        self.0.atomic_write(path, data)
+    }
+
+    fn sync_directory(&self) -> std::io::Result<()> {
+        self.0.sync_directory()
+    }
+
+    fn acquire_lock(&self, _lock: &Lock) -> Result<DirectoryLock, LockError> {
+        Ok(DirectoryLock::from(Box::new(())))
+    }
+
+    fn watch(&self, callback: WatchCallback) -> tantivy::Result<WatchHandle> {
+        self.0.watch(callback)
+    }
+}
+
 fn open_generation(dir: &Path) -> Result<KnowledgeIndex, IndexError> {
-    let index = Index::open_in_dir(dir)?;
+    let directory = MmapDirectory::open(dir).map_err(tantivy::TantivyError::from)?;
+    let index = Index::open(ReadOnly(directory))?;
+    let damaged = index.validate_checksum()?;
+    if !damaged.is_empty() {
+        let mut files: Vec<String> = damaged.iter().map(|p| p.display().to_string()).collect();
+        files.sort();
+        return Err(IndexError::Corrupt {
+            dir: dir.to_path_buf(),
+            files: files.join(", "),
+        });
+    }
     register_tokenizer(&index);
     let fields = Fields::from_schema(&index.schema())?;
     let payload = index.load_metas()?.payload.unwrap_or_default();
@@ -405,10 +481,24 @@ pub fn build(
     }
     let name = format!("{GENERATION_PREFIX}{fingerprint}-{nonce}");
     let target = root.join(&name);
-    fs::rename(&staging, &target).map_err(io_err(&target))?;
+    if let Err(e) = fs::rename(&staging, &target) {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(io_err(&target)(e));
+    }
     let tmp = root.join(format!("{CURRENT_FILE}.{}-{nonce}", std::process::id()));
-    fs::write(&tmp, &name).map_err(io_err(&tmp))?;
-    fs::rename(&tmp, root.join(CURRENT_FILE)).map_err(io_err(root))?;
+    // The pointer reaches the disk before it replaces the old one; if it
+    // cannot be written (disk full), the new generation goes too.
+    let switched = fs::File::create(&tmp)
+        .and_then(|mut f| {
+            std::io::Write::write_all(&mut f, name.as_bytes())?;
+            f.sync_all()
+        })
+        .and_then(|()| fs::rename(&tmp, root.join(CURRENT_FILE)));
+    if let Err(e) = switched {
+        let _ = fs::remove_file(&tmp);
+        let _ = fs::remove_dir_all(&target);
+        return Err(io_err(root)(e));
+    }
     remove_stale(root, &name);
     progress(&format!("index ready: {}", target.display()));
     let mut idx = open_generation(&target)?;
