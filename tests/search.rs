@@ -237,6 +237,27 @@ fn hostile_questions_answer_or_decline_quickly() {
         one_token,
         "ｶﾞ①㍻\u{0}\u{202E}\u{FEFF}\u{200B}e\u{0301}".into(),
         "@everyone テレワーク".into(),
+        // Each of the issue's named cases on its own too.
+        "\t\t\t".into(),
+        "\u{3000}\u{3000}".into(),
+        "。、！？…・「」『』（）【】!?.,;:-_/\\".into(),
+        "テレワークの補助金について".repeat(154)[..].chars().take(2_000).collect(),
+        "テレワークの補助金について".repeat(462)[..].chars().take(6_000).collect(),
+        "a".repeat(70_000), // one 70,000-byte token
+        "field:".into(),
+        "title:".into(),
+        "AND OR NOT".into(),
+        "👍🏽👍🏿👨‍👩‍👧‍👦🏳️‍🌈".into(),
+        "e\u{0301}\u{0300}\u{0323}a\u{0308}".into(),
+        "ｶﾞ".into(),
+        "①".into(),
+        "㍻".into(),
+        "\u{0}".into(),
+        "テレワーク\u{0}の補助".into(),
+        "\u{202E}テレワークの補助金".into(),
+        "\u{FEFF}テレワークの補助金".into(),
+        "\u{200B}\u{200C}\u{200D}\u{2060}".into(),
+        "テ\u{200B}レ\u{200D}ワーク".into(),
     ];
     for q in &cases {
         let started = Instant::now();
@@ -250,8 +271,32 @@ fn hostile_questions_answer_or_decline_quickly() {
             started.elapsed()
         );
         assert!(a.confidence.is_finite());
+        // Declined with somewhere to go, or answered with programmes.
+        assert_eq!(a.answered, !a.measures.is_empty(), "{q:?}");
+        assert!(!a.referrals.is_empty());
     }
-    assert!(!engine.ask("").unwrap().answered);
-    assert!(!engine.ask("😀🎉").unwrap().answered);
-    assert!(engine.ask("(((テレワーク)))").unwrap().answered);
+    for declined in [
+        "",
+        "😀🎉",
+        "\t\t\t",
+        "\u{3000}\u{3000}",
+        "。、！？…・「」『』（）【】!?.,;:-_/\\",
+        "(".repeat(3_200).as_str(),
+        "\"",
+        "*",
+        "field:",
+        "AND OR NOT",
+        "\u{0}",
+        "\u{200B}\u{200C}\u{200D}\u{2060}",
+    ] {
+        assert!(!engine.ask(declined).unwrap().answered, "{declined:?}");
+    }
+    for answered in [
+        "(((テレワーク)))",
+        "\u{202E}テレワークの補助金",
+        "\u{FEFF}テレワークの補助金",
+        "テ\u{200B}レ\u{200D}ワーク",
+    ] {
+        assert!(engine.ask(answered).unwrap().answered, "{answered:?}");
+    }
 }
