@@ -361,14 +361,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(other) => anyhow::bail!("--by takes `day` or `week`, not `{other}`"),
             };
             let records = report::read(&state)?;
-            let engine = open(Rebuild::IfStale)?;
             let options = report::Options {
                 top,
                 period,
                 ..report::Options::default()
             };
-            let key = |q: &str| report::QuestionKey::analysed(&engine.analyzer, q);
-            let r = report::build(&records, Some(&engine.knowledge), &key, &options);
+            // Broken data must not hide the report: without the analyser,
+            // questions are compared by their characters alone.
+            let r = match open(Rebuild::IfStale) {
+                Ok(engine) => {
+                    let key = |q: &str| report::QuestionKey::analysed(&engine.analyzer, q);
+                    report::build(&records, Some(&engine.knowledge), &key, &options)
+                }
+                Err(e) => {
+                    eprintln!(
+                        "madoguchi: {e:#}\nmadoguchi: reporting without the knowledge: questions grouped by their characters, programmes by id"
+                    );
+                    report::build(&records, None, &report::QuestionKey::plain, &options)
+                }
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {

@@ -465,4 +465,24 @@ fn report_reads_the_records_the_bot_keeps() {
         .arg(tmp.path().join("nowhere")));
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr.contains("no records"), "{stderr}");
+
+    // Broken data does not hide the report.
+    let broken = common::copy_data(&tmp.path().join("broken"));
+    std::fs::remove_file(broken.join("plan.toml")).unwrap();
+    let (out, stdout, stderr) = run(madoguchi(&broken, &index)
+        .args(["report", "--state"])
+        .arg(&state));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("reporting without the knowledge"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("4件  カピバラの補助金はありますか"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("[2.tokyo.b.3] （現行の計画にない支援策）"),
+        "{stdout}"
+    );
 }
