@@ -21,9 +21,12 @@ use crate::analysis::Analyzer;
 use crate::data::{Date, Knowledge};
 use crate::discord::records::{QUESTIONS_FILE, QuestionRecord, VOTES_FILE, Vote, VoteRecord};
 
-/// Two wordings whose character bigrams overlap at least this much
-/// (Jaccard) are one question.
-pub const SIMILAR: f64 = 0.6;
+/// Two wordings whose analysed terms overlap at least this much (Jaccard)
+/// are one question…
+pub const SIMILAR_TERMS: f64 = 0.65;
+/// … as are two whose character bigrams overlap at least this much (typos,
+/// spacing, a different particle).
+pub const SIMILAR_CHARS: f64 = 0.8;
 
 /// Errors reading the records.
 #[derive(Debug, thiserror::Error)]
@@ -96,9 +99,17 @@ pub struct QuestionKey {
 
 impl QuestionKey {
     /// The key through the analysis chain: normalised, segmented, particles
-    /// and filler dropped, base forms.
+    /// and filler dropped, base forms (whole words: the parts of a compound
+    /// would make unrelated questions about 駐車場 and 駐車 look alike).
     pub fn analysed(analyzer: &Analyzer, question: &str) -> QuestionKey {
-        let mut terms = analyzer.terms(question).unwrap_or_default();
+        let normalized = analyzer.normalize(question);
+        let mut terms: Vec<String> = analyzer
+            .words(&normalized)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|w| w.content)
+            .map(|w| w.term)
+            .collect();
         terms.sort();
         terms.dedup();
         let mut bigrams = analyzer.bigrams(question);
@@ -129,29 +140,37 @@ impl QuestionKey {
 
     /// Share of bigrams the two have in common (Jaccard).
     pub fn overlap(&self, other: &QuestionKey) -> f64 {
-        let (mut i, mut j, mut common) = (0, 0, 0usize);
-        while i < self.bigrams.len() && j < other.bigrams.len() {
-            match self.bigrams[i].cmp(&other.bigrams[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    common += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        let union = self.bigrams.len() + other.bigrams.len() - common;
-        if union == 0 {
-            0.0
-        } else {
-            common as f64 / union as f64
-        }
+        jaccard(&self.bigrams, &other.bigrams)
     }
 
-    /// Whether two wordings ask the same thing.
+    /// Whether two wordings ask the same thing: mostly the same analysed
+    /// terms (so filler such as 「ってどうすればいい」 makes no likeness), or
+    /// nearly the same characters.
     pub fn similar(&self, other: &QuestionKey) -> bool {
-        (!self.terms.is_empty() && self.terms == other.terms) || self.overlap(other) >= SIMILAR
+        (!self.terms.is_empty() && jaccard(&self.terms, &other.terms) >= SIMILAR_TERMS)
+            || self.overlap(other) >= SIMILAR_CHARS
+    }
+}
+
+/// Jaccard similarity of two sorted lists without repeats.
+fn jaccard(a: &[String], b: &[String]) -> f64 {
+    let (mut i, mut j, mut common) = (0, 0, 0usize);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                common += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    let union = a.len() + b.len() - common;
+    if union == 0 {
+        0.0
+    } else {
+        common as f64 / union as f64
     }
 }
 
@@ -350,27 +369,27 @@ fn unanswered_groups(
         last: u64,
     }
     let mut groups: Vec<Group> = Vec::new();
-    // Which groups have a bigram, and which have exactly these terms: the
-    // candidates a wording is compared with.
-    let mut by_bigram: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut by_terms: HashMap<Vec<String>, usize> = HashMap::new();
+    // Which groups have a term or a bigram: the candidates a wording is
+    // compared with (with the wording that started the group).
+    let features = |k: &QuestionKey| -> Vec<String> {
+        k.terms
+            .iter()
+            .map(|t| format!("t{t}"))
+            .chain(k.bigrams.iter().map(|b| format!("b{b}")))
+            .collect()
+    };
+    let mut by_feature: HashMap<String, Vec<usize>> = HashMap::new();
     for (wording, count, last) in wordings {
         let k = key(&wording);
-        let mut found = (!k.terms.is_empty())
-            .then(|| by_terms.get(&k.terms).copied())
-            .flatten();
-        if found.is_none() {
-            let mut candidates: Vec<usize> = k
-                .bigrams
-                .iter()
-                .filter_map(|b| by_bigram.get(b))
-                .flatten()
-                .copied()
-                .collect();
-            candidates.sort_unstable();
-            candidates.dedup();
-            found = candidates.into_iter().find(|&g| groups[g].key.similar(&k));
-        }
+        let mut candidates: Vec<usize> = features(&k)
+            .iter()
+            .filter_map(|f| by_feature.get(f))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let found = candidates.into_iter().find(|&g| groups[g].key.similar(&k));
         match found {
             Some(g) => {
                 let group = &mut groups[g];
@@ -380,11 +399,8 @@ fn unanswered_groups(
             }
             None => {
                 let g = groups.len();
-                for b in &k.bigrams {
-                    by_bigram.entry(b.clone()).or_default().push(g);
-                }
-                if !k.terms.is_empty() {
-                    by_terms.entry(k.terms.clone()).or_insert(g);
+                for f in features(&k) {
+                    by_feature.entry(f).or_default().push(g);
                 }
                 groups.push(Group {
                     key: k,
@@ -785,6 +801,26 @@ mod tests {
             .push(q(10, MAY_1 + 2 * DAY, "かぴばらの補助", &[]));
         let r = build(&records, None, &key, &Options::default());
         assert_eq!(r.unanswered_groups[0].count, 5);
+    }
+
+    #[test]
+    fn shared_filler_does_not_make_questions_alike() {
+        // Terms as the analyser would give them: the filler is dropped.
+        let key = |s: &str| QuestionKey {
+            terms: ["補助", "窓口", "天気", "知る"]
+                .iter()
+                .filter(|t| s.contains(*t) || (**t == "知る" && s.contains("知り")))
+                .map(|t| t.to_string())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
+            ..QuestionKey::plain(s)
+        };
+        let a = key("補助の窓口ってどうすればいい");
+        assert!(!a.similar(&key("天気の窓口ってどうすればいい")));
+        assert!(a.similar(&key("補助の窓口について教えて")));
+        assert!(a.similar(&key("窓口の補助を知りたい")));
+        assert!(!key("天気").similar(&key("天気の窓口を知りたい")));
     }
 
     #[test]
