@@ -18,15 +18,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
+use tantivy::directory::{
+    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle, WritePtr,
+};
 use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Value;
 use tantivy::schema::{
     Field, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-};
-use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
-use tantivy::directory::{
-    Directory, DirectoryLock, FileHandle, Lock, MmapDirectory, WatchCallback, WatchHandle,
-    WritePtr,
 };
 use tantivy::tokenizer::{TextAnalyzer, WhitespaceTokenizer};
 use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, Searcher, TantivyDocument, doc};
@@ -390,7 +389,10 @@ fn read_current(root: &Path) -> Option<String> {
 struct ReadOnly(MmapDirectory);
 
 impl Directory for ReadOnly {
-    fn get_file_handle(&self, path: &Path) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> Result<std::sync::Arc<dyn FileHandle>, OpenReadError> {
         self.0.get_file_handle(path)
     }
 
@@ -479,12 +481,22 @@ pub fn build(
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
+    // Opened before it is published: from then on its files are held open,
+    // so another process pruning generations cannot pull them away.
+    let mut idx = match open_generation(&staging) {
+        Ok(idx) => idx,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
     let name = format!("{GENERATION_PREFIX}{fingerprint}-{nonce}");
     let target = root.join(&name);
     if let Err(e) = fs::rename(&staging, &target) {
         let _ = fs::remove_dir_all(&staging);
         return Err(io_err(&target)(e));
     }
+    idx.dir = target.clone();
     let tmp = root.join(format!("{CURRENT_FILE}.{}-{nonce}", std::process::id()));
     // The pointer reaches the disk before it replaces the old one; if it
     // cannot be written (disk full), the new generation goes too.
@@ -501,7 +513,6 @@ pub fn build(
     }
     remove_stale(root, &name);
     progress(&format!("index ready: {}", target.display()));
-    let mut idx = open_generation(&target)?;
     idx.rebuilt = true;
     Ok(idx)
 }
