@@ -59,7 +59,9 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime, String
             if meta.is_dir() {
                 stack.push(path);
             } else if meta.is_file() && meta.len() < 64 * 1024 * 1024 {
-                let hash = blake3::hash(&std::fs::read(&path).unwrap()).to_hex().to_string();
+                let hash = blake3::hash(&std::fs::read(&path).unwrap())
+                    .to_hex()
+                    .to_string();
                 out.insert(path, (meta.len(), meta.modified().unwrap(), hash));
             } else {
                 out.insert(path, (meta.len(), meta.modified().unwrap(), String::new()));
@@ -255,7 +257,12 @@ fn a_build_and_locks_left_by_a_dead_process_do_not_block_the_next() {
     // tantivy's lock files, and a half-written CURRENT of its own.
     let dead = index.join(".building-4000000-1");
     std::fs::create_dir_all(&dead).unwrap();
-    for f in [".tantivy-writer.lock", ".tantivy-meta.lock", "meta.json", "junk.idx"] {
+    for f in [
+        ".tantivy-writer.lock",
+        ".tantivy-meta.lock",
+        "meta.json",
+        "junk.idx",
+    ] {
         std::fs::write(dead.join(f), "x").unwrap();
     }
     let generation = current(&index);
@@ -263,7 +270,10 @@ fn a_build_and_locks_left_by_a_dead_process_do_not_block_the_next() {
     let (out, _, stderr) = run(madoguchi(&data, &index).arg("index"));
     assert!(out.status.success(), "{stderr}");
     let names = entries(&index);
-    assert!(!names.iter().any(|n| n.starts_with(".building-")), "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with(".building-")),
+        "{names:?}"
+    );
     assert_eq!(
         names.iter().filter(|n| n.starts_with("gen-")).count(),
         1,
@@ -320,7 +330,11 @@ fn a_read_only_index_directory_still_serves_and_a_needed_rebuild_fails_clearly()
     assert_eq!(read("served.code").trim(), "0", "{}", read("served.err"));
     let v: serde_json::Value = serde_json::from_str(read("served.out").trim()).unwrap();
     assert_eq!(v["answered"], true);
-    assert!(!read("served.err").contains("rebuilding"), "{}", read("served.err"));
+    assert!(
+        !read("served.err").contains("rebuilding"),
+        "{}",
+        read("served.err")
+    );
     // Data changed and the directory is read-only: a clear failure.
     assert_eq!(read("stale.code").trim(), "1", "{}", read("stale.err"));
     let err = read("stale.err");
@@ -370,25 +384,47 @@ fn a_full_disk_fails_the_build_clearly_and_keeps_the_previous_index() {
     let read = |name: &str| std::fs::read_to_string(out_dir.join(name)).unwrap();
     // No room for even one index: a clear error, nothing left behind.
     assert_eq!(read("tiny.code").trim(), "1", "{}", read("tiny.err"));
-    assert!(read("tiny.err").contains("cannot build the index"), "{}", read("tiny.err"));
-    assert!(read("tiny.err").contains("No space left on device"), "{}", read("tiny.err"));
+    assert!(
+        read("tiny.err").contains("cannot build the index"),
+        "{}",
+        read("tiny.err")
+    );
+    assert!(
+        read("tiny.err").contains("No space left on device"),
+        "{}",
+        read("tiny.err")
+    );
     assert_eq!(read("tiny.ls").trim(), "", "nothing left behind");
     // Room for one: built. A rebuild then fills the disk: clear error, the
     // previous generation stays current and whole, the partial one is gone.
     assert_eq!(read("first.code").trim(), "0", "{}", read("first.err"));
     assert_eq!(read("full.code").trim(), "1", "{}", read("full.err"));
-    assert!(read("full.err").contains("No space left on device"), "{}", read("full.err"));
+    assert!(
+        read("full.err").contains("No space left on device"),
+        "{}",
+        read("full.err")
+    );
     assert_eq!(read("full.current"), read("first.current"));
     let full_ls = read("full.ls");
     let left: Vec<&str> = full_ls.lines().collect();
     assert!(
-        !left.iter().any(|n| n.starts_with(".building-") || n.starts_with("CURRENT.")),
+        !left
+            .iter()
+            .any(|n| n.starts_with(".building-") || n.starts_with("CURRENT.")),
         "{left:?}"
     );
-    assert_eq!(left.iter().filter(|n| n.starts_with("gen-")).count(), 1, "{left:?}");
+    assert_eq!(
+        left.iter().filter(|n| n.starts_with("gen-")).count(),
+        1,
+        "{left:?}"
+    );
     // The data back as it was: served from the previous index, no rebuild.
     assert_eq!(read("again.code").trim(), "0", "{}", read("again.err"));
-    assert!(!read("again.err").contains("rebuilding"), "{}", read("again.err"));
+    assert!(
+        !read("again.err").contains("rebuilding"),
+        "{}",
+        read("again.err")
+    );
     let v: serde_json::Value = serde_json::from_str(read("again.out").trim()).unwrap();
     assert_eq!(v["answered"], true);
     assert_eq!(snapshot(&data), before);
@@ -447,13 +483,23 @@ fn a_rebuild_killed_at_any_moment_leaves_a_whole_index() {
             "killed after {delay:?}: {stderr}"
         );
     }
-    assert!(killed_mid_build >= 4, "only {killed_mid_build} kills landed inside a build of {build:?}");
+    assert!(
+        killed_mid_build >= 4,
+        "only {killed_mid_build} kills landed inside a build of {build:?}"
+    );
     // The next build clears what the killed ones left.
     let (out, _, stderr) = run(madoguchi(&data, &index).arg("index"));
     assert!(out.status.success(), "{stderr}");
     let names = entries(&index);
-    assert!(!names.iter().any(|n| n.starts_with(".building-")), "{names:?}");
-    assert_eq!(names.iter().filter(|n| n.starts_with("gen-")).count(), 1, "{names:?}");
+    assert!(
+        !names.iter().any(|n| n.starts_with(".building-")),
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| n.starts_with("gen-")).count(),
+        1,
+        "{names:?}"
+    );
     assert_ne!(current(&index), first);
     assert_eq!(snapshot(&data), before, "data/ untouched");
 }
@@ -478,18 +524,28 @@ fn a_data_file_not_in_utf8_or_huge_is_reported_never_read_whole() {
 
     let started = Instant::now();
     let (out, _, stderr) = run(madoguchi(&data, &index).arg("check"));
-    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     let sjis = data.join("faq/zz-sjis.toml");
     assert!(
-        stderr.contains(&format!("{}:3: the file is not valid UTF-8", sjis.display())),
+        stderr.contains(&format!(
+            "{}:3: the file is not valid UTF-8",
+            sjis.display()
+        )),
         "{stderr}"
     );
     assert!(stderr.contains("save the file as UTF-8"), "{stderr}");
     for name in ["zz-huge.toml", "zz-endless.toml"] {
         let path = data.join("faq").join(name);
         assert!(
-            stderr.contains(&format!("{}: the file is larger than 16 MB", path.display())),
+            stderr.contains(&format!(
+                "{}: the file is larger than 16 MB",
+                path.display()
+            )),
             "{name}: {stderr}"
         );
     }
@@ -549,5 +605,9 @@ fn every_command_runs_on_a_read_only_data_directory() {
         let (out, _, stderr) = run(madoguchi(&repo_data, &index).args(&args));
         assert!(out.status.success(), "{args:?}: {stderr}");
     }
-    assert_eq!(snapshot(&repo_data), before, "the repository's data/ untouched");
+    assert_eq!(
+        snapshot(&repo_data),
+        before,
+        "the repository's data/ untouched"
+    );
 }

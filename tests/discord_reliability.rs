@@ -62,6 +62,18 @@ impl Write for Capture {
     }
 }
 
+/// Waits (polling, at most 20 s) until `check` holds of the logs.
+async fn logged_eventually(what: &str, check: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !check() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 fn log_lines(needle: &str) -> Vec<String> {
     let logs = log_buffer().lock().unwrap();
     String::from_utf8_lossy(&logs)
@@ -198,7 +210,9 @@ impl Bot {
 fn replies_to(fake: &FakeDiscord, id: u64) -> Vec<Value> {
     fake.created()
         .into_iter()
-        .filter(|m| m["request"]["message_reference"]["message_id"].as_str() == Some(&id.to_string()))
+        .filter(|m| {
+            m["request"]["message_reference"]["message_id"].as_str() == Some(&id.to_string())
+        })
         .collect()
 }
 
@@ -273,7 +287,8 @@ async fn rate_limits_on_a_route_and_global_are_waited_out_and_retried() {
         let bot = start_bot(fake, |_| {}).await;
         let path = format!("/channels/{CHANNEL_ID}/messages");
         for (global, retry_after) in [(false, 1.5), (true, 2.5)] {
-            bot.fake.fail("POST", &path, 1, Fault::rate_limited(retry_after, global));
+            bot.fake
+                .fail("POST", &path, 1, Fault::rate_limited(retry_after, global));
             let before = posts(&bot.fake, &path).len();
             let id = bot.mention(1, TELEWORK_Q).await;
             let reply = bot.answered(id).await;
@@ -318,8 +333,12 @@ async fn server_errors_are_retried_and_each_answer_is_posted_once() {
         // Two failures, the second after Discord had created the message:
         // the nonce keeps the third attempt from posting it again.
         bot.fake.fail("POST", &path, 1, Fault::server_error(502));
-        bot.fake
-            .fail("POST", &path, 1, Fault::server_error(500).after_processing());
+        bot.fake.fail(
+            "POST",
+            &path,
+            1,
+            Fault::server_error(500).after_processing(),
+        );
         let id = bot.mention(1, TELEWORK_Q).await;
         bot.fake
             .wait_until("three attempts", |f| {
@@ -353,11 +372,26 @@ async fn server_errors_are_retried_and_each_answer_is_posted_once() {
             })
             .await;
 
-        // Failing for good (four 5xx): logged, and the bot answers the next.
-        bot.fake.fail("POST", &path, 4, Fault::server_error(503));
-        let lost = bot.mention(3, TELEWORK_Q).await;
+        // Failing for good (four 5xx in a row): given up after the fourth,
+        // and the bot goes on answering.
+        let down: u64 = 4_444_002;
+        let down_path = format!("/channels/{down}/messages");
+        bot.fake
+            .fail("POST", &down_path, 5, Fault::server_error(503));
+        let lost = bot.mention_in(down, 3, TELEWORK_Q).await;
+        bot.fake
+            .wait_until("four attempts", |f| {
+                (posts(f, &down_path).len() >= 4).then_some(())
+            })
+            .await;
         let next = bot.mention(4, TELEWORK_Q).await;
         bot.answered(next).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(
+            posts(&bot.fake, &down_path).len(),
+            4,
+            "four attempts in all"
+        );
         assert!(bot.replies_to(lost).is_empty());
         bot.stop().await;
     })
@@ -370,13 +404,16 @@ async fn a_channel_without_permission_is_logged_once_and_skipped() {
         let bot = start_bot(FakeDiscord::start(TOKEN).await, |_| {}).await;
         let closed: u64 = 4_444_001;
         let path = format!("/channels/{closed}/messages");
-        bot.fake.fail("POST", &path, 10, Fault::missing_permissions());
-        bot.mention_in(closed, 1, TELEWORK_Q).await;
         bot.fake
-            .wait_until("the 403", |f| {
-                posts(f, &path).iter().any(|r| r.status == 403).then_some(())
-            })
-            .await;
+            .fail("POST", &path, 10, Fault::missing_permissions());
+        bot.mention_in(closed, 1, TELEWORK_Q).await;
+        // Once the bot has taken the 403 in (it says so in the log).
+        logged_eventually("the 403 taken in", || {
+            log_lines(&format!("channel={closed}"))
+                .iter()
+                .any(|l| l.contains("WARN"))
+        })
+        .await;
         for user in 2..=3 {
             bot.mention_in(closed, user, TELEWORK_Q).await;
         }
@@ -410,11 +447,7 @@ async fn an_interaction_answered_too_late_is_logged_not_fatal() {
         let cmd = FakeDiscord::command(late, &member(1), "ask", &[("question", TELEWORK_Q)]);
         bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
         bot.fake.callback(late).await;
-        bot.fake
-            .wait_until("the 10062 logged", |_| {
-                (!log_lines("10062").is_empty()).then_some(())
-            })
-            .await;
+        logged_eventually("the 10062 logged", || !log_lines("10062").is_empty()).await;
         // Still answering, and the expired one was not tried again.
         let next = bot.fake.id();
         let cmd = FakeDiscord::command(next, &member(2), "ask", &[("question", TELEWORK_Q)]);
@@ -449,11 +482,7 @@ async fn an_interaction_answered_too_late_is_logged_not_fatal() {
         let cmd = FakeDiscord::command(next, &member(2), "ask", &[("question", TELEWORK_Q)]);
         bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
         bot.fake
-            .wait_request(
-                "PATCH",
-                |p| p.contains(&format!("tok{next}")),
-                |_| true,
-            )
+            .wait_request("PATCH", |p| p.contains(&format!("tok{next}")), |_| true)
             .await;
         assert!(
             !bot.fake
@@ -623,13 +652,35 @@ async fn discord_markup_in_questions_pings_nobody_and_stays_inert() {
             let title = body["embeds"][0]["title"].as_str().unwrap_or_default();
             let text = embed_text(body);
             for raw in [
-                "@everyone", "@here", "<@", "<#", "<t:", "</", "<:", "```", "||", "**", "__",
-                "~~", "](", "\n#", "\n>",
+                "@everyone",
+                "@here",
+                "<@",
+                "<#",
+                "<t:",
+                "</",
+                "<:",
+                "```",
+                "||",
+                "**",
+                "__",
+                "~~",
+                "](",
+                "\n#",
+                "\n>",
             ] {
-                assert!(!title.contains(raw), "{q:?}: {raw:?} in the title {title:?}");
+                assert!(
+                    !title.contains(raw),
+                    "{q:?}: {raw:?} in the title {title:?}"
+                );
             }
-            assert!(!text.contains("@everyone") && !text.contains("@here"), "{q:?}: {text}");
-            assert!(!title.contains('\n'), "{q:?}: the echoed question stays on one line");
+            assert!(
+                !text.contains("@everyone") && !text.contains("@here"),
+                "{q:?}: {text}"
+            );
+            assert!(
+                !title.contains('\n'),
+                "{q:?}: the echoed question stays on one line"
+            );
             // Every markdown character of the question is escaped.
             let mut chars = title.chars().peekable();
             while let Some(c) = chars.next() {
@@ -638,7 +689,10 @@ async fn discord_markup_in_questions_pings_nobody_and_stays_inert() {
                     continue;
                 }
                 assert!(
-                    !matches!(c, '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')'),
+                    !matches!(
+                        c,
+                        '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')'
+                    ),
                     "{q:?}: unescaped {c:?} in {title:?}"
                 );
             }
@@ -648,8 +702,13 @@ async fn discord_markup_in_questions_pings_nobody_and_stays_inert() {
             bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
             let cb = bot.fake.callback(sid).await;
             assert_no_mentions(&cb.body["data"]);
-            let t = cb.body["data"]["embeds"][0]["title"].as_str().unwrap_or_default();
-            assert!(!t.contains("@everyone") && !t.contains("<@") && !t.contains("```"), "{t}");
+            let t = cb.body["data"]["embeds"][0]["title"]
+                .as_str()
+                .unwrap_or_default();
+            assert!(
+                !t.contains("@everyone") && !t.contains("<@") && !t.contains("```"),
+                "{t}"
+            );
         }
         bot.stop().await;
     })
@@ -675,7 +734,7 @@ async fn staff_commands_are_refused_to_non_staff_whatever_the_overrides() {
         }
         // A guild that overrode the command permissions lets anyone invoke
         // them: Discord delivers the interaction, the bot still refuses.
-        let everything_else = u64::MAX & !(1 << 5) & !(1 << 3); // not MANAGE_GUILD, not ADMINISTRATOR
+        let everything_else = !(1u64 << 5) & !(1 << 3); // not MANAGE_GUILD, not ADMINISTRATOR
         let non_staff = [
             FakeDiscord::member(&human(1), 0, &[]),
             FakeDiscord::member(&human(2), everything_else, &[1, 2, 3]),
@@ -715,10 +774,17 @@ async fn staff_commands_are_refused_to_non_staff_whatever_the_overrides() {
         ] {
             let id = bot.fake.id();
             bot.fake
-                .dispatch("INTERACTION_CREATE", FakeDiscord::command(id, &m, "stats", &[]))
+                .dispatch(
+                    "INTERACTION_CREATE",
+                    FakeDiscord::command(id, &m, "stats", &[]),
+                )
                 .await;
             let cb = bot.fake.callback(id).await;
-            assert!(embed_text(&cb.body["data"]).contains("質問数"), "{}", cb.body);
+            assert!(
+                embed_text(&cb.body["data"]).contains("質問数"),
+                "{}",
+                cb.body
+            );
         }
         bot.stop().await;
     })
@@ -757,15 +823,26 @@ async fn the_token_never_appears_in_the_logs_even_at_trace_level() {
         // Read the output as it comes: trace logs fill a pipe quickly.
         let drain = |pipe: Option<_>| {
             tokio::spawn(async move {
-                let mut pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send> = Box::new(pipe.unwrap());
+                let mut pipe: Box<dyn tokio::io::AsyncRead + Unpin + Send> =
+                    Box::new(pipe.unwrap());
                 let mut out = Vec::new();
                 let _ = tokio::io::AsyncReadExt::read_to_end(&mut pipe, &mut out).await;
                 String::from_utf8_lossy(&out).into_owned()
             })
         };
         let mut child = child;
-        let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>));
-        let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>));
+        let stderr = drain(
+            child
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        );
+        let stdout = drain(
+            child
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn tokio::io::AsyncRead + Unpin + Send>),
+        );
         fake.wait_sessions(1).await;
         let path = format!("/channels/{CHANNEL_ID}/messages");
         fake.fail("POST", &path, 1, Fault::server_error(502));
@@ -802,7 +879,14 @@ async fn the_token_never_appears_in_the_logs_even_at_trace_level() {
         .await;
         // The token is reset in the portal: the next request is refused.
         fake.set_token("a-new-token");
-        let m = FakeDiscord::message(fake.id(), CHANNEL_ID, Some(GUILD_ID), &human(3), &format!("<@{BOT_ID}> {TELEWORK_Q}"), &[FakeDiscord::bot_user()]);
+        let m = FakeDiscord::message(
+            fake.id(),
+            CHANNEL_ID,
+            Some(GUILD_ID),
+            &human(3),
+            &format!("<@{BOT_ID}> {TELEWORK_Q}"),
+            &[FakeDiscord::bot_user()],
+        );
         fake.dispatch("MESSAGE_CREATE", m).await;
         let status = tokio::time::timeout(Duration::from_secs(30), child.wait())
             .await

@@ -21,13 +21,80 @@ const PER_CASE: Duration = Duration::from_secs(5);
 /// mention syntax, invisible and bidirectional controls, combining marks,
 /// half-width and enclosed forms, emoji sequences, astral characters.
 const NASTY: &[&str] = &[
-    "@", "@everyone", "@here", "<@", "<@&", "<#", ">", "<", "`", "```", "*", "_", "~", "|", "||",
-    "#", "-", "[", "](", ")", ":", "\\", "\"", "(", "\u{0}", "\u{7}", "\u{1b}", "\u{200b}",
-    "\u{200d}", "\u{200e}", "\u{202e}", "\u{2066}", "\u{feff}", "\u{fe0f}", "\u{0301}", "\u{3099}",
-    "\u{309a}", "ｶﾞ", "ﾊﾟ", "①", "㍻", "㌔", "ｱ", "ー", "〜", "々", "ゝ", "ヽ", "𠮷", "😀", "👍🏽",
-    "👨‍👩‍👧‍👦", "🏳️‍🌈", "\u{e0001}", "\u{10ffff}", "\t", "\n", "\r\n", "\u{3000}", " ", "テレワーク",
-    "補助金", "助成", "人手不足", "てれわーく", "ほじょきん", "AND", "OR", "NOT", "field:", "^2",
-    "title:", "*:*", "https://discord.gg/abc",
+    "@",
+    "@everyone",
+    "@here",
+    "<@",
+    "<@&",
+    "<#",
+    ">",
+    "<",
+    "`",
+    "```",
+    "*",
+    "_",
+    "~",
+    "|",
+    "||",
+    "#",
+    "-",
+    "[",
+    "](",
+    ")",
+    ":",
+    "\\",
+    "\"",
+    "(",
+    "\u{0}",
+    "\u{7}",
+    "\u{1b}",
+    "\u{200b}",
+    "\u{200d}",
+    "\u{200e}",
+    "\u{202e}",
+    "\u{2066}",
+    "\u{feff}",
+    "\u{fe0f}",
+    "\u{0301}",
+    "\u{3099}",
+    "\u{309a}",
+    "ｶﾞ",
+    "ﾊﾟ",
+    "①",
+    "㍻",
+    "㌔",
+    "ｱ",
+    "ー",
+    "〜",
+    "々",
+    "ゝ",
+    "ヽ",
+    "𠮷",
+    "😀",
+    "👍🏽",
+    "👨‍👩‍👧‍👦",
+    "🏳️‍🌈",
+    "\u{e0001}",
+    "\u{10ffff}",
+    "\t",
+    "\n",
+    "\r\n",
+    "\u{3000}",
+    " ",
+    "テレワーク",
+    "補助金",
+    "助成",
+    "人手不足",
+    "てれわーく",
+    "ほじょきん",
+    "AND",
+    "OR",
+    "NOT",
+    "field:",
+    "^2",
+    "title:",
+    "*:*",
+    "https://discord.gg/abc",
 ];
 
 /// Arbitrary text: any Unicode scalar values, or pieces of [`NASTY`] mixed
@@ -71,8 +138,14 @@ fn assert_fits(json: &Value) {
         assert!(fields.len() <= limits::EMBED_FIELDS);
         for f in &fields {
             let (name, value) = (len(&f["name"]), len(&f["value"]));
-            assert!((1..=limits::FIELD_NAME).contains(&name), "field name {name}");
-            assert!((1..=limits::FIELD_VALUE).contains(&value), "field value {value}");
+            assert!(
+                (1..=limits::FIELD_NAME).contains(&name),
+                "field name {name}"
+            );
+            assert!(
+                (1..=limits::FIELD_VALUE).contains(&value),
+                "field value {value}"
+            );
             assert!(!f["name"].as_str().unwrap().trim().is_empty());
             assert!(!f["value"].as_str().unwrap().trim().is_empty());
             total += name + value;
@@ -119,7 +192,10 @@ fn assert_inert(echo: &str) {
             continue;
         }
         assert!(
-            !matches!(c, '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')'),
+            !matches!(
+                c,
+                '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']' | '(' | ')'
+            ),
             "unescaped {c:?} in {echo:?}"
         );
     }
@@ -240,7 +316,11 @@ fn a_four_byte_character_at_every_cut() {
         for shift in 0..4 {
             let before = cut.saturating_sub(2) + shift;
             for filler in ["a", "補", "@", "\\", "`"] {
-                let q = format!("{}𠮷テレワークの補助{}", filler.repeat(before), "😀".repeat(3));
+                let q = format!(
+                    "{}𠮷テレワークの補助{}",
+                    filler.repeat(before),
+                    "😀".repeat(3)
+                );
                 let started = Instant::now();
                 let answer = engine.ask(&q).expect("never an error");
                 within("search", &q, started);

@@ -241,8 +241,14 @@ fn hostile_questions_answer_or_decline_quickly() {
         "\t\t\t".into(),
         "\u{3000}\u{3000}".into(),
         "。、！？…・「」『』（）【】!?.,;:-_/\\".into(),
-        "テレワークの補助金について".repeat(154)[..].chars().take(2_000).collect(),
-        "テレワークの補助金について".repeat(462)[..].chars().take(6_000).collect(),
+        "テレワークの補助金について".repeat(154)[..]
+            .chars()
+            .take(2_000)
+            .collect(),
+        "テレワークの補助金について".repeat(462)[..]
+            .chars()
+            .take(6_000)
+            .collect(),
         "a".repeat(70_000), // one 70,000-byte token
         "field:".into(),
         "title:".into(),

@@ -89,10 +89,13 @@ impl Shared {
 
     /// Acts on a request that failed for good: a rejected token stops the
     /// bot; the rest is logged.
-    fn failed(&self, what: &str, failure: &Failure) {
+    pub(super) fn failed(&self, what: &str, failure: &Failure) {
         match failure.kind {
             Failed::Unauthorized => {
-                error!(what, "Discord rejected the token (401 Unauthorized): stopping");
+                error!(
+                    what,
+                    "Discord rejected the token (401 Unauthorized): stopping"
+                );
                 self.revoked.notify_one();
             }
             Failed::Expired => warn!(
@@ -107,7 +110,9 @@ impl Shared {
     /// Whether answers in `channel` are skipped for now (403 earlier).
     fn is_muted(&self, channel: u64) -> bool {
         let muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
-        muted.get(&channel).is_some_and(|until| *until > Instant::now())
+        muted
+            .get(&channel)
+            .is_some_and(|until| *until > Instant::now())
     }
 
     /// Skips `channel` for [`MUTE_PERIOD`]; logs it (once per period).
@@ -122,7 +127,12 @@ impl Shared {
                 muted.remove(&first);
             }
         }
-        muted.insert(channel, now + MUTE_PERIOD);
+        let earlier = muted.insert(channel, now + MUTE_PERIOD);
+        if earlier.is_some_and(|until| until > now) {
+            // Answers that were already on their way when the first 403
+            // came back: logged once.
+            return;
+        }
         warn!(
             channel,
             minutes = MUTE_PERIOD.as_secs() / 60,
@@ -212,12 +222,8 @@ struct Responder {
 impl Responder {
     /// Sends the interaction response; whether Discord has it.
     async fn respond(&self, response: CreateInteractionResponse) -> bool {
-        let sent = rest::send(|| {
-            response
-                .clone()
-                .execute(&self.http, (self.id, &self.token))
-        })
-        .await;
+        let sent =
+            rest::send(|| response.clone().execute(&self.http, (self.id, &self.token))).await;
         match sent {
             Ok(()) => true,
             Err(f) => {
@@ -260,12 +266,8 @@ impl Responder {
         }
         if reply.ephemeral {
             let followup = reply.followup();
-            if let Err(f) = rest::send(|| {
-                followup
-                    .clone()
-                    .execute(&self.http, (None, &self.token))
-            })
-            .await
+            if let Err(f) =
+                rest::send(|| followup.clone().execute(&self.http, (None, &self.token))).await
             {
                 self.shared.failed("followup", &f);
             }
@@ -276,9 +278,7 @@ impl Responder {
             }
         } else {
             let edit = reply.edit();
-            if let Err(f) =
-                rest::send(|| edit.clone().execute(&self.http, &self.token)).await
-            {
+            if let Err(f) = rest::send(|| edit.clone().execute(&self.http, &self.token)).await {
                 self.shared.failed("editing the deferred response", &f);
             }
         }
@@ -387,7 +387,9 @@ impl Handler {
         })
         .await;
         match result {
-            Ok(c) => info!(commands = c.len(), guild = ?shared.config.guild_id, "commands registered"),
+            Ok(c) => {
+                info!(commands = c.len(), guild = ?shared.config.guild_id, "commands registered")
+            }
             Err(f) => {
                 shared.failed("registering the commands", &f);
                 error!("the commands are not registered; will try again on the next READY");
@@ -557,11 +559,7 @@ impl Handler {
             }
         };
         let edit = reply.edit();
-        if let Err(f) = rest::send(|| {
-            edit.clone()
-                .execute(&responder.http, &responder.token)
-        })
-        .await
+        if let Err(f) = rest::send(|| edit.clone().execute(&responder.http, &responder.token)).await
         {
             shared.failed("reporting the reload", &f);
         }

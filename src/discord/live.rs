@@ -19,6 +19,7 @@ use tracing::{debug, error, info, warn};
 
 use super::bot::Shared;
 use super::render::{self, Reply, discord_len};
+use super::rest;
 use crate::data::{Date, Knowledge};
 use crate::engine::{Engine, EngineError, Rebuild};
 use crate::watch::Change;
@@ -187,11 +188,12 @@ pub async fn follow(
         };
         if let Some(channel) = shared.config.staff_channel {
             for post in posts {
-                if let Err(e) = ChannelId::new(channel)
-                    .send_message(&http, post.message())
-                    .await
-                {
-                    warn!(channel, error = %e, "posting to the staff channel failed");
+                let message = post.message();
+                let sent =
+                    rest::send(|| ChannelId::new(channel).send_message(&http, message.clone()))
+                        .await;
+                if let Err(f) = sent {
+                    shared.failed("posting to the staff channel", &f);
                 }
             }
         }

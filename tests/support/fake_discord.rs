@@ -71,7 +71,10 @@ impl Fault {
     pub fn rate_limited(retry_after: f64, global: bool) -> Fault {
         let mut headers = vec![
             ("retry-after", retry_after.to_string()),
-            ("x-ratelimit-scope", if global { "global" } else { "user" }.to_string()),
+            (
+                "x-ratelimit-scope",
+                if global { "global" } else { "user" }.to_string(),
+            ),
         ];
         if global {
             headers.push(("x-ratelimit-global", "true".to_string()));
@@ -195,10 +198,7 @@ fn tls_acceptor() -> (tokio_rustls::TlsAcceptor, String) {
             rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
         )
         .unwrap();
-    (
-        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
-        ca.pem(),
-    )
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca.pem())
 }
 
 fn response(status: StatusCode, body: Option<Value>) -> Response<Full<Bytes>> {
@@ -650,9 +650,10 @@ fn route(st: &State, method: &str, path: &str, body: &Value) -> Response<Full<By
         m.as_object_mut().unwrap().remove("guild_id");
         // enforce_nonce: a create with a nonce seen before returns that
         // message and creates nothing.
-        let nonce = body["nonce"].as_str().map(str::to_string).or_else(|| {
-            body["nonce"].as_u64().map(|n| n.to_string())
-        });
+        let nonce = body["nonce"]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| body["nonce"].as_u64().map(|n| n.to_string()));
         if method != "POST" {
             return response(StatusCode::OK, Some(m));
         }
