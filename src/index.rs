@@ -519,14 +519,26 @@ pub fn build(
 
 /// Removes generations other than `keep` and builds whose process is gone.
 /// Readers that still have an old generation open keep their files (mmap).
+/// A generation built later than `keep` (another process's, maybe about
+/// to be switched to) is left alone, and so is whatever `CURRENT` names now,
+/// so two builds at once never remove each other's current generation; the
+/// next build removes what is left over.
 fn remove_stale(root: &Path, keep: &str) {
     let Ok(entries) = fs::read_dir(root) else {
         return;
     };
+    let built_at = |name: &str| {
+        name.rsplit('-')
+            .next()
+            .and_then(|n| n.parse::<u128>().ok())
+    };
+    let current = read_current(root);
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
         let stale = if name.starts_with(GENERATION_PREFIX) {
             name != keep
+                && current.as_deref() != Some(name.as_str())
+                && built_at(&name) <= built_at(keep)
         } else if let Some(rest) = name.strip_prefix(BUILDING_PREFIX) {
             let pid = rest.split('-').next().unwrap_or("");
             pid != std::process::id().to_string() && !Path::new("/proc").join(pid).exists()
