@@ -527,11 +527,7 @@ fn remove_stale(root: &Path, keep: &str) {
     let Ok(entries) = fs::read_dir(root) else {
         return;
     };
-    let built_at = |name: &str| {
-        name.rsplit('-')
-            .next()
-            .and_then(|n| n.parse::<u128>().ok())
-    };
+    let built_at = |name: &str| name.rsplit('-').next().and_then(|n| n.parse::<u128>().ok());
     let current = read_current(root);
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
