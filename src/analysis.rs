@@ -22,7 +22,6 @@ use std::collections::HashSet;
 use std::num::NonZeroUsize;
 
 use aho_corasick::AhoCorasick;
-use unicode_normalization::UnicodeNormalization;
 use lindera::dictionary::{Dictionary, UserDictionary};
 use lindera::mode::{Mode, Penalty};
 use lindera::segmenter::Segmenter;
@@ -33,6 +32,7 @@ use lindera_analysis::token_filter::TokenFilter;
 use lindera_analysis::token_filter::japanese_base_form::JapaneseBaseFormTokenFilter;
 use lindera_analysis::token_filter::japanese_katakana_stem::JapaneseKatakanaStemTokenFilter;
 use lindera_analysis::token_filter::lowercase::LowercaseTokenFilter;
+use unicode_normalization::UnicodeNormalization;
 
 use crate::data::Synonyms;
 
