@@ -187,13 +187,43 @@ pub fn commands(max_question_chars: usize) -> Vec<CreateCommand> {
     ]
 }
 
-/// The question in a message: the bot's own mentions removed.
+/// The question in a message, without mention markup: the bot's own
+/// mentions, other users', roles', channels' (`<@id>`, `<@!id>`, `<@&id>`,
+/// `<#id>`) and `@everyone` / `@here`. They address people, not the topic,
+/// and would otherwise count as words the plan does not know.
 pub fn question_text(content: &str, me: UserId) -> String {
-    content
-        .replace(&format!("<@{me}>"), " ")
-        .replace(&format!("<@!{me}>"), " ")
-        .trim()
-        .to_string()
+    let _ = me; // every user mention goes, the bot's own included
+    let mut out = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(c) = rest.chars().next() {
+        if c == '<' {
+            let inner = &rest[1..];
+            let body = inner
+                .strip_prefix("@!")
+                .or_else(|| inner.strip_prefix("@&"))
+                .or_else(|| inner.strip_prefix('@'))
+                .or_else(|| inner.strip_prefix('#'));
+            if let Some(body) = body {
+                let digits = body.bytes().take_while(u8::is_ascii_digit).count();
+                if digits > 0 && body[digits..].starts_with('>') {
+                    out.push(' ');
+                    rest = &body[digits + 1..];
+                    continue;
+                }
+            }
+        }
+        if let Some(after) = ["@everyone", "@here"]
+            .iter()
+            .find_map(|m| rest.strip_prefix(m))
+        {
+            out.push(' ');
+            rest = after;
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Whether the member who used a command is staff: has the staff role, or
@@ -708,8 +738,14 @@ mod tests {
             question_text("<@42> テレワークの補助は？", me),
             "テレワークの補助は？"
         );
-        assert_eq!(question_text("<@!42>補助 <@7>", me), "補助 <@7>");
+        assert_eq!(question_text("<@!42>補助 <@7>", me), "補助");
         assert_eq!(question_text("<@42>", me), "");
+        assert_eq!(
+            question_text("@everyone <@&9> <#3> テレワーク @here", me),
+            "テレワーク"
+        );
+        // Not mention markup: kept as typed.
+        assert_eq!(question_text("<@abc> <#> 3<4", me), "<@abc> <#> 3<4");
     }
 
     fn member(permissions: u64, roles: &[u64]) -> Member {
