@@ -3,6 +3,9 @@
 //! the fake Discord in `support/fake_discord.rs` on 127.0.0.1. Every wait is
 //! bounded, so a failure fails rather than hangs.
 
+#[path = "support/bot_common.rs"]
+#[allow(dead_code)]
+mod bot_common;
 mod common;
 #[path = "support/fake_discord.rs"]
 #[allow(dead_code)]
@@ -12,17 +15,17 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
+use bot_common::{assert_no_mentions, embed_text, human, member, messages, within_limit};
 use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
 use madoguchi::discord::records::{QUESTIONS_FILE, UNANSWERED_FILE, VOTES_FILE};
 use madoguchi::discord::{Config, RunError, Shards, Token, run};
 use madoguchi::engine::{Engine, Rebuild};
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 const TOKEN: &str = "test-token.abc.def";
 /// The longest any test may take.
-const TEST_LIMIT: Duration = Duration::from_secs(120);
 const MANAGE_GUILD: u64 = 1 << 5;
 const STAFF_ROLE: u64 = 7777;
 
@@ -132,55 +135,6 @@ fn logs() {
         .try_init();
 }
 
-fn human(n: u64) -> Value {
-    FakeDiscord::user(5000 + n, &format!("owner{n}"), false)
-}
-
-fn member(n: u64) -> Value {
-    FakeDiscord::member(&human(n), 0, &[])
-}
-
-async fn within_limit<F: std::future::Future<Output = ()>>(f: F) {
-    tokio::time::timeout(TEST_LIMIT, f)
-        .await
-        .expect("the test finished in time");
-}
-
-/// All text of the embeds of a message body.
-fn embed_text(body: &Value) -> String {
-    let mut out = String::new();
-    for e in body["embeds"].as_array().into_iter().flatten() {
-        for key in ["title", "description"] {
-            if let Some(s) = e[key].as_str() {
-                out.push_str(s);
-                out.push('\n');
-            }
-        }
-        for f in e["fields"].as_array().into_iter().flatten() {
-            out.push_str(f["name"].as_str().unwrap_or_default());
-            out.push('\n');
-            out.push_str(f["value"].as_str().unwrap_or_default());
-            out.push('\n');
-        }
-        if let Some(s) = e["footer"]["text"].as_str() {
-            out.push_str(s);
-            out.push('\n');
-        }
-    }
-    if let Some(c) = body["content"].as_str() {
-        out.push_str(c);
-    }
-    out
-}
-
-fn assert_no_mentions(body: &Value) {
-    assert_eq!(
-        body["allowed_mentions"],
-        json!({"parse": [], "users": [], "roles": [], "replied_user": false}),
-        "allowed_mentions must allow nothing: {body}"
-    );
-}
-
 fn custom_ids(body: &Value) -> Vec<String> {
     let mut out = Vec::new();
     for row in body["components"].as_array().into_iter().flatten() {
@@ -191,10 +145,6 @@ fn custom_ids(body: &Value) -> Vec<String> {
         }
     }
     out
-}
-
-fn messages() -> madoguchi::data::Messages {
-    common::engine().knowledge.messages.clone()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,6 +6,9 @@
 //! questions, hostile Discord markdown, staff commands from non-staff, and
 //! the token kept out of every log line. Every wait is bounded.
 
+#[path = "support/bot_common.rs"]
+#[allow(dead_code)]
+mod bot_common;
 mod common;
 #[path = "support/fake_discord.rs"]
 #[allow(dead_code)]
@@ -17,6 +20,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use bot_common::{assert_no_mentions, embed_text, human, member, messages, within_limit};
 use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID, Recorded};
 use madoguchi::discord::records::QUESTIONS_FILE;
 use madoguchi::discord::{Config, RunError, Token, run};
@@ -26,7 +30,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 const TOKEN: &str = "reliability-token.SECRET.xyz";
-const TEST_LIMIT: Duration = Duration::from_secs(120);
 const STAFF_ROLE: u64 = 7777;
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
 const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
@@ -223,59 +226,7 @@ fn posts(fake: &FakeDiscord, path: &str) -> Vec<Recorded> {
         .collect()
 }
 
-fn human(n: u64) -> Value {
-    FakeDiscord::user(5000 + n, &format!("owner{n}"), false)
-}
-
-fn member(n: u64) -> Value {
-    FakeDiscord::member(&human(n), 0, &[])
-}
-
-async fn within_limit<F: std::future::Future<Output = ()>>(f: F) {
-    tokio::time::timeout(TEST_LIMIT, f)
-        .await
-        .expect("the test finished in time");
-}
-
 /// All text of the embeds and content of a message body.
-fn embed_text(body: &Value) -> String {
-    let mut out = String::new();
-    for e in body["embeds"].as_array().into_iter().flatten() {
-        for key in ["title", "description"] {
-            if let Some(s) = e[key].as_str() {
-                out.push_str(s);
-                out.push('\n');
-            }
-        }
-        for f in e["fields"].as_array().into_iter().flatten() {
-            out.push_str(f["name"].as_str().unwrap_or_default());
-            out.push('\n');
-            out.push_str(f["value"].as_str().unwrap_or_default());
-            out.push('\n');
-        }
-        if let Some(s) = e["footer"]["text"].as_str() {
-            out.push_str(s);
-            out.push('\n');
-        }
-    }
-    if let Some(c) = body["content"].as_str() {
-        out.push_str(c);
-    }
-    out
-}
-
-fn assert_no_mentions(body: &Value) {
-    assert_eq!(
-        body["allowed_mentions"],
-        json!({"parse": [], "users": [], "roles": [], "replied_user": false}),
-        "allowed_mentions must allow nothing: {body}"
-    );
-}
-
-fn messages() -> madoguchi::data::Messages {
-    common::engine().knowledge.messages.clone()
-}
-
 // ---- REST faults ----------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

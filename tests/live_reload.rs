@@ -5,6 +5,9 @@
 //! file deleted and restored; a burst of saves is one reload of the last
 //! content. Every wait is bounded.
 
+#[path = "support/bot_common.rs"]
+#[allow(dead_code)]
+mod bot_common;
 mod common;
 #[path = "support/fake_discord.rs"]
 #[allow(dead_code)]
@@ -13,16 +16,15 @@ mod fake_discord;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use bot_common::{assert_no_mentions, embed_text, messages, within_limit};
 use fake_discord::{BOT_ID, CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
 use madoguchi::discord::{Config, RunError, Token, run_live};
 use madoguchi::engine::{Engine, Rebuild};
-use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 const TOKEN: &str = "test-token.abc.def";
 const STAFF_CHANNEL: u64 = 4000;
-const TEST_LIMIT: Duration = Duration::from_secs(120);
 const QUIET: Duration = Duration::from_millis(300);
 
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
@@ -142,44 +144,6 @@ impl Bot {
     }
 }
 
-fn embed_text(body: &Value) -> String {
-    let mut out = String::new();
-    for e in body["embeds"].as_array().into_iter().flatten() {
-        for key in ["title", "description"] {
-            if let Some(s) = e[key].as_str() {
-                out.push_str(s);
-                out.push('\n');
-            }
-        }
-        for f in e["fields"].as_array().into_iter().flatten() {
-            out.push_str(f["name"].as_str().unwrap_or_default());
-            out.push('\n');
-            out.push_str(f["value"].as_str().unwrap_or_default());
-            out.push('\n');
-        }
-        if let Some(s) = e["footer"]["text"].as_str() {
-            out.push_str(s);
-            out.push('\n');
-        }
-    }
-    if let Some(c) = body["content"].as_str() {
-        out.push_str(c);
-    }
-    out
-}
-
-fn assert_no_mentions(body: &Value) {
-    assert_eq!(
-        body["allowed_mentions"],
-        json!({"parse": [], "users": [], "roles": [], "replied_user": false}),
-        "allowed_mentions must allow nothing: {body}"
-    );
-}
-
-fn messages() -> madoguchi::data::Messages {
-    common::engine().knowledge.messages.clone()
-}
-
 /// An FAQ entry about capybaras with `answer`.
 fn capybara_faq(answer: &str) -> String {
     format!(
@@ -192,12 +156,6 @@ fn append(path: &Path, text: &str) {
     s.push('\n');
     s.push_str(text);
     std::fs::write(path, s).unwrap();
-}
-
-async fn within_limit<F: std::future::Future<Output = ()>>(f: F) {
-    tokio::time::timeout(TEST_LIMIT, f)
-        .await
-        .expect("the test finished in time");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
