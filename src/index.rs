@@ -36,6 +36,8 @@ use crate::data::Knowledge;
 /// Bumped when the schema or the way documents are put together changes.
 const SCHEMA_VERSION: u32 = 3;
 const CURRENT_FILE: &str = "CURRENT";
+/// Held while a build publishes its generation and prunes older ones.
+const PUBLISH_LOCK: &str = ".publish.lock";
 const GENERATION_PREFIX: &str = "gen-";
 const BUILDING_PREFIX: &str = ".building-";
 const TOKENIZER: &str = "madoguchi_terms";
@@ -497,6 +499,34 @@ pub fn build(
         return Err(io_err(&target)(e));
     }
     idx.dir = target.clone();
+    // Publishing and pruning are one step at a time across processes: a
+    // build never points CURRENT at a generation another build has pruned.
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(root.join(PUBLISH_LOCK))
+        .and_then(|f| f.lock().map(|()| f));
+    let lock = match lock {
+        Ok(lock) => lock,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&target);
+            return Err(io_err(root)(e));
+        }
+    };
+    let built_at = |name: &str| name.rsplit('-').next().and_then(|n| n.parse::<u128>().ok());
+    if let Some(current) = read_current(root)
+        && root.join(&current).is_dir()
+        && built_at(&current) > Some(nonce)
+    {
+        // A newer build was published meanwhile (and may have pruned ours):
+        // keep serving ours from its open files, and leave CURRENT alone.
+        drop(lock);
+        let _ = fs::remove_dir_all(&target);
+        progress("a newer index is already current; this one is not published");
+        idx.rebuilt = true;
+        return Ok(idx);
+    }
     let tmp = root.join(format!("{CURRENT_FILE}.{}-{nonce}", std::process::id()));
     // The pointer reaches the disk before it replaces the old one; if it
     // cannot be written (disk full), the new generation goes too.
@@ -512,6 +542,7 @@ pub fn build(
         return Err(io_err(root)(e));
     }
     remove_stale(root, &name);
+    drop(lock);
     progress(&format!("index ready: {}", target.display()));
     idx.rebuilt = true;
     Ok(idx)
