@@ -3,27 +3,10 @@
 
 mod common;
 
+use common::{madoguchi, run};
+
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-fn madoguchi(data: &Path, index: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
-    common::engine(); // the shared dictionary is built
-    cmd.env("MADOGUCHI_DATA", data)
-        .env("MADOGUCHI_INDEX", index)
-        .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
-        .env("MADOGUCHI_IPADIC", common::ipadic_source())
-        .env_remove("RUST_LOG");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (Output, String, String) {
-    let out = cmd.output().expect("binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out, stdout, stderr)
-}
+use std::process::Stdio;
 
 #[test]
 fn ask_prints_programmes_referrals_and_the_plan() {

@@ -13,30 +13,14 @@
 
 mod common;
 
+use common::{madoguchi, run};
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 const QUESTION: &str = "テレワークの機器を買うのに補助はありますか";
-
-fn madoguchi(data: &Path, index: &Path) -> Command {
-    common::engine(); // the shared dictionary is built
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
-    cmd.env("MADOGUCHI_DATA", data)
-        .env("MADOGUCHI_INDEX", index)
-        .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
-        .env("MADOGUCHI_IPADIC", common::ipadic_source())
-        .env_remove("RUST_LOG");
-    cmd
-}
-
-fn run(cmd: &mut Command) -> (Output, String, String) {
-    let out = cmd.output().expect("binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out, stdout, stderr)
-}
 
 /// Asks the question as JSON; panics unless it is answered.
 fn ask_answers(data: &Path, index: &Path) -> String {

@@ -15,11 +15,12 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-use bot_common::{assert_no_mentions, embed_text, human, member, messages, within_limit};
+use bot_common::{
+    assert_no_mentions, embed_text, engine_over, human, member, messages, within_limit,
+};
 use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
 use madoguchi::discord::records::{QUESTIONS_FILE, UNANSWERED_FILE, VOTES_FILE};
 use madoguchi::discord::{Config, RunError, Shards, Token, run};
-use madoguchi::engine::{Engine, Rebuild};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -40,16 +41,6 @@ struct Bot {
     _index: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), RunError>>,
-}
-
-async fn engine_over(data: &Path, index: &Path) -> Engine {
-    let (data, index) = (data.to_path_buf(), index.to_path_buf());
-    tokio::task::spawn_blocking(move || {
-        common::engine(); // the shared dictionary is built
-        Engine::open(&common::paths(&data, &index), Rebuild::IfStale, &mut |_| {}).unwrap()
-    })
-    .await
-    .unwrap()
 }
 
 fn config(fake: &FakeDiscord, data: &Path, index: &Path, state: &Path) -> Config {

@@ -20,11 +20,12 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use bot_common::{assert_no_mentions, embed_text, human, member, messages, within_limit};
+use bot_common::{
+    assert_no_mentions, embed_text, engine_over, human, member, messages, within_limit,
+};
 use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID, Recorded};
 use madoguchi::discord::records::QUESTIONS_FILE;
 use madoguchi::discord::{Config, RunError, Token, run};
-use madoguchi::engine::{Engine, Rebuild};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -94,16 +95,6 @@ struct Bot {
     _index: tempfile::TempDir,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), RunError>>,
-}
-
-async fn engine_over(data: &Path, index: &Path) -> Engine {
-    let (data, index) = (data.to_path_buf(), index.to_path_buf());
-    tokio::task::spawn_blocking(move || {
-        common::engine(); // the shared dictionary is built
-        Engine::open(&common::paths(&data, &index), Rebuild::IfStale, &mut |_| {}).unwrap()
-    })
-    .await
-    .unwrap()
 }
 
 /// The bot's configuration for `fake`: through serenity's proxy setting, or

@@ -6,8 +6,10 @@
 
 mod common;
 
+use common::run;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use madoguchi::data::{self, Date};
 use madoguchi::discord::records::{QuestionRecord, Records, Source, Vote};
@@ -19,24 +21,11 @@ const NEW_TEXT: &str = "テレワーク機器の新しい導入補助";
 const NEW_Q: &str = "カピバラの飼育に補助はありますか";
 
 fn madoguchi(data: &Path, index: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
-    common::engine(); // the shared dictionary is built
-    cmd.env("MADOGUCHI_DATA", data)
-        .env("MADOGUCHI_INDEX", index)
-        .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
-        .env("MADOGUCHI_IPADIC", common::ipadic_source())
-        .env_remove("MADOGUCHI_TODAY")
+    let mut cmd = common::madoguchi(data, index);
+    cmd.env_remove("MADOGUCHI_TODAY")
         .env_remove("MADOGUCHI_STATE")
-        .env_remove("RUST_LOG")
         .stdin(Stdio::null());
     cmd
-}
-
-fn run(cmd: &mut Command) -> (Output, String, String) {
-    let out = cmd.output().expect("binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out, stdout, stderr)
 }
 
 fn date(s: &str) -> Option<Date> {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use madoguchi::dictionary::DEFAULT_IPADIC_SOURCE;
@@ -66,4 +67,24 @@ fn copy_dir(from: &Path, to: &Path) {
 /// The public question set, beside the repository.
 pub fn dev_questions() -> PathBuf {
     repo().join("../shared/plan/dev-questions.tsv")
+}
+
+/// The `madoguchi` binary on `data` and `index`, sharing the built dictionary.
+pub fn madoguchi(data: &Path, index: &Path) -> Command {
+    engine(); // the shared dictionary is built
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+    cmd.env("MADOGUCHI_DATA", data)
+        .env("MADOGUCHI_INDEX", index)
+        .env("MADOGUCHI_DICTIONARY", dictionary_dir())
+        .env("MADOGUCHI_IPADIC", ipadic_source())
+        .env_remove("RUST_LOG");
+    cmd
+}
+
+/// Runs a command to the end: its output, stdout and stderr as text.
+pub fn run(cmd: &mut Command) -> (Output, String, String) {
+    let out = cmd.output().expect("binary runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (out, stdout, stderr)
 }

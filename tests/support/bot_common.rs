@@ -2,10 +2,14 @@
 //! `tests/discord_reliability.rs`, `tests/live_reload.rs`): bounded waits,
 //! the users who ask, what a reply says, and the check every reply must pass.
 
+use std::path::Path;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use madoguchi::engine::{Engine, Rebuild};
+
+use crate::common;
 use crate::fake_discord::FakeDiscord;
 
 /// No bot test may take longer than this.
@@ -62,4 +66,15 @@ pub fn assert_no_mentions(body: &Value) {
 
 pub fn messages() -> madoguchi::data::Messages {
     crate::common::engine().knowledge.messages.clone()
+}
+
+/// An engine over `data` with its index in `index`, opened off the async workers.
+pub async fn engine_over(data: &Path, index: &Path) -> Engine {
+    let (data, index) = (data.to_path_buf(), index.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        common::engine(); // the shared dictionary is built
+        Engine::open(&common::paths(&data, &index), Rebuild::IfStale, &mut |_| {}).unwrap()
+    })
+    .await
+    .unwrap()
 }
