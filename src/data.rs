@@ -20,6 +20,8 @@
 //! - `synonyms.toml`: `[[group]]` equivalent words, `[[rule]]` one-way expansions
 //! - `userdict.csv`: `surface,part_of_speech,reading` rows for the segmenter
 //! - `messages.toml`: the fixed sentences and headings of an answer
+//! - `phrases.toml`, `english.toml`, `scope.toml`: set phrases, the English
+//!   vocabulary and the topics out of scope ([`language`])
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -29,6 +31,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
+
+mod language;
+pub use language::{
+    ENGLISH_FILE, English, EnglishTerm, Language, PHRASES_FILE, Phrases, SCOPE_FILE, ScopeTopic,
+};
 
 /// Who carries out a measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -277,6 +284,9 @@ pub struct Messages {
     pub reload_ok: String,
     /// `/reload` found problems; the problems follow.
     pub reload_failed: String,
+    /// A question about a topic the plan does not cover; `{topic}` is its
+    /// name.
+    pub out_of_scope: String,
 }
 
 /// One row of `userdict.csv`.
@@ -299,6 +309,8 @@ pub struct Knowledge {
     pub faqs: Vec<Faq>,
     pub channels: Vec<Channel>,
     pub synonyms: Synonyms,
+    /// Set phrases, the English vocabulary and the topics out of scope.
+    pub language: Language,
     pub user_words: Vec<UserWord>,
     pub messages: Messages,
     /// blake3 of every file read, in path order.
@@ -1134,6 +1146,8 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
         }
     }
 
+    let language = language::load(&mut ld, dir, &channels);
+
     // userdict.csv
     let mut user_words = Vec::new();
     if let Some(src) = ld.read(&dir.join(USERDICT_FILE), false) {
@@ -1211,6 +1225,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("candidates_placeholder", &m.candidates_placeholder),
             ("reload_ok", &m.reload_ok),
             ("reload_failed", &m.reload_failed),
+            ("out_of_scope", &m.out_of_scope),
         ] {
             if value.trim().is_empty() {
                 ld.problems.push(src.problem(
@@ -1247,6 +1262,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
         faqs,
         channels,
         synonyms,
+        language,
         user_words,
         messages,
         fingerprint: ld.hasher.finalize().to_hex().to_string(),

@@ -10,6 +10,7 @@ use crate::answer::Answer;
 use crate::data::{self, Date, Knowledge, Problems};
 use crate::dictionary::{self, DictionaryError};
 use crate::index::{self, IndexError, KnowledgeIndex};
+use crate::question::Reader;
 use crate::search::{self, Outcome, SearchError, Settings};
 
 /// Where things are. The binary fills this in from flags, environment
@@ -65,6 +66,8 @@ pub struct Engine {
     pub knowledge: Knowledge,
     pub analyzer: Analyzer,
     pub index: KnowledgeIndex,
+    /// Cleans and translates messages, recognises topics out of scope.
+    pub reader: Reader,
     pub settings: Settings,
 }
 
@@ -110,7 +113,9 @@ impl Engine {
             rebuild == Rebuild::Always,
             progress,
         )?;
+        let reader = Reader::new(&knowledge.language);
         Ok(Engine {
+            reader,
             knowledge,
             analyzer,
             index,
@@ -124,6 +129,7 @@ impl Engine {
             &self.knowledge,
             &self.analyzer,
             &self.index,
+            &self.reader,
             &self.settings,
             question,
         )?)

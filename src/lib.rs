@@ -5,6 +5,9 @@
 //! Code map (each module opens with what it owns):
 //! - [`data`]: the knowledge in `data/`, loaded and validated.
 //! - [`dictionary`]: IPADIC built from the MeCab source at run time.
+//! - [`clean`], [`english`], [`scope`], [`question`]: a message as typed to
+//!   what search reads (noise out, English and romaji to Japanese, topics
+//!   out of scope recognised).
 //! - [`analysis`]: normalisation, segmentation, terms, readings, synonyms.
 //! - [`index`]: the tantivy index, its fingerprint and atomic rebuilds.
 //! - [`search`]: a question to ranked measures, confidence and referrals.
@@ -26,14 +29,18 @@
 
 pub mod analysis;
 pub mod answer;
+pub mod clean;
 pub mod data;
 pub mod dictionary;
 pub mod discord;
 pub mod engine;
+pub mod english;
 pub mod eval;
 pub mod faq;
 pub mod import;
 pub mod index;
+pub mod question;
 pub mod report;
+pub mod scope;
 pub mod search;
 pub mod watch;

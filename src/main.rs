@@ -392,7 +392,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => faq_new(args, &paths),
         Command::Analyze { text } => {
             let engine = open(Rebuild::IfStale)?;
-            let normalized = engine.analyzer.normalize(&text);
+            let reading = engine.reader.read(&text);
+            println!("asked:      {}", reading.asked);
+            if !reading.excluded.is_empty() {
+                println!("excluded:   {}", reading.excluded);
+            }
+            let normalized = engine.analyzer.normalize(&reading.asked);
             println!("normalised: {normalized}");
             for w in engine.analyzer.words(&normalized)? {
                 println!(
@@ -411,7 +416,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     c.terms, c.alternatives, c.readings, c.bigrams
                 );
             }
-            println!("confidence: {:.3}", outcome.confidence);
+            let e = &outcome.evidence;
+            println!(
+                "evidence:   matched {:.2} of known {:.2} (focus {:.3}), coverage {:.3}, margin {:.3}",
+                e.matched, e.known, e.focus, e.coverage, e.margin
+            );
+            println!(
+                "confidence: {:.3} (declined at or below {:.2}, sure from {:.2})",
+                outcome.confidence, engine.settings.threshold, engine.settings.sure
+            );
+            if let Some(topic) = &reading.topic {
+                println!("out of scope: {topic}");
+            }
+            println!("decision:   {:?}", outcome.decision);
+            println!(
+                "ranked:     {}",
+                outcome
+                    .ranked
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
