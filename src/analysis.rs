@@ -37,7 +37,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 6;
+pub const ANALYSIS_VERSION: u32 = 7;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -140,6 +140,12 @@ const STOP_WORDS: &[&str] = &[
     "助かる",
     "仕方",
     "やり方",
+    // "How to …" nouns say that a way is asked, not what about.
+    "作り方",
+    "使い方",
+    "書き方",
+    "進め方",
+    "選び方",
     "心配",
     "不安",
 ];
@@ -530,12 +536,23 @@ impl Analyzer {
         known_reading: &dyn Fn(&str) -> bool,
     ) -> Result<QueryAnalysis, AnalysisError> {
         let text: String = text.chars().take(MAX_QUESTION_CHARS).collect();
-        let mut normalized = self.normalize(&text);
+        let normalized = self.normalize(&text);
         // A question written all in katakana (ｼﾞｻｼｭｯｷﾝ ｦ…) is read as kana,
-        // like one written all in hiragana.
+        // like one written all in hiragana, when that finds known readings.
         if is_all_kana(&normalized) {
-            normalized = to_hiragana(&normalized);
+            let read = self.question_normalized(to_hiragana(&normalized), known_reading)?;
+            if read.concepts.iter().any(|c| !c.readings.is_empty()) {
+                return Ok(read);
+            }
         }
+        self.question_normalized(normalized, known_reading)
+    }
+
+    fn question_normalized(
+        &self,
+        normalized: String,
+        known_reading: &dyn Fn(&str) -> bool,
+    ) -> Result<QueryAnalysis, AnalysisError> {
         let words = self.words(&normalized)?;
 
         // Each concept with the byte span of the question it came from.
@@ -575,7 +592,7 @@ impl Analyzer {
                     .collect();
             let matched: usize = found.iter().map(|(s, e, _)| e - s).sum();
             let content: usize = inside.iter().map(|&i| words[i].end - words[i].start).sum();
-            if found.is_empty() || matched * 2 < content {
+            if found.is_empty() || matched * 3 < content * 2 {
                 continue;
             }
             for &i in &inside {
@@ -742,7 +759,7 @@ pub fn to_hiragana(s: &str) -> String {
 /// Whether every letter of a text is kana (and some are katakana).
 fn is_all_kana(s: &str) -> bool {
     let letters = || s.chars().filter(|c| c.is_alphanumeric() && *c != 'ー');
-    letters().any(|c| is_katakana(c)) && letters().all(|c| is_katakana(c) || is_hiragana(c))
+    letters().any(is_katakana) && letters().all(|c| is_katakana(c) || is_hiragana(c))
 }
 
 /// A reading with vowel length ignored, so that every spelling of a long
@@ -939,12 +956,13 @@ mod tests {
 
     #[test]
     fn greedy_readings_take_the_longest() {
-        let known = |s: &str| ["テレワーク", "ホジョ", "ホジョキン", "テレ"].contains(&s);
+        // Known readings are loose (vowel length ignored).
+        let known = |s: &str| ["テレワク", "ホジョ", "ホジョキン", "テレ"].contains(&s);
         let found: Vec<String> = greedy_readings("テレワークノホジョキン", &known)
             .into_iter()
             .map(|(_, _, r)| r)
             .collect();
-        assert_eq!(found, vec!["テレワーク", "ホジョキン"]);
+        assert_eq!(found, vec!["テレワク", "ホジョキン"]);
         let (s, e, _) = &greedy_readings("ノホジョ", &known)[0];
         assert_eq!((*s, *e), ("ノ".len(), "ノホジョ".len()));
     }

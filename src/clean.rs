@@ -84,9 +84,9 @@ fn kept_lines(message: &str) -> String {
     let mut in_fence = false;
     for line in message.lines() {
         let t = line.trim();
-        if t.starts_with("```") {
+        if let Some(after) = t.strip_prefix("```") {
             // A one-line fence (```x```) holds only code, too.
-            let closes_itself = t.len() > 3 && t[3..].contains("```");
+            let closes_itself = after.contains("```");
             if !closes_itself {
                 in_fence = !in_fence;
             }

@@ -274,18 +274,27 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 println!(
-                    "{:<10} {:>4} {:>7} {:>7} {:>7} {:>9}",
+                    "{:<10} {:>4} {:>7} {:>7} {:>7} {:>9} {:>11} {:>9}",
                     "group",
                     "n",
                     "hit@1",
                     format!("hit@{k}"),
                     "MRR",
-                    "declined"
+                    "declined",
+                    "もしかして",
+                    "no-scope"
                 );
                 for g in &report.groups {
                     println!(
-                        "{:<10} {:>4} {:>7.3} {:>7.3} {:>7.3} {:>9.3}",
-                        g.group, g.questions, g.hit_at_1, g.hit_at_k, g.mrr, g.declined
+                        "{:<10} {:>4} {:>7.3} {:>7.3} {:>7.3} {:>9.3} {:>11.3} {:>9.3}",
+                        g.group,
+                        g.questions,
+                        g.hit_at_1,
+                        g.hit_at_k,
+                        g.mrr,
+                        g.declined,
+                        g.did_you_mean,
+                        g.out_of_scope
                     );
                 }
                 if !report.misses.is_empty() {

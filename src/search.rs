@@ -144,10 +144,13 @@ pub struct Evidence {
 }
 
 impl Evidence {
-    /// One figure from 0 to 1: focus, scaled down where the matched
-    /// evidence is below `strong`.
+    /// One figure from 0 to 1: focus, scaled down where the match is weak:
+    /// the matched evidence below `strong`, unless the best result has
+    /// every word of the question (plain words of the plan, all found, are
+    /// strong evidence together).
     pub fn confidence(&self, strong: f32) -> f32 {
-        self.focus * (self.matched / strong.max(f32::EPSILON)).min(1.0)
+        let strength = (self.matched / strong.max(f32::EPSILON)).max(self.coverage * self.coverage);
+        self.focus * strength.min(1.0)
     }
 }
 
@@ -273,7 +276,6 @@ pub fn search(
             .filter(|t| &t.id == topic)
             .map(|t| t.referral.clone())
             .collect(),
-        (Decision::Greeting, _) => Vec::new(),
         _ => referrals(knowledge, &hits, &measures),
     };
     Ok(Outcome {
