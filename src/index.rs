@@ -59,6 +59,10 @@ pub enum IndexError {
         "cannot build the index in {dir} ({reason}): the index directory must be writable and have free space; free some, or point --index / MADOGUCHI_INDEX elsewhere (the previous index, if any, is unchanged)"
     )]
     Build { dir: PathBuf, reason: String },
+    #[error(
+        "{path} is a directory: it must be the small file naming the current index; remove it (`rm -r {path}`) and the index is rebuilt"
+    )]
+    CurrentNotFile { path: PathBuf },
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
 }
@@ -368,8 +372,12 @@ pub fn open_or_build(
             )),
         }
     }
+    let current = root.join(CURRENT_FILE);
+    if current.is_dir() {
+        return Err(IndexError::CurrentNotFile { path: current });
+    }
     build(root, knowledge, analyzer, fingerprint, progress).map_err(|e| match e {
-        e @ IndexError::Analysis(_) => e,
+        e @ (IndexError::Analysis(_) | IndexError::CurrentNotFile { .. }) => e,
         other => IndexError::Build {
             dir: root.to_path_buf(),
             reason: other.to_string(),
