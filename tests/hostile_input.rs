@@ -198,6 +198,46 @@ fn torn_records_and_absurd_times_do_not_stop_the_report() {
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
 
+/// Flips one byte of `file`, `at` bytes from its start.
+fn flip(file: &Path, at: usize) {
+    let mut bytes = std::fs::read(file).unwrap();
+    bytes[at] ^= 0xff;
+    std::fs::write(file, bytes).unwrap();
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+    }
+}
+
+#[test]
+fn a_damaged_dictionary_is_rebuilt() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::repo().join("data");
+    let index = tmp.path().join("index");
+    common::engine(); // the shared dictionary is built
+    let dictionary = tmp.path().join("ipadic");
+    copy_dir(&common::dictionary_dir(), &dictionary);
+    flip(&dictionary.join("unk.bin"), PANICKING_BYTE);
+    let child = madoguchi(&data, &index)
+        .env("MADOGUCHI_DICTIONARY", &dictionary)
+        .args(["ask", "--json", QUESTION])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (status, stdout, stderr) = finish(child, Duration::from_secs(300), "ask");
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("does not match its checksums"), "{stderr}");
+    assert!(stderr.contains("unk.bin"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(v["measures"][0], "2.tokyo.b.3", "{stdout}");
+    assert!(madoguchi::dictionary::damaged(&dictionary).is_none());
+}
+
 #[test]
 fn import_plan_reads_only_a_regular_file_and_replaces_a_link_at_out() {
     let tmp = tempfile::tempdir().unwrap();
@@ -245,4 +285,26 @@ fn current_as_a_directory_names_the_right_fix() {
     assert!(stderr.contains("CURRENT is a directory"), "{stderr}");
     assert!(stderr.contains("rm -r"), "{stderr}");
     assert!(!stderr.contains("free space"), "{stderr}");
+}
+
+/// A byte of `unk.bin` whose flip makes lindera index out of bounds.
+const PANICKING_BYTE: usize = 42;
+
+#[test]
+fn a_panic_in_segmentation_is_an_analysis_error() {
+    common::engine(); // the shared dictionary is built
+    let tmp = tempfile::tempdir().unwrap();
+    let dictionary = tmp.path().join("ipadic");
+    copy_dir(&common::dictionary_dir(), &dictionary);
+    flip(&dictionary.join("unk.bin"), PANICKING_BYTE);
+    let dict = madoguchi::dictionary::load(&dictionary).unwrap();
+    let analyzer = madoguchi::analysis::Analyzer::new(dict, None, &Default::default()).unwrap();
+    let err = analyzer
+        .words("テレワークの機器を買うのに補助はありますかXYZ１２３")
+        .expect_err("the damaged dictionary fails");
+    assert!(
+        err.to_string().contains("dictionary may be damaged"),
+        "{err}"
+    );
+    assert!(analyzer.words("").is_ok(), "the analyser is still usable");
 }
