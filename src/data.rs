@@ -277,6 +277,9 @@ pub struct Messages {
     pub reload_ok: String,
     /// `/reload` found problems; the problems follow.
     pub reload_failed: String,
+    /// Staff-channel note: `data/` was replaced and the bot now follows the
+    /// new directory; `{dir}` is where it leads.
+    pub data_reattached: String,
 }
 
 /// One row of `userdict.csv`.
@@ -1229,6 +1232,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("candidates_placeholder", &m.candidates_placeholder),
             ("reload_ok", &m.reload_ok),
             ("reload_failed", &m.reload_failed),
+            ("data_reattached", &m.data_reattached),
         ] {
             if value.trim().is_empty() {
                 ld.problems.push(src.problem(

@@ -135,7 +135,8 @@ pub fn spawn(
 /// up during a reload are taken together by the next one), and at each
 /// midnight in Japan when the date is not fixed by the configuration. The
 /// outcome is posted to the staff channel, if one is configured: problems
-/// always, a good reload when it changed something or ended a failure.
+/// always, a good reload when it changed something or ended a failure,
+/// and any reload after `data/` was replaced, with where it leads now.
 pub async fn follow(
     shared: Arc<Shared>,
     http: Arc<Http>,
@@ -145,9 +146,14 @@ pub async fn follow(
     let mut failing = false;
     loop {
         let mut files: Vec<PathBuf> = Vec::new();
+        let mut reattached: Option<PathBuf> = None;
+        let mut take = |c: Change| {
+            files.extend(c.paths);
+            reattached = c.reattached.or(reattached.take());
+        };
         tokio::select! {
             change = next(&mut changes) => match change {
-                Some(c) => files.extend(c.paths),
+                Some(c) => take(c),
                 None => {
                     debug!("the watcher stopped: no more live reloads");
                     changes = None;
@@ -160,7 +166,7 @@ pub async fn follow(
         }
         if let Some(rx) = changes.as_mut() {
             while let Ok(c) = rx.try_recv() {
-                files.extend(c.paths);
+                take(c);
             }
         }
         files.sort();
@@ -168,18 +174,22 @@ pub async fn follow(
         if !files.is_empty() {
             info!(files = ?files, "data/ changed: reloading");
         }
-        let sentence = shared
-            .engine
-            .load()
-            .knowledge
-            .messages
-            .reload_failed
-            .clone();
+        let messages = shared.engine.load().knowledge.messages.clone();
+        // A replaced data/ is news for staff whatever the reload finds.
+        let note = reattached.as_ref().map(|dir| {
+            let dir = format!("`{}`", dir.display().to_string().replace('`', "'"));
+            messages.data_reattached.replace("{dir}", &dir)
+        });
+        let noted = |text: &str| match &note {
+            Some(note) => format!("{note}\n{text}"),
+            None => text.to_string(),
+        };
+        let sentence = noted(&messages.reload_failed);
         let posts = match shared.reload().await {
-            Reloaded::Done { changed: false, .. } if !failing => Vec::new(),
+            Reloaded::Done { changed: false, .. } if !failing && note.is_none() => Vec::new(),
             Reloaded::Done { summary, .. } => {
                 failing = false;
-                vec![Reply::text(&with_files(&summary, &files), false).fitted()]
+                vec![Reply::text(&with_files(&noted(&summary), &files), false).fitted()]
             }
             Reloaded::Failed { problems } => {
                 failing = true;
