@@ -280,6 +280,9 @@ pub struct Messages {
     /// Staff-channel note: `data/` was replaced and the bot now follows the
     /// new directory; `{dir}` is where it leads.
     pub data_reattached: String,
+    /// Staff-channel note: the bot started on the last good knowledge
+    /// because `data/` has problems; the problems follow.
+    pub started_on_last_good: String,
 }
 
 /// One row of `userdict.csv`.
@@ -1233,6 +1236,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("reload_ok", &m.reload_ok),
             ("reload_failed", &m.reload_failed),
             ("data_reattached", &m.data_reattached),
+            ("started_on_last_good", &m.started_on_last_good),
         ] {
             if value.trim().is_empty() {
                 ld.problems.push(src.problem(

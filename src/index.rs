@@ -385,6 +385,21 @@ pub fn open_or_build(
     })
 }
 
+/// The directory of the generation `CURRENT` names, if it is there.
+pub fn current_generation(root: &Path) -> Option<PathBuf> {
+    let dir = root.join(read_current(root)?);
+    dir.is_dir().then_some(dir)
+}
+
+/// A fresh scratch directory name under `root`, removed with the builds
+/// left by dead processes when it is not removed by its maker.
+pub fn scratch_dir(root: &Path) -> PathBuf {
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    root.join(format!("{BUILDING_PREFIX}{}-{nonce}", std::process::id()))
+}
+
 fn read_current(root: &Path) -> Option<String> {
     let name = fs::read_to_string(root.join(CURRENT_FILE)).ok()?;
     let name = name.trim();

@@ -893,13 +893,7 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
 
     // Unless --today fixes the date, the bot chooses the plan in force for
     // each day itself (at every reload and each midnight in Japan).
-    let engine = Engine::open(&paths, Rebuild::IfStale, &mut progress).map_err(|e| match e {
-        EngineError::Data(p) => anyhow::Error::new(p).context(format!(
-            "the knowledge in {} has problems (run `madoguchi check`)",
-            paths.data.display()
-        )),
-        other => anyhow::Error::new(other),
-    })?;
+    let engine = open_for_serving(&paths)?;
     if !fixed_today {
         config.paths.today = None;
     }
@@ -922,6 +916,48 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
         shutdown_signal(),
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The engine `serve` starts on: from `data/`, or, when `data/` has
+/// problems, from the last good knowledge kept with the index, with every
+/// problem logged (the bot posts them to the staff channel once running).
+fn open_for_serving(paths: &Paths) -> anyhow::Result<Engine> {
+    let problems = match Engine::open(paths, Rebuild::IfStale, &mut progress) {
+        Ok(engine) => return Ok(engine),
+        Err(EngineError::Data(problems)) => problems,
+        Err(other) => return Err(other.into()),
+    };
+    let broken = || {
+        format!(
+            "the knowledge in {} has problems (run `madoguchi check`)",
+            paths.data.display()
+        )
+    };
+    let engine = match Engine::open_last_good(paths, &mut progress) {
+        Ok(engine) => engine,
+        Err(e) => {
+            return Err(anyhow::Error::new(problems)
+                .context(format!("{e}, so there is nothing to start on"))
+                .context(broken()));
+        }
+    };
+    for p in &problems.0 {
+        tracing::error!(
+            file = %p.file.display(),
+            line = p.line,
+            entry = p.entry.as_deref(),
+            problem = %p.message,
+            fix = %p.fix,
+            "data problem"
+        );
+    }
+    tracing::error!(
+        problems = problems.0.len(),
+        plan = %engine.knowledge.plan.title,
+        "{}: starting on the last good knowledge kept with the index; fix data/ and it is loaded",
+        broken()
+    );
+    Ok(engine)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

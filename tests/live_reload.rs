@@ -455,3 +455,45 @@ async fn a_switched_release_link_is_followed() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_on_broken_data_serves_the_last_good_knowledge() {
+    within_limit(async {
+        let bot = start_with(common::copy_data, |paths| {
+            // A good start keeps the knowledge with its index…
+            drop(Engine::open(paths, Rebuild::IfStale, &mut |_| {}).unwrap());
+            // … then data/ breaks while the bot is down.
+            let plan = paths.data.join("plan.toml");
+            let good = std::fs::read_to_string(&plan).unwrap();
+            std::fs::write(
+                &plan,
+                good.replacen("[[measure]]", "[[measure]]\nbroken = ", 1),
+            )
+            .unwrap();
+            std::fs::write(paths.data.join("plan.toml.good"), good).unwrap();
+            assert!(Engine::open(paths, Rebuild::IfStale, &mut |_| {}).is_err());
+            let engine = Engine::open_last_good(paths, &mut |_| {}).unwrap();
+            assert!(engine.last_good);
+            engine
+        })
+        .await;
+        let text = bot
+            .staff_post_where("the broken data reported", |t| {
+                t.contains(&messages().started_on_last_good)
+            })
+            .await;
+        assert!(text.contains("plan.toml:"), "file and line: {text}");
+        assert!(text.contains("invalid TOML"), "{text}");
+        let answer = bot.ask(TELEWORK_Q).await;
+        assert!(answer.contains(TELEWORK_FAQ_TEXT), "{answer}");
+        // Fixed: the fixed knowledge is live, and staff are told.
+        let good = std::fs::read_to_string(bot.file("plan.toml.good")).unwrap();
+        std::fs::remove_file(bot.file("plan.toml.good")).unwrap();
+        std::fs::write(bot.file("plan.toml"), good).unwrap();
+        bot.staff_post_where("the fix reported", |t| t.contains(&messages().reload_ok))
+            .await;
+        assert!(bot.ask(TELEWORK_Q).await.contains(TELEWORK_FAQ_TEXT));
+        bot.stop().await;
+    })
+    .await;
+}

@@ -137,6 +137,8 @@ pub fn spawn(
 /// outcome is posted to the staff channel, if one is configured: problems
 /// always, a good reload when it changed something or ended a failure,
 /// and any reload after `data/` was replaced, with where it leads now.
+/// When the bot started on the last good knowledge, `data/` is checked at
+/// once, so staff hear what is broken.
 pub async fn follow(
     shared: Arc<Shared>,
     http: Arc<Http>,
@@ -144,6 +146,9 @@ pub async fn follow(
 ) {
     let clock = shared.config.paths.today.is_none();
     let mut failing = false;
+    // Started on the last good knowledge: check data/ at once, so staff
+    // hear what is broken.
+    let mut starting = shared.engine.load().last_good;
     loop {
         let mut files: Vec<PathBuf> = Vec::new();
         let mut reattached: Option<PathBuf> = None;
@@ -151,17 +156,19 @@ pub async fn follow(
             files.extend(c.paths);
             reattached = c.reattached.or(reattached.take());
         };
-        tokio::select! {
-            change = next(&mut changes) => match change {
-                Some(c) => take(c),
-                None => {
-                    debug!("the watcher stopped: no more live reloads");
-                    changes = None;
-                    continue;
+        if !starting {
+            tokio::select! {
+                change = next(&mut changes) => match change {
+                    Some(c) => take(c),
+                    None => {
+                        debug!("the watcher stopped: no more live reloads");
+                        changes = None;
+                        continue;
+                    }
+                },
+                () = tokio::time::sleep(until_tomorrow(now_secs())), if clock => {
+                    debug!("a new day: checking which plan is in force");
                 }
-            },
-            () = tokio::time::sleep(until_tomorrow(now_secs())), if clock => {
-                debug!("a new day: checking which plan is in force");
             }
         }
         if let Some(rx) = changes.as_mut() {
@@ -184,7 +191,11 @@ pub async fn follow(
             Some(note) => format!("{note}\n{text}"),
             None => text.to_string(),
         };
-        let sentence = noted(&messages.reload_failed);
+        let sentence = noted(if std::mem::take(&mut starting) {
+            &messages.started_on_last_good
+        } else {
+            &messages.reload_failed
+        });
         let posts = match shared.reload().await {
             Reloaded::Done { changed: false, .. } if !failing && note.is_none() => Vec::new(),
             Reloaded::Done { summary, .. } => {
