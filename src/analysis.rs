@@ -391,7 +391,30 @@ impl Analyzer {
         Ok(words)
     }
 
+    /// Segments with `segmenter`. A panic inside lindera (a damaged
+    /// dictionary indexes out of bounds) is an [`AnalysisError`], so it
+    /// never takes down a command or the bot.
     fn segment_with(
+        &self,
+        segmenter: &Segmenter,
+        normalized: &str,
+    ) -> Result<Vec<Word>, AnalysisError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.segment_unguarded(segmenter, normalized)
+        }))
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(AnalysisError(format!(
+                "the segmenter failed ({why}); the dictionary may be damaged: delete it and it is rebuilt"
+            )))
+        })
+    }
+
+    fn segment_unguarded(
         &self,
         segmenter: &Segmenter,
         normalized: &str,

@@ -287,6 +287,12 @@ pub struct Messages {
     /// A question about a topic the plan does not cover; `{topic}` is its
     /// name.
     pub out_of_scope: String,
+    /// Staff-channel note: `data/` was replaced and the bot now follows the
+    /// new directory; `{dir}` is where it leads.
+    pub data_reattached: String,
+    /// Staff-channel note: the bot started on the last good knowledge
+    /// because `data/` has problems; the problems follow.
+    pub started_on_last_good: String,
 }
 
 /// One row of `userdict.csv`.
@@ -517,13 +523,28 @@ pub const MESSAGES_FILE: &str = "messages.toml";
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The file's bytes, reading no more than one past [`MAX_FILE_BYTES`].
-fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Only a regular file (or a link to one) is opened: a FIFO, socket or
+/// device would block or never end, so it is refused with
+/// [`NotRegular`] before it is opened.
+pub fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other(NotRegular));
+    }
     let mut bytes = Vec::new();
     fs::File::open(path)?
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// A path that names something other than a regular file.
+#[derive(Debug, thiserror::Error)]
+#[error("it is not a regular file (a FIFO, socket, device or directory)")]
+pub struct NotRegular;
+
+fn not_regular(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|e| e.is::<NotRegular>())
 }
 
 /// A text file read from `data/`, with a way to turn byte offsets into lines.
@@ -622,7 +643,10 @@ impl Loader {
                     line: None,
                     entry: None,
                     message: format!("cannot read the file: {e}"),
-                    fix: if e.kind() == std::io::ErrorKind::NotFound {
+                    fix: if not_regular(&e) {
+                        "replace it with a regular file, or move it out of the data directory"
+                            .into()
+                    } else if e.kind() == std::io::ErrorKind::NotFound {
                         "restore the file from git (`git checkout -- data/`), or point --data / \
                          MADOGUCHI_DATA at the right directory"
                             .into()
@@ -1226,6 +1250,8 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("reload_ok", &m.reload_ok),
             ("reload_failed", &m.reload_failed),
             ("out_of_scope", &m.out_of_scope),
+            ("data_reattached", &m.data_reattached),
+            ("started_on_last_good", &m.started_on_last_good),
         ] {
             if value.trim().is_empty() {
                 ld.problems.push(src.problem(

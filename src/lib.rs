@@ -17,6 +17,8 @@
 //! - [`faq`]: new FAQ entries scaffolded and appended (`faq new`).
 //! - [`import`]: a plan's text into areas and measures with ids.
 //! - [`engine`]: ties the above together from three paths.
+//! - [`last_good`]: the knowledge each index generation was built from,
+//!   to start on when `data/` is broken.
 //! - [`watch`]: edits of `data/`, debounced, for the bot's live reload.
 //! - [`discord`]: the Discord bot (`madoguchi serve`), the only module that
 //!   knows serenity and the network.
@@ -39,6 +41,7 @@ pub mod eval;
 pub mod faq;
 pub mod import;
 pub mod index;
+pub mod last_good;
 pub mod question;
 pub mod report;
 pub mod scope;

@@ -135,7 +135,10 @@ pub fn spawn(
 /// up during a reload are taken together by the next one), and at each
 /// midnight in Japan when the date is not fixed by the configuration. The
 /// outcome is posted to the staff channel, if one is configured: problems
-/// always, a good reload when it changed something or ended a failure.
+/// always, a good reload when it changed something or ended a failure,
+/// and any reload after `data/` was replaced, with where it leads now.
+/// When the bot started on the last good knowledge, `data/` is checked at
+/// once, so staff hear what is broken.
 pub async fn follow(
     shared: Arc<Shared>,
     http: Arc<Http>,
@@ -143,24 +146,34 @@ pub async fn follow(
 ) {
     let clock = shared.config.paths.today.is_none();
     let mut failing = false;
+    // Started on the last good knowledge: check data/ at once, so staff
+    // hear what is broken.
+    let mut starting = shared.engine.load().last_good;
     loop {
         let mut files: Vec<PathBuf> = Vec::new();
-        tokio::select! {
-            change = next(&mut changes) => match change {
-                Some(c) => files.extend(c.paths),
-                None => {
-                    debug!("the watcher stopped: no more live reloads");
-                    changes = None;
-                    continue;
+        let mut reattached: Option<PathBuf> = None;
+        let mut take = |c: Change| {
+            files.extend(c.paths);
+            reattached = c.reattached.or(reattached.take());
+        };
+        if !starting {
+            tokio::select! {
+                change = next(&mut changes) => match change {
+                    Some(c) => take(c),
+                    None => {
+                        debug!("the watcher stopped: no more live reloads");
+                        changes = None;
+                        continue;
+                    }
+                },
+                () = tokio::time::sleep(until_tomorrow(now_secs())), if clock => {
+                    debug!("a new day: checking which plan is in force");
                 }
-            },
-            () = tokio::time::sleep(until_tomorrow(now_secs())), if clock => {
-                debug!("a new day: checking which plan is in force");
             }
         }
         if let Some(rx) = changes.as_mut() {
             while let Ok(c) = rx.try_recv() {
-                files.extend(c.paths);
+                take(c);
             }
         }
         files.sort();
@@ -168,18 +181,26 @@ pub async fn follow(
         if !files.is_empty() {
             info!(files = ?files, "data/ changed: reloading");
         }
-        let sentence = shared
-            .engine
-            .load()
-            .knowledge
-            .messages
-            .reload_failed
-            .clone();
+        let messages = shared.engine.load().knowledge.messages.clone();
+        // A replaced data/ is news for staff whatever the reload finds.
+        let note = reattached.as_ref().map(|dir| {
+            let dir = format!("`{}`", dir.display().to_string().replace('`', "'"));
+            messages.data_reattached.replace("{dir}", &dir)
+        });
+        let noted = |text: &str| match &note {
+            Some(note) => format!("{note}\n{text}"),
+            None => text.to_string(),
+        };
+        let sentence = noted(if std::mem::take(&mut starting) {
+            &messages.started_on_last_good
+        } else {
+            &messages.reload_failed
+        });
         let posts = match shared.reload().await {
-            Reloaded::Done { changed: false, .. } if !failing => Vec::new(),
+            Reloaded::Done { changed: false, .. } if !failing && note.is_none() => Vec::new(),
             Reloaded::Done { summary, .. } => {
                 failing = false;
-                vec![Reply::text(&with_files(&summary, &files), false).fitted()]
+                vec![Reply::text(&with_files(&noted(&summary), &files), false).fitted()]
             }
             Reloaded::Failed { problems } => {
                 failing = true;
