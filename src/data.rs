@@ -269,6 +269,9 @@ pub struct Messages {
     pub vote_thanks: String,
     /// Refusal of a staff command to someone who is not staff.
     pub staff_only: String,
+    /// Refusal of a staff command when no server is configured whose staff
+    /// may use them.
+    pub staff_unconfigured: String,
     /// Placeholder of the area menu of `/programs`.
     pub area_prompt: String,
     /// Placeholder of the menu of candidates on a low-confidence answer.
@@ -1207,6 +1210,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("too_long", &m.too_long),
             ("vote_thanks", &m.vote_thanks),
             ("staff_only", &m.staff_only),
+            ("staff_unconfigured", &m.staff_unconfigured),
             ("area_prompt", &m.area_prompt),
             ("candidates_placeholder", &m.candidates_placeholder),
             ("reload_ok", &m.reload_ok),
