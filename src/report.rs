@@ -706,6 +706,7 @@ mod tests {
             confidence: if shown.is_empty() { 0.0 } else { 0.9 },
             shown: shown.iter().map(|s| s.to_string()).collect(),
             faq: None,
+            guild: None,
         }
     }
 
@@ -717,6 +718,7 @@ mod tests {
             query: None,
             shown: Vec::new(),
             faq: None,
+            guild: None,
         }
     }
 

@@ -18,7 +18,9 @@ use std::time::Duration;
 use bot_common::{
     assert_no_mentions, embed_text, engine_over, human, member, messages, within_limit,
 };
-use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
+use fake_discord::{
+    BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, OTHER_GUILD_ID, Recorded, STAFF_ROLE,
+};
 use madoguchi::discord::records::{QUESTIONS_FILE, UNANSWERED_FILE, VOTES_FILE};
 use madoguchi::discord::{Config, RunError, Shards, Token, run};
 use serde_json::Value;
@@ -28,7 +30,6 @@ use tokio::task::JoinHandle;
 const TOKEN: &str = "test-token.abc.def";
 /// The longest any test may take.
 const MANAGE_GUILD: u64 = 1 << 5;
-const STAFF_ROLE: u64 = 7777;
 
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
 const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
@@ -759,6 +760,119 @@ async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good
                 .unwrap()
                 .contains(&messages().reload_ok)
         );
+        bot.stop().await;
+    })
+    .await;
+}
+
+/// Runs `/name` as `member` in `guild`; returns the callback's body.
+async fn staff_command(bot: &Bot, member: &Value, guild: u64, name: &str) -> Value {
+    let id = bot.fake.id();
+    let cmd = FakeDiscord::in_guild(FakeDiscord::command(id, member, name, &[]), guild);
+    bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+    bot.fake.callback(id).await.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_of_another_server_are_refused_and_home_staff_see_only_their_server() {
+    within_limit(async {
+        // Global commands, a staff role and no guild_id: the home server is
+        // the one that holds the staff role.
+        let bot = start_bot(|_| {}).await;
+        let ours = bot.mention(&human(1), OUT_OF_SCOPE_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, ours).await;
+        let theirs_q = "山田太郎 090-1234-5678 に電話してください";
+        let theirs = bot.fake.id();
+        let m = FakeDiscord::message(
+            theirs,
+            CHANNEL_ID,
+            Some(OTHER_GUILD_ID),
+            &human(2),
+            &format!("<@{BOT_ID}> {theirs_q}"),
+            &[FakeDiscord::bot_user()],
+        );
+        bot.fake.dispatch("MESSAGE_CREATE", m).await;
+        bot.fake.reply_to(CHANNEL_ID, theirs).await;
+        let dm_q = "カピバラを飼いたい";
+        let dm = bot.fake.id();
+        let m = FakeDiscord::message(dm, DM_CHANNEL_ID, None, &human(3), dm_q, &[]);
+        bot.fake.dispatch("MESSAGE_CREATE", m).await;
+        bot.fake.reply_to(DM_CHANNEL_ID, dm).await;
+
+        // Manage Server (and Administrator) in the other server: refused.
+        for perms in [MANAGE_GUILD, 1 << 3] {
+            let manager = FakeDiscord::member(&human(4), perms, &[]);
+            for name in ["unanswered", "stats", "reload"] {
+                let body = staff_command(&bot, &manager, OTHER_GUILD_ID, name).await;
+                assert_eq!(body["type"], 4, "{name}: {body}");
+                assert_eq!(body["data"]["content"], messages().staff_only, "{name}");
+                assert_eq!(body["data"]["flags"], 64);
+                assert!(!body.to_string().contains("090"), "{body}");
+            }
+        }
+        // Its reload was not run: nothing was deferred or edited.
+        let requests = bot.fake.requests();
+        assert!(
+            !requests.iter().any(|r| r.method == "PATCH"),
+            "no /reload report"
+        );
+
+        // Manage Server at home: the home server's questions and the DMs.
+        let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
+        let body = staff_command(&bot, &manager, GUILD_ID, "unanswered").await;
+        let text = embed_text(&body["data"]);
+        assert!(text.contains(OUT_OF_SCOPE_Q), "{text}");
+        assert!(text.contains(dm_q), "{text}");
+        assert!(!text.contains("090") && !text.contains("山田"), "{text}");
+        let body = staff_command(&bot, &manager, GUILD_ID, "stats").await;
+        let text = embed_text(&body["data"]);
+        assert!(text.contains("質問数: 2"), "{text}");
+        // The records say where each question came from.
+        let guilds: Vec<Value> = bot
+            .lines(QUESTIONS_FILE)
+            .iter()
+            .map(|r| r["guild"].clone())
+            .collect();
+        assert_eq!(
+            guilds,
+            [
+                serde_json::json!(GUILD_ID),
+                serde_json::json!(OTHER_GUILD_ID),
+                Value::Null
+            ]
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_commands_follow_the_configured_guild_and_need_one_configured() {
+    within_limit(async {
+        let bot = start_bot(|c| {
+            c.guild_id = Some(GUILD_ID);
+            c.staff_role = None;
+        })
+        .await;
+        let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
+        let body = staff_command(&bot, &manager, OTHER_GUILD_ID, "stats").await;
+        assert_eq!(body["data"]["content"], messages().staff_only);
+        let body = staff_command(&bot, &manager, GUILD_ID, "stats").await;
+        assert!(embed_text(&body["data"]).contains("質問数: 0"), "{body}");
+        bot.stop().await;
+
+        // Neither guild_id nor staff_role: nobody is staff, and the refusal
+        // says what to configure.
+        let bot = start_bot(|c| {
+            c.guild_id = None;
+            c.staff_role = None;
+        })
+        .await;
+        for guild in [GUILD_ID, OTHER_GUILD_ID] {
+            let body = staff_command(&bot, &manager, guild, "unanswered").await;
+            assert_eq!(body["data"]["content"], messages().staff_unconfigured);
+            assert_eq!(body["data"]["flags"], 64);
+        }
         bot.stop().await;
     })
     .await;

@@ -4,7 +4,8 @@
 //! backing off between restarts. The pieces: [`config`] (settings, a token
 //! that redacts itself), [`render`] (answers as embeds and components within
 //! Discord's limits), [`bot`] (the event handler and commands),
-//! [`cooldown`] and [`records`] (state kept for staff, outside `data/`),
+//! [`home`] (whose staff may use the staff commands), [`cooldown`] and
+//! [`records`] (state kept for staff, outside `data/`),
 //! [`rest`] (retries and what each REST failure means).
 //!
 //! The API base URL is a setting, so the same code runs against a local
@@ -17,6 +18,7 @@
 pub mod bot;
 pub mod config;
 pub mod cooldown;
+pub mod home;
 pub mod live;
 pub mod records;
 pub mod render;

@@ -6,7 +6,11 @@
 //! answer showed survive restarts. Memory is bounded: counters per measure,
 //! the last [`RECENT_UNANSWERED`] unanswered questions, and what the last
 //! [`RECENT_ANSWERS`] answers showed (so a vote can be recorded with it).
-//! No user ids are stored.
+//! Each record carries the server it came from (`guild`; none for a direct
+//! message), and the figures for staff are kept per server: `/unanswered`
+//! and `/stats` show one server's records, with the direct messages
+//! ([`Scope`]). Records written before servers were noted load as if they
+//! came without one. No user ids are stored.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
@@ -54,14 +58,24 @@ pub struct QuestionRecord {
     /// Measure ids shown, in order.
     pub shown: Vec<String>,
     pub faq: Option<String>,
+    /// The server the question was asked in; none for a direct message (or
+    /// a record from before servers were noted).
+    #[serde(default)]
+    pub guild: Option<u64>,
 }
 
 impl QuestionRecord {
-    pub fn new(answer_id: u64, source: Source, answer: &Answer) -> QuestionRecord {
+    pub fn new(
+        answer_id: u64,
+        source: Source,
+        guild: Option<u64>,
+        answer: &Answer,
+    ) -> QuestionRecord {
         QuestionRecord {
             ts: now(),
             answer: answer_id,
             source,
+            guild,
             query: answer.query.clone(),
             answered: answer.answered,
             sure: answer.sure,
@@ -72,11 +86,17 @@ impl QuestionRecord {
     }
 
     /// A question that could not be searched at all: recorded as unanswered.
-    pub fn declined(answer_id: u64, source: Source, query: &str) -> QuestionRecord {
+    pub fn declined(
+        answer_id: u64,
+        source: Source,
+        guild: Option<u64>,
+        query: &str,
+    ) -> QuestionRecord {
         QuestionRecord {
             ts: now(),
             answer: answer_id,
             source,
+            guild,
             query: query.to_string(),
             answered: false,
             sure: false,
@@ -104,6 +124,24 @@ pub struct VoteRecord {
     pub query: Option<String>,
     pub shown: Vec<String>,
     pub faq: Option<String>,
+    /// The server the vote was cast in; none for a direct message.
+    #[serde(default)]
+    pub guild: Option<u64>,
+}
+
+/// Whose records staff see: those of the server the bot serves, and the
+/// direct messages (with records from before servers were noted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub home: u64,
+}
+
+impl Scope {
+    /// The tallies this scope covers: the home server's and the ones
+    /// without a server.
+    fn keys(self) -> [Option<u64>; 2] {
+        [Some(self.home), None]
+    }
 }
 
 /// The figures of `/stats`.
@@ -138,32 +176,40 @@ pub enum RecordsError {
     },
 }
 
-struct Inner {
-    questions: File,
-    unanswered: File,
-    votes: File,
-    count_questions: u64,
-    count_unanswered: u64,
+/// The figures of one server (or of the direct messages).
+#[derive(Default)]
+struct Tally {
+    questions: u64,
+    unanswered: u64,
     up: u64,
     down: u64,
     first_shown: HashMap<String, u64>,
     recent_unanswered: VecDeque<QuestionRecord>,
+}
+
+struct Inner {
+    questions: File,
+    unanswered: File,
+    votes: File,
+    /// Per server; `None` holds the direct messages.
+    tallies: HashMap<Option<u64>, Tally>,
     shown: HashMap<u64, QuestionRecord>,
     shown_order: VecDeque<u64>,
 }
 
 impl Inner {
     fn count_question(&mut self, r: &QuestionRecord) {
-        self.count_questions += 1;
+        let tally = self.tallies.entry(r.guild).or_default();
+        tally.questions += 1;
         if !r.answered {
-            self.count_unanswered += 1;
-            if self.recent_unanswered.len() == RECENT_UNANSWERED {
-                self.recent_unanswered.pop_front();
+            tally.unanswered += 1;
+            if tally.recent_unanswered.len() == RECENT_UNANSWERED {
+                tally.recent_unanswered.pop_front();
             }
-            self.recent_unanswered.push_back(r.clone());
+            tally.recent_unanswered.push_back(r.clone());
         }
         if let Some(first) = r.shown.first() {
-            *self.first_shown.entry(first.clone()).or_default() += 1;
+            *tally.first_shown.entry(first.clone()).or_default() += 1;
         }
         if r.answered && self.shown.insert(r.answer, r.clone()).is_none() {
             self.shown_order.push_back(r.answer);
@@ -175,11 +221,20 @@ impl Inner {
         }
     }
 
-    fn count_vote(&mut self, v: Vote) {
-        match v {
-            Vote::Up => self.up += 1,
-            Vote::Down => self.down += 1,
+    fn count_vote(&mut self, v: &VoteRecord) {
+        let tally = self.tallies.entry(v.guild).or_default();
+        match v.vote {
+            Vote::Up => tally.up += 1,
+            Vote::Down => tally.down += 1,
         }
+    }
+
+    /// The tallies `scope` covers.
+    fn tallies(&self, scope: Scope) -> impl Iterator<Item = &Tally> {
+        scope
+            .keys()
+            .into_iter()
+            .filter_map(|k| self.tallies.get(&k))
     }
 }
 
@@ -213,12 +268,7 @@ impl Records {
             questions: open(QUESTIONS_FILE)?,
             unanswered: open(UNANSWERED_FILE)?,
             votes: open(VOTES_FILE)?,
-            count_questions: 0,
-            count_unanswered: 0,
-            up: 0,
-            down: 0,
-            first_shown: HashMap::new(),
-            recent_unanswered: VecDeque::new(),
+            tallies: HashMap::new(),
             shown: HashMap::new(),
             shown_order: VecDeque::new(),
         };
@@ -226,7 +276,7 @@ impl Records {
             inner.count_question(&r);
         }
         for v in read_lines::<VoteRecord>(&dir.join(VOTES_FILE)).map_err(io)? {
-            inner.count_vote(v.vote);
+            inner.count_vote(&v);
         }
         Ok(Records {
             dir: dir.to_path_buf(),
@@ -260,9 +310,14 @@ impl Records {
         Ok(())
     }
 
-    /// Records a vote on an answer, with what the answer showed when it is
-    /// still remembered.
-    pub fn vote(&self, answer: u64, vote: Vote) -> Result<VoteRecord, RecordsError> {
+    /// Records a vote on an answer, cast in `guild` (none: a direct
+    /// message), with what the answer showed when it is still remembered.
+    pub fn vote(
+        &self,
+        answer: u64,
+        vote: Vote,
+        guild: Option<u64>,
+    ) -> Result<VoteRecord, RecordsError> {
         let mut inner = self.lock();
         let shown = inner.shown.get(&answer);
         let record = VoteRecord {
@@ -272,8 +327,9 @@ impl Records {
             query: shown.map(|s| s.query.clone()),
             shown: shown.map(|s| s.shown.clone()).unwrap_or_default(),
             faq: shown.and_then(|s| s.faq.clone()),
+            guild,
         };
-        inner.count_vote(vote);
+        inner.count_vote(&record);
         append(
             &mut inner.votes,
             &to_line(&record),
@@ -282,34 +338,43 @@ impl Records {
         Ok(record)
     }
 
-    /// The most recent unanswered questions, newest first.
-    pub fn unanswered(&self, n: usize) -> Vec<QuestionRecord> {
-        self.lock()
-            .recent_unanswered
-            .iter()
-            .rev()
-            .take(n)
+    /// The most recent unanswered questions of `scope`, newest first.
+    pub fn unanswered(&self, n: usize, scope: Scope) -> Vec<QuestionRecord> {
+        let inner = self.lock();
+        let mut recent: Vec<QuestionRecord> = inner
+            .tallies(scope)
+            .flat_map(|t| t.recent_unanswered.iter().rev().take(n))
             .cloned()
-            .collect()
+            .collect();
+        // Stable: within a second, the later record of a tally stays first.
+        recent.sort_by_key(|r| std::cmp::Reverse(r.ts));
+        recent.truncate(n);
+        recent
     }
 
-    /// Counts so far, with the `top` measures most often shown first.
-    pub fn stats(&self, top: usize) -> Stats {
+    /// Counts of `scope` so far, with the `top` measures most often shown
+    /// first.
+    pub fn stats(&self, top: usize, scope: Scope) -> Stats {
         let inner = self.lock();
-        let mut first: Vec<(String, u64)> = inner
-            .first_shown
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
+        let mut stats = Stats::default();
+        let mut first_shown: HashMap<&str, u64> = HashMap::new();
+        for t in inner.tallies(scope) {
+            stats.questions += t.questions;
+            stats.unanswered += t.unanswered;
+            stats.up += t.up;
+            stats.down += t.down;
+            for (id, n) in &t.first_shown {
+                *first_shown.entry(id).or_default() += n;
+            }
+        }
+        let mut first: Vec<(String, u64)> = first_shown
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
             .collect();
         first.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         first.truncate(top);
-        Stats {
-            questions: inner.count_questions,
-            unanswered: inner.count_unanswered,
-            up: inner.up,
-            down: inner.down,
-            top: first,
-        }
+        stats.top = first;
+        stats
     }
 }
 
@@ -369,8 +434,11 @@ mod tests {
             confidence: 0.8,
             shown: shown.iter().map(|s| s.to_string()).collect(),
             faq: None,
+            guild: Some(HOME.home),
         }
     }
+
+    const HOME: Scope = Scope { home: 10 };
 
     #[test]
     fn records_survive_a_restart() {
@@ -381,10 +449,10 @@ mod tests {
             r.question(&q(2, "明日の天気", &[])).unwrap();
             r.question(&q(3, "テレワーク補助", &["2.tokyo.b.3", "2.tokyo.a"]))
                 .unwrap();
-            let v = r.vote(3, Vote::Up).unwrap();
+            let v = r.vote(3, Vote::Up, Some(10)).unwrap();
             assert_eq!(v.query.as_deref(), Some("テレワーク補助"));
             assert_eq!(v.shown, ["2.tokyo.b.3", "2.tokyo.a"]);
-            r.vote(1, Vote::Down).unwrap();
+            r.vote(1, Vote::Down, Some(10)).unwrap();
         }
         // A torn line at the end is skipped.
         let mut f = OpenOptions::new()
@@ -394,15 +462,15 @@ mod tests {
         f.write_all(b"{\"ts\": 4, \"answ").unwrap();
         drop(f);
         let r = Records::open(dir.path()).unwrap();
-        let s = r.stats(5);
+        let s = r.stats(5, HOME);
         assert_eq!((s.questions, s.unanswered, s.up, s.down), (3, 1, 1, 1));
         assert_eq!(s.top, vec![("2.tokyo.b.3".to_string(), 2)]);
         assert!((s.no_match_rate() - 1.0 / 3.0).abs() < 1e-9);
-        let un = r.unanswered(10);
+        let un = r.unanswered(10, HOME);
         assert_eq!(un.len(), 1);
         assert_eq!(un[0].query, "明日の天気");
         // What answer 3 showed is still known after the restart.
-        assert_eq!(r.vote(3, Vote::Down).unwrap().shown.len(), 2);
+        assert_eq!(r.vote(3, Vote::Down, Some(10)).unwrap().shown.len(), 2);
         let unanswered = std::fs::read_to_string(dir.path().join(UNANSWERED_FILE)).unwrap();
         assert_eq!(unanswered.lines().count(), 1);
     }
@@ -414,10 +482,61 @@ mod tests {
         for i in 0..(RECENT_UNANSWERED as u64 + 10) {
             r.question(&q(i, &format!("q{i}"), &[])).unwrap();
         }
-        assert_eq!(r.lock().recent_unanswered.len(), RECENT_UNANSWERED);
         assert_eq!(
-            r.unanswered(1)[0].query,
+            r.lock().tallies[&Some(HOME.home)].recent_unanswered.len(),
+            RECENT_UNANSWERED
+        );
+        assert_eq!(
+            r.unanswered(1, HOME)[0].query,
             format!("q{}", RECENT_UNANSWERED + 9)
         );
+    }
+
+    #[test]
+    fn staff_see_their_server_and_direct_messages_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let in_guild = |answer, query: &str, guild| QuestionRecord {
+            guild,
+            ..q(answer, query, &[])
+        };
+        {
+            let r = Records::open(dir.path()).unwrap();
+            r.question(&in_guild(1, "ここの質問", Some(10))).unwrap();
+            r.question(&in_guild(2, "よその質問 090-1234-5678", Some(20)))
+                .unwrap();
+            r.question(&in_guild(3, "DMの質問", None)).unwrap();
+            r.vote(1, Vote::Up, Some(20)).unwrap();
+        }
+        // A record from before servers were noted loads, without one.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(QUESTIONS_FILE))
+            .unwrap();
+        f.write_all(
+            "{\"ts\":1,\"answer\":4,\"source\":\"dm\",\"query\":\"昔の質問\",\"answered\":false,\"sure\":false,\"confidence\":0.0,\"shown\":[],\"faq\":null}\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        drop(f);
+        let r = Records::open(dir.path()).unwrap();
+        let home: Vec<String> = r
+            .unanswered(10, HOME)
+            .into_iter()
+            .map(|q| q.query)
+            .collect();
+        assert_eq!(home.len(), 3, "{home:?}");
+        for q in ["ここの質問", "DMの質問", "昔の質問"] {
+            assert!(home.iter().any(|h| h == q), "{q} in {home:?}");
+        }
+        let s = r.stats(5, HOME);
+        assert_eq!((s.questions, s.unanswered, s.up), (3, 3, 0));
+        let other = Scope { home: 20 };
+        let there: Vec<String> = r
+            .unanswered(10, other)
+            .into_iter()
+            .map(|q| q.query)
+            .collect();
+        assert!(!there.iter().any(|q| q == "ここの質問"), "{there:?}");
+        assert_eq!(r.stats(5, other).up, 1);
     }
 }
