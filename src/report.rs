@@ -19,7 +19,9 @@ use serde::de::DeserializeOwned;
 
 use crate::analysis::Analyzer;
 use crate::data::{Date, Knowledge};
-use crate::discord::records::{QUESTIONS_FILE, QuestionRecord, VOTES_FILE, Vote, VoteRecord};
+use crate::discord::records::{
+    QUESTIONS_FILE, QuestionRecord, VOTES_FILE, Vote, VoteRecord, latest_votes,
+};
 
 /// Two wordings whose analysed terms overlap at least this much (Jaccard)
 /// are one question…
@@ -61,7 +63,7 @@ pub fn read(state: &Path) -> Result<Records, ReportError> {
     records.questions = read_lines(&questions_path, &mut records.skipped)?;
     let votes_path = state.join(VOTES_FILE);
     if votes_path.exists() {
-        records.votes = read_lines(&votes_path, &mut records.skipped)?;
+        records.votes = latest_votes(read_lines(&votes_path, &mut records.skipped)?);
     }
     Ok(records)
 }
@@ -719,6 +721,7 @@ mod tests {
             shown: Vec::new(),
             faq: None,
             guild: None,
+            voter: None,
         }
     }
 

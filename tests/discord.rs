@@ -657,6 +657,70 @@ async fn the_cooldown_and_the_length_cap_hold_back_questions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeats_within_the_cooldown_get_one_notice_and_repeated_votes_count_once() {
+    within_limit(async {
+        let bot = start_bot(|c| c.cooldown = Duration::from_secs(600)).await;
+        let first = bot.mention(&human(1), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, first).await;
+        let mut again = Vec::new();
+        for _ in 0..10 {
+            again.push(bot.mention(&human(1), TELEWORK_Q).await);
+        }
+        // Someone else's question after them is answered: the ten were seen.
+        let other = bot.mention(&human(2), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, other).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let notices: Vec<Recorded> = bot
+            .fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == format!("/channels/{CHANNEL_ID}/messages"))
+            .filter(|r| {
+                r.body["message_reference"]["message_id"]
+                    .as_str()
+                    .and_then(|m| m.parse::<u64>().ok())
+                    .is_some_and(|m| again.contains(&m))
+            })
+            .collect();
+        assert_eq!(notices.len(), 1, "one notice per window: {notices:?}");
+        assert_eq!(notices[0].body["content"], messages().cooldown);
+        // By slash command: the notice is seen only by the asker.
+        for _ in 0..2 {
+            let id = bot.fake.id();
+            let cmd = FakeDiscord::command(id, &member(1), "ask", &[("question", TELEWORK_Q)]);
+            bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+            let cb = bot.fake.callback(id).await;
+            assert_eq!(cb.body["data"]["content"], messages().cooldown);
+            assert_eq!(cb.body["data"]["flags"], 64, "ephemeral");
+        }
+
+        // Fifty 👎 presses and then a 👍 by one user: one vote, the 👍.
+        for n in 0..51 {
+            let press = bot.fake.id();
+            let v = if n < 50 { "down" } else { "up" };
+            let c =
+                FakeDiscord::component(press, &member(3), &format!("vote:{v}:{first}"), None, 1);
+            bot.fake.dispatch("INTERACTION_CREATE", c).await;
+            let cb = bot.fake.callback(press).await;
+            assert_eq!(cb.body["data"]["content"], messages().vote_thanks);
+        }
+        let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
+        let text = embed_text(&staff_command(&bot, &manager, GUILD_ID, "stats").await["data"]);
+        assert!(text.contains("👍 1　👎 0"), "{text}");
+        let votes = bot.lines(VOTES_FILE);
+        assert_eq!(votes.len(), 2, "repeats are not written: {votes:?}");
+        let voter = votes[0]["voter"].as_str().unwrap();
+        assert_eq!(votes[1]["voter"], voter, "one voter");
+        let user = human(3)["id"].as_str().unwrap().to_string();
+        for v in &votes {
+            assert!(!v.to_string().contains(&user), "no user id stored: {v}");
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good_knowledge() {
     within_limit(async {
         let tmp = tempfile::tempdir().unwrap();

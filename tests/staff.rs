@@ -410,9 +410,9 @@ fn report_reads_the_records_the_bot_keeps() {
         {
             r.question(&record(i as u64 + 1, ts, q, shown)).unwrap();
         }
-        r.vote(6, Vote::Down, None).unwrap();
-        r.vote(7, Vote::Down, None).unwrap();
-        r.vote(8, Vote::Up, None).unwrap();
+        r.vote(6, Vote::Down, None, 1).unwrap();
+        r.vote(7, Vote::Down, None, 1).unwrap();
+        r.vote(8, Vote::Up, None, 1).unwrap();
     }
     let data = common::repo().join("data");
     let index = tmp.path().join("index");

@@ -26,7 +26,7 @@ use tokio::sync::{Mutex, Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
 use super::config::Config;
-use super::cooldown::Cooldown;
+use super::cooldown::{Cooldown, Verdict};
 use super::home::{Decision, Home};
 use super::live::Reloaded;
 use super::records::{QuestionRecord, Records, Scope, Source, Vote};
@@ -143,6 +143,16 @@ impl Shared {
             "no permission to answer in this channel (403): skipping it; give the bot View Channel, Send Messages and Embed Links there"
         );
     }
+}
+
+/// A question held back by the length cap or the cooldown.
+struct Held {
+    /// Why, for the asker.
+    notice: String,
+    /// Held back by the cooldown again within one window: a message gets no
+    /// reply (an interaction must be answered: it gets the notice, seen only
+    /// by the asker).
+    again: bool,
 }
 
 /// The event handler given to serenity.
@@ -371,19 +381,33 @@ impl Handler {
     }
 
     /// The cooldown or length notice for a question, if one applies.
-    fn gate(&self, user: UserId, question: &str) -> Option<String> {
+    fn gate(&self, user: UserId, question: &str) -> Option<Held> {
         let shared = self.shared();
         let msgs = &shared.engine.load().knowledge.messages;
         let max = shared.config.max_question_chars;
         if question.chars().count() > max {
-            return Some(msgs.too_long.replace("{max}", &max.to_string()));
+            return Some(Held {
+                notice: msgs.too_long.replace("{max}", &max.to_string()),
+                again: false,
+            });
         }
-        let allowed = shared
+        let verdict = shared
             .cooldown
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .allow(user.get(), Instant::now());
-        (!allowed).then(|| msgs.cooldown.clone())
+            .check(user.get(), Instant::now());
+        let notice = msgs.cooldown.clone();
+        match verdict {
+            Verdict::Ask => None,
+            Verdict::Notify => Some(Held {
+                notice,
+                again: false,
+            }),
+            Verdict::Quiet => Some(Held {
+                notice,
+                again: true,
+            }),
+        }
     }
 
     async fn register(&self, ctx: &Context) {
@@ -445,8 +469,12 @@ impl Handler {
         }
         let reply = if question.is_empty() {
             render::help(&shared.engine.load().knowledge.messages)
-        } else if let Some(notice) = self.gate(msg.author.id, &question) {
-            Reply::text(&notice, false).fitted()
+        } else if let Some(held) = self.gate(msg.author.id, &question) {
+            if held.again {
+                debug!(user = %msg.author.id, "held back again within the cooldown: no reply");
+                return;
+            }
+            Reply::text(&held.notice, false).fitted()
         } else {
             match self
                 .answer(question, msg.id.get(), (source, msg.guild_id), false)
@@ -494,8 +522,10 @@ impl Handler {
                     .unwrap_or_default();
                 if question.is_empty() {
                     responder.reply(&render::help(&msgs)).await;
-                } else if let Some(notice) = self.gate(cmd.user.id, &question) {
-                    responder.reply(&Reply::text(&notice, true).fitted()).await;
+                } else if let Some(held) = self.gate(cmd.user.id, &question) {
+                    responder
+                        .reply(&Reply::text(&held.notice, true).fitted())
+                        .await;
                 } else {
                     let work =
                         self.answer(question, cmd.id.get(), (Source::Slash, cmd.guild_id), true);
@@ -649,10 +679,12 @@ impl Handler {
                 let Ok(answer) = answer.parse::<u64>() else {
                     return;
                 };
-                match shared
-                    .records
-                    .vote(answer, vote, c.guild_id.map(GuildId::get))
-                {
+                match shared.records.vote(
+                    answer,
+                    vote,
+                    c.guild_id.map(GuildId::get),
+                    c.user.id.get(),
+                ) {
                     Ok(r) => info!(answer, vote = ?r.vote, "vote recorded"),
                     Err(e) => error!(error = %e, "recording a vote failed"),
                 }
@@ -672,8 +704,10 @@ impl Handler {
                     responder.reply(&render::failure(k, "", true)).await;
                     return;
                 };
-                if let Some(notice) = self.gate(c.user.id, &question) {
-                    responder.reply(&Reply::text(&notice, true).fitted()).await;
+                if let Some(held) = self.gate(c.user.id, &question) {
+                    responder
+                        .reply(&Reply::text(&held.notice, true).fitted())
+                        .await;
                     return;
                 }
                 let work = self.answer(question, c.id.get(), (Source::Pick, c.guild_id), true);

@@ -10,7 +10,10 @@
 //! message), and the figures for staff are kept per server: `/unanswered`
 //! and `/stats` show one server's records, with the direct messages
 //! ([`Scope`]). Records written before servers were noted load as if they
-//! came without one. No user ids are stored.
+//! came without one. One vote counts per user and answer, the latest: a vote
+//! carries a keyed hash of the user id with the answer id (`voter`, keyed by
+//! a random key made once in the state directory, [`VOTER_KEY_FILE`]), never
+//! the id, and a repeated vote changes nothing. No user ids are stored.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
@@ -26,6 +29,10 @@ use crate::answer::Answer;
 pub const QUESTIONS_FILE: &str = "questions.jsonl";
 pub const UNANSWERED_FILE: &str = "unanswered.jsonl";
 pub const VOTES_FILE: &str = "votes.jsonl";
+/// The random key of the voters' hashes (64 hexadecimal digits).
+pub const VOTER_KEY_FILE: &str = "voter.key";
+/// Voters remembered, so that a later vote replaces an earlier one.
+pub const RECENT_VOTERS: usize = 100_000;
 /// Unanswered questions kept in memory for `/unanswered`.
 pub const RECENT_UNANSWERED: usize = 100;
 /// Answers whose content is kept in memory for votes.
@@ -127,6 +134,31 @@ pub struct VoteRecord {
     /// The server the vote was cast in; none for a direct message.
     #[serde(default)]
     pub guild: Option<u64>,
+    /// Who voted on this answer, as a keyed hash of the user id with the
+    /// answer id: the same for one user's votes on one answer, and telling
+    /// nothing of the user. None in votes recorded before voters were.
+    #[serde(default)]
+    pub voter: Option<String>,
+}
+
+/// Of each voter's votes, only the latest (votes without a voter all count).
+pub fn latest_votes(votes: Vec<VoteRecord>) -> Vec<VoteRecord> {
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, v) in votes.iter().enumerate() {
+        if let Some(voter) = &v.voter {
+            last.insert(voter, i);
+        }
+    }
+    let keep: Vec<bool> = votes
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v.voter.as_deref().is_none_or(|voter| last[voter] == i))
+        .collect();
+    votes
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(v, keep)| keep.then_some(v))
+        .collect()
 }
 
 /// Whose records staff see: those of the server the bot serves, and the
@@ -174,6 +206,10 @@ pub enum RecordsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{path} is not 64 hexadecimal digits: delete it and the bot makes a new key (votes cast before can then be cast once more)"
+    )]
+    VoterKey { path: PathBuf },
 }
 
 /// The figures of one server (or of the direct messages).
@@ -195,6 +231,9 @@ struct Inner {
     tallies: HashMap<Option<u64>, Tally>,
     shown: HashMap<u64, QuestionRecord>,
     shown_order: VecDeque<u64>,
+    /// Each recent voter's vote (with its server), so a later one replaces it.
+    ballots: HashMap<String, (Option<u64>, Vote)>,
+    ballot_order: VecDeque<String>,
 }
 
 impl Inner {
@@ -222,10 +261,30 @@ impl Inner {
     }
 
     fn count_vote(&mut self, v: &VoteRecord) {
-        let tally = self.tallies.entry(v.guild).or_default();
-        match v.vote {
-            Vote::Up => tally.up += 1,
-            Vote::Down => tally.down += 1,
+        if let Some(voter) = &v.voter {
+            match self.ballots.insert(voter.clone(), (v.guild, v.vote)) {
+                Some((guild, earlier)) => {
+                    let n = self.votes_of(guild, earlier);
+                    *n = n.saturating_sub(1);
+                }
+                None => {
+                    self.ballot_order.push_back(voter.clone());
+                    while self.ballot_order.len() > RECENT_VOTERS {
+                        if let Some(old) = self.ballot_order.pop_front() {
+                            self.ballots.remove(&old);
+                        }
+                    }
+                }
+            }
+        }
+        *self.votes_of(v.guild, v.vote) += 1;
+    }
+
+    fn votes_of(&mut self, guild: Option<u64>, vote: Vote) -> &mut u64 {
+        let tally = self.tallies.entry(guild).or_default();
+        match vote {
+            Vote::Up => &mut tally.up,
+            Vote::Down => &mut tally.down,
         }
     }
 
@@ -241,6 +300,7 @@ impl Inner {
 /// The records of one state directory.
 pub struct Records {
     dir: PathBuf,
+    voter_key: [u8; 32],
     inner: Mutex<Inner>,
 }
 
@@ -269,6 +329,8 @@ impl Records {
             unanswered: open(UNANSWERED_FILE)?,
             votes: open(VOTES_FILE)?,
             tallies: HashMap::new(),
+            ballots: HashMap::new(),
+            ballot_order: VecDeque::new(),
             shown: HashMap::new(),
             shown_order: VecDeque::new(),
         };
@@ -280,6 +342,7 @@ impl Records {
         }
         Ok(Records {
             dir: dir.to_path_buf(),
+            voter_key: voter_key(&dir.join(VOTER_KEY_FILE))?,
             inner: Mutex::new(inner),
         })
     }
@@ -310,15 +373,23 @@ impl Records {
         Ok(())
     }
 
-    /// Records a vote on an answer, cast in `guild` (none: a direct
+    /// Records `user`'s vote on an answer, cast in `guild` (none: a direct
     /// message), with what the answer showed when it is still remembered.
+    /// It replaces the user's earlier vote on that answer; the same vote
+    /// again changes nothing and is not written.
     pub fn vote(
         &self,
         answer: u64,
         vote: Vote,
         guild: Option<u64>,
+        user: u64,
     ) -> Result<VoteRecord, RecordsError> {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&user.to_le_bytes());
+        bytes[8..].copy_from_slice(&answer.to_le_bytes());
+        let voter = blake3::keyed_hash(&self.voter_key, &bytes).to_hex()[..32].to_string();
         let mut inner = self.lock();
+        let repeat = inner.ballots.get(&voter) == Some(&(guild, vote));
         let shown = inner.shown.get(&answer);
         let record = VoteRecord {
             ts: now(),
@@ -328,7 +399,11 @@ impl Records {
             shown: shown.map(|s| s.shown.clone()).unwrap_or_default(),
             faq: shown.and_then(|s| s.faq.clone()),
             guild,
+            voter: Some(voter),
         };
+        if repeat {
+            return Ok(record);
+        }
         inner.count_vote(&record);
         append(
             &mut inner.votes,
@@ -375,6 +450,45 @@ impl Records {
         first.truncate(top);
         stats.top = first;
         stats
+    }
+}
+
+/// The key of the voters' hashes in `path`, made (random) when missing.
+fn voter_key(path: &Path) -> Result<[u8; 32], RecordsError> {
+    let io = |source| RecordsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let text = text.trim();
+            let mut key = [0u8; 32];
+            let ok = text.len() == 64
+                && text.is_ascii()
+                && key.iter_mut().enumerate().all(|(i, b)| {
+                    u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+                        .map(|v| *b = v)
+                        .is_ok()
+                });
+            if ok {
+                Ok(key)
+            } else {
+                Err(RecordsError::VoterKey {
+                    path: path.to_path_buf(),
+                })
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, format!("{hex}\n"))
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(io)?;
+            Ok(key)
+        }
+        Err(e) => Err(io(e)),
     }
 }
 
@@ -449,10 +563,10 @@ mod tests {
             r.question(&q(2, "明日の天気", &[])).unwrap();
             r.question(&q(3, "テレワーク補助", &["2.tokyo.b.3", "2.tokyo.a"]))
                 .unwrap();
-            let v = r.vote(3, Vote::Up, Some(10)).unwrap();
+            let v = r.vote(3, Vote::Up, Some(10), 1).unwrap();
             assert_eq!(v.query.as_deref(), Some("テレワーク補助"));
             assert_eq!(v.shown, ["2.tokyo.b.3", "2.tokyo.a"]);
-            r.vote(1, Vote::Down, Some(10)).unwrap();
+            r.vote(1, Vote::Down, Some(10), 1).unwrap();
         }
         // A torn line at the end is skipped.
         let mut f = OpenOptions::new()
@@ -470,7 +584,7 @@ mod tests {
         assert_eq!(un.len(), 1);
         assert_eq!(un[0].query, "明日の天気");
         // What answer 3 showed is still known after the restart.
-        assert_eq!(r.vote(3, Vote::Down, Some(10)).unwrap().shown.len(), 2);
+        assert_eq!(r.vote(3, Vote::Down, Some(10), 2).unwrap().shown.len(), 2);
         let unanswered = std::fs::read_to_string(dir.path().join(UNANSWERED_FILE)).unwrap();
         assert_eq!(unanswered.lines().count(), 1);
     }
@@ -505,7 +619,7 @@ mod tests {
             r.question(&in_guild(2, "よその質問 090-1234-5678", Some(20)))
                 .unwrap();
             r.question(&in_guild(3, "DMの質問", None)).unwrap();
-            r.vote(1, Vote::Up, Some(20)).unwrap();
+            r.vote(1, Vote::Up, Some(20), 1).unwrap();
         }
         // A record from before servers were noted loads, without one.
         let mut f = OpenOptions::new()
@@ -538,5 +652,40 @@ mod tests {
             .collect();
         assert!(!there.iter().any(|q| q == "ここの質問"), "{there:?}");
         assert_eq!(r.stats(5, other).up, 1);
+    }
+
+    #[test]
+    fn one_vote_per_user_and_answer_the_latest_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let r = Records::open(dir.path()).unwrap();
+            r.question(&q(1, "テレワーク", &["2.tokyo.b.3"])).unwrap();
+            for _ in 0..50 {
+                r.vote(1, Vote::Down, Some(10), 5001).unwrap();
+            }
+            let s = r.stats(5, HOME);
+            assert_eq!((s.up, s.down), (0, 1), "fifty presses, one vote");
+            r.vote(1, Vote::Up, Some(10), 5001).unwrap();
+            r.vote(1, Vote::Up, Some(10), 5002).unwrap();
+            let s = r.stats(5, HOME);
+            assert_eq!((s.up, s.down), (2, 0), "the latest vote counts");
+        }
+        let text = std::fs::read_to_string(dir.path().join(VOTES_FILE)).unwrap();
+        assert_eq!(text.lines().count(), 3, "repeats are not written: {text}");
+        assert!(!text.contains("5001") && !text.contains("5002"), "{text}");
+        // After a restart: the same figures, and the same voter is known.
+        let r = Records::open(dir.path()).unwrap();
+        assert_eq!(r.stats(5, HOME).up, 2);
+        r.vote(1, Vote::Down, Some(10), 5001).unwrap();
+        let s = r.stats(5, HOME);
+        assert_eq!((s.up, s.down), (1, 1));
+        let votes: Vec<VoteRecord> = read_lines(&dir.path().join(VOTES_FILE)).unwrap();
+        let latest = latest_votes(votes);
+        assert_eq!(latest.len(), 2);
+        assert_eq!(latest[1].vote, Vote::Down);
+        // A damaged key is an error that says what to do.
+        std::fs::write(dir.path().join(VOTER_KEY_FILE), "xyz").unwrap();
+        let e = Records::open(dir.path()).err().unwrap().to_string();
+        assert!(e.contains(VOTER_KEY_FILE) && e.contains("delete it"), "{e}");
     }
 }
