@@ -1000,6 +1000,42 @@ async fn records_survive_a_restart() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clean_restarts_do_not_count_as_a_crash_loop() {
+    within_limit(async {
+        let fake = FakeDiscord::start(TOKEN).await;
+        let state = tempfile::tempdir().unwrap();
+        let index = tempfile::tempdir().unwrap();
+        let data = common::repo().join("data");
+        for n in 1..=5 {
+            let engine = engine_over(&data, index.path()).await;
+            let mut c = config(&fake, &data, index.path(), state.path());
+            c.max_backoff = Duration::from_secs(60);
+            let (tx, rx) = oneshot::channel::<()>();
+            let started = std::time::Instant::now();
+            let task = tokio::spawn(run(c, engine, async move {
+                let _ = rx.await;
+            }));
+            fake.wait_sessions(n).await;
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "start {n} connected without a crash-loop wait: {:?}",
+                started.elapsed()
+            );
+            tx.send(()).unwrap();
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+        }
+        // The next start is still a first start.
+        let wait = madoguchi::discord::crash_backoff(state.path(), Duration::from_secs(60));
+        assert_eq!(wait, Duration::ZERO);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_is_an_error_not_a_retry_loop() {
     within_limit(async {
         let fake = FakeDiscord::start("the-real-token").await;
