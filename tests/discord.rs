@@ -543,6 +543,24 @@ async fn everyone_inside_a_question_pings_nobody() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_and_direction_characters_are_not_echoed() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let q = "テレワーク\u{202E}の機器\u{0}を買う\u{1b}[31mのに\u{2066}補助\u{FEFF}はありますか";
+        let id = bot.mention(&human(1), q).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
+        let text = embed_text(&reply.body);
+        for hidden in ['\u{202E}', '\u{0}', '\u{1b}', '\u{2066}', '\u{FEFF}'] {
+            assert!(!text.contains(hidden), "{hidden:?} echoed in {text:?}");
+        }
+        assert!(text.contains("テレワークの機器を買う"), "{text}");
+        assert_no_mentions(&reply.body);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_the_gateway_drops_the_bot_reconnects_and_answers_again() {
     within_limit(async {
         let bot = start_bot(|_| {}).await;
