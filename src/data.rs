@@ -280,6 +280,10 @@ pub struct Messages {
     pub reload_ok: String,
     /// `/reload` found problems; the problems follow.
     pub reload_failed: String,
+    /// Staff-channel note: the data directory `{dir}` was deleted.
+    pub data_dir_removed: String,
+    /// Staff-channel note: the data directory `{dir}` was replaced.
+    pub data_dir_replaced: String,
 }
 
 /// One row of `userdict.csv`.
@@ -1215,6 +1219,8 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("candidates_placeholder", &m.candidates_placeholder),
             ("reload_ok", &m.reload_ok),
             ("reload_failed", &m.reload_failed),
+            ("data_dir_removed", &m.data_dir_removed),
+            ("data_dir_replaced", &m.data_dir_replaced),
         ] {
             if value.trim().is_empty() {
                 ld.problems.push(src.problem(
