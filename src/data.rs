@@ -276,6 +276,9 @@ pub struct Messages {
     pub vote_thanks: String,
     /// Refusal of a staff command to someone who is not staff.
     pub staff_only: String,
+    /// Refusal of a staff command when no server is configured whose staff
+    /// may use them.
+    pub staff_unconfigured: String,
     /// Placeholder of the area menu of `/programs`.
     pub area_prompt: String,
     /// Placeholder of the menu of candidates on a low-confidence answer.
@@ -293,6 +296,10 @@ pub struct Messages {
     /// Staff-channel note: the bot started on the last good knowledge
     /// because `data/` has problems; the problems follow.
     pub started_on_last_good: String,
+    /// Staff-channel note: the data directory `{dir}` was deleted.
+    pub data_dir_removed: String,
+    /// Staff-channel note: the data directory `{dir}` was replaced.
+    pub data_dir_replaced: String,
 }
 
 /// One row of `userdict.csv`.
@@ -1245,6 +1252,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("too_long", &m.too_long),
             ("vote_thanks", &m.vote_thanks),
             ("staff_only", &m.staff_only),
+            ("staff_unconfigured", &m.staff_unconfigured),
             ("area_prompt", &m.area_prompt),
             ("candidates_placeholder", &m.candidates_placeholder),
             ("reload_ok", &m.reload_ok),
@@ -1252,6 +1260,8 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("out_of_scope", &m.out_of_scope),
             ("data_reattached", &m.data_reattached),
             ("started_on_last_good", &m.started_on_last_good),
+            ("data_dir_removed", &m.data_dir_removed),
+            ("data_dir_replaced", &m.data_dir_replaced),
         ] {
             if value.trim().is_empty() {
                 ld.problems.push(src.problem(

@@ -17,7 +17,9 @@ use serde::de::DeserializeOwned;
 
 use crate::analysis::Analyzer;
 use crate::data::{Date, Knowledge};
-use crate::discord::records::{self, QUESTIONS_FILE, QuestionRecord, VOTES_FILE, Vote, VoteRecord};
+use crate::discord::records::{
+    self, QUESTIONS_FILE, QuestionRecord, VOTES_FILE, Vote, VoteRecord, latest_votes,
+};
 
 /// Two wordings whose analysed terms overlap at least this much (Jaccard)
 /// are one question…
@@ -77,7 +79,12 @@ pub fn read_at(state: &Path, now: u64) -> Result<Records, ReportError> {
     let mut records = Records::default();
     let sane = EARLIEST..=now.saturating_add(AHEAD);
     let mut questions = read_lines::<QuestionRecord>(&questions_path, &mut records.skipped)?;
-    let mut votes = read_lines::<VoteRecord>(&state.join(VOTES_FILE), &mut records.skipped)?;
+    let votes_path = state.join(VOTES_FILE);
+    let mut votes = if votes_path.exists() {
+        latest_votes(read_lines::<VoteRecord>(&votes_path, &mut records.skipped)?)
+    } else {
+        Vec::new()
+    };
     let (n, m) = (questions.len(), votes.len());
     questions.retain(|q| sane.contains(&q.ts));
     votes.retain(|v| sane.contains(&v.ts));
@@ -727,6 +734,7 @@ mod tests {
             confidence: if shown.is_empty() { 0.0 } else { 0.9 },
             shown: shown.iter().map(|s| s.to_string()).collect(),
             faq: None,
+            guild: None,
         }
     }
 
@@ -738,6 +746,8 @@ mod tests {
             query: None,
             shown: Vec::new(),
             faq: None,
+            guild: None,
+            voter: None,
         }
     }
 

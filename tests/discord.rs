@@ -18,7 +18,9 @@ use std::time::Duration;
 use bot_common::{
     assert_no_mentions, embed_text, engine_over, human, member, messages, within_limit,
 };
-use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
+use fake_discord::{
+    BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, OTHER_GUILD_ID, Recorded, STAFF_ROLE,
+};
 use madoguchi::discord::records::{QUESTIONS_FILE, UNANSWERED_FILE, VOTES_FILE};
 use madoguchi::discord::{Config, RunError, Shards, Token, run};
 use serde_json::Value;
@@ -28,7 +30,6 @@ use tokio::task::JoinHandle;
 const TOKEN: &str = "test-token.abc.def";
 /// The longest any test may take.
 const MANAGE_GUILD: u64 = 1 << 5;
-const STAFF_ROLE: u64 = 7777;
 
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
 const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
@@ -542,6 +543,24 @@ async fn everyone_inside_a_question_pings_nobody() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_and_direction_characters_are_not_echoed() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let q = "テレワーク\u{202E}の機器\u{0}を買う\u{1b}[31mのに\u{2066}補助\u{FEFF}はありますか";
+        let id = bot.mention(&human(1), q).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
+        let text = embed_text(&reply.body);
+        for hidden in ['\u{202E}', '\u{0}', '\u{1b}', '\u{2066}', '\u{FEFF}'] {
+            assert!(!text.contains(hidden), "{hidden:?} echoed in {text:?}");
+        }
+        assert!(text.contains("テレワークの機器を買う"), "{text}");
+        assert_no_mentions(&reply.body);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_the_gateway_drops_the_bot_reconnects_and_answers_again() {
     within_limit(async {
         let bot = start_bot(|_| {}).await;
@@ -656,6 +675,70 @@ async fn the_cooldown_and_the_length_cap_hold_back_questions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeats_within_the_cooldown_get_one_notice_and_repeated_votes_count_once() {
+    within_limit(async {
+        let bot = start_bot(|c| c.cooldown = Duration::from_secs(600)).await;
+        let first = bot.mention(&human(1), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, first).await;
+        let mut again = Vec::new();
+        for _ in 0..10 {
+            again.push(bot.mention(&human(1), TELEWORK_Q).await);
+        }
+        // Someone else's question after them is answered: the ten were seen.
+        let other = bot.mention(&human(2), TELEWORK_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, other).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let notices: Vec<Recorded> = bot
+            .fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == format!("/channels/{CHANNEL_ID}/messages"))
+            .filter(|r| {
+                r.body["message_reference"]["message_id"]
+                    .as_str()
+                    .and_then(|m| m.parse::<u64>().ok())
+                    .is_some_and(|m| again.contains(&m))
+            })
+            .collect();
+        assert_eq!(notices.len(), 1, "one notice per window: {notices:?}");
+        assert_eq!(notices[0].body["content"], messages().cooldown);
+        // By slash command: the notice is seen only by the asker.
+        for _ in 0..2 {
+            let id = bot.fake.id();
+            let cmd = FakeDiscord::command(id, &member(1), "ask", &[("question", TELEWORK_Q)]);
+            bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+            let cb = bot.fake.callback(id).await;
+            assert_eq!(cb.body["data"]["content"], messages().cooldown);
+            assert_eq!(cb.body["data"]["flags"], 64, "ephemeral");
+        }
+
+        // Fifty 👎 presses and then a 👍 by one user: one vote, the 👍.
+        for n in 0..51 {
+            let press = bot.fake.id();
+            let v = if n < 50 { "down" } else { "up" };
+            let c =
+                FakeDiscord::component(press, &member(3), &format!("vote:{v}:{first}"), None, 1);
+            bot.fake.dispatch("INTERACTION_CREATE", c).await;
+            let cb = bot.fake.callback(press).await;
+            assert_eq!(cb.body["data"]["content"], messages().vote_thanks);
+        }
+        let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
+        let text = embed_text(&staff_command(&bot, &manager, GUILD_ID, "stats").await["data"]);
+        assert!(text.contains("👍 1　👎 0"), "{text}");
+        let votes = bot.lines(VOTES_FILE);
+        assert_eq!(votes.len(), 2, "repeats are not written: {votes:?}");
+        let voter = votes[0]["voter"].as_str().unwrap();
+        assert_eq!(votes[1]["voter"], voter, "one voter");
+        let user = human(3)["id"].as_str().unwrap().to_string();
+        for v in &votes {
+            assert!(!v.to_string().contains(&user), "no user id stored: {v}");
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good_knowledge() {
     within_limit(async {
         let tmp = tempfile::tempdir().unwrap();
@@ -764,6 +847,119 @@ async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good
     .await;
 }
 
+/// Runs `/name` as `member` in `guild`; returns the callback's body.
+async fn staff_command(bot: &Bot, member: &Value, guild: u64, name: &str) -> Value {
+    let id = bot.fake.id();
+    let cmd = FakeDiscord::in_guild(FakeDiscord::command(id, member, name, &[]), guild);
+    bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+    bot.fake.callback(id).await.body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_of_another_server_are_refused_and_home_staff_see_only_their_server() {
+    within_limit(async {
+        // Global commands, a staff role and no guild_id: the home server is
+        // the one that holds the staff role.
+        let bot = start_bot(|_| {}).await;
+        let ours = bot.mention(&human(1), OUT_OF_SCOPE_Q).await;
+        bot.fake.reply_to(CHANNEL_ID, ours).await;
+        let theirs_q = "山田太郎 090-1234-5678 に電話してください";
+        let theirs = bot.fake.id();
+        let m = FakeDiscord::message(
+            theirs,
+            CHANNEL_ID,
+            Some(OTHER_GUILD_ID),
+            &human(2),
+            &format!("<@{BOT_ID}> {theirs_q}"),
+            &[FakeDiscord::bot_user()],
+        );
+        bot.fake.dispatch("MESSAGE_CREATE", m).await;
+        bot.fake.reply_to(CHANNEL_ID, theirs).await;
+        let dm_q = "カピバラを飼いたい";
+        let dm = bot.fake.id();
+        let m = FakeDiscord::message(dm, DM_CHANNEL_ID, None, &human(3), dm_q, &[]);
+        bot.fake.dispatch("MESSAGE_CREATE", m).await;
+        bot.fake.reply_to(DM_CHANNEL_ID, dm).await;
+
+        // Manage Server (and Administrator) in the other server: refused.
+        for perms in [MANAGE_GUILD, 1 << 3] {
+            let manager = FakeDiscord::member(&human(4), perms, &[]);
+            for name in ["unanswered", "stats", "reload"] {
+                let body = staff_command(&bot, &manager, OTHER_GUILD_ID, name).await;
+                assert_eq!(body["type"], 4, "{name}: {body}");
+                assert_eq!(body["data"]["content"], messages().staff_only, "{name}");
+                assert_eq!(body["data"]["flags"], 64);
+                assert!(!body.to_string().contains("090"), "{body}");
+            }
+        }
+        // Its reload was not run: nothing was deferred or edited.
+        let requests = bot.fake.requests();
+        assert!(
+            !requests.iter().any(|r| r.method == "PATCH"),
+            "no /reload report"
+        );
+
+        // Manage Server at home: the home server's questions and the DMs.
+        let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
+        let body = staff_command(&bot, &manager, GUILD_ID, "unanswered").await;
+        let text = embed_text(&body["data"]);
+        assert!(text.contains(OUT_OF_SCOPE_Q), "{text}");
+        assert!(text.contains(dm_q), "{text}");
+        assert!(!text.contains("090") && !text.contains("山田"), "{text}");
+        let body = staff_command(&bot, &manager, GUILD_ID, "stats").await;
+        let text = embed_text(&body["data"]);
+        assert!(text.contains("質問数: 2"), "{text}");
+        // The records say where each question came from.
+        let guilds: Vec<Value> = bot
+            .lines(QUESTIONS_FILE)
+            .iter()
+            .map(|r| r["guild"].clone())
+            .collect();
+        assert_eq!(
+            guilds,
+            [
+                serde_json::json!(GUILD_ID),
+                serde_json::json!(OTHER_GUILD_ID),
+                Value::Null
+            ]
+        );
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_commands_follow_the_configured_guild_and_need_one_configured() {
+    within_limit(async {
+        let bot = start_bot(|c| {
+            c.guild_id = Some(GUILD_ID);
+            c.staff_role = None;
+        })
+        .await;
+        let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
+        let body = staff_command(&bot, &manager, OTHER_GUILD_ID, "stats").await;
+        assert_eq!(body["data"]["content"], messages().staff_only);
+        let body = staff_command(&bot, &manager, GUILD_ID, "stats").await;
+        assert!(embed_text(&body["data"]).contains("質問数: 0"), "{body}");
+        bot.stop().await;
+
+        // Neither guild_id nor staff_role: nobody is staff, and the refusal
+        // says what to configure.
+        let bot = start_bot(|c| {
+            c.guild_id = None;
+            c.staff_role = None;
+        })
+        .await;
+        for guild in [GUILD_ID, OTHER_GUILD_ID] {
+            let body = staff_command(&bot, &manager, guild, "unanswered").await;
+            assert_eq!(body["data"]["content"], messages().staff_unconfigured);
+            assert_eq!(body["data"]["flags"], 64);
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_survive_a_restart() {
     within_limit(async {
@@ -817,6 +1013,42 @@ async fn records_survive_a_restart() {
             .unwrap()
             .unwrap();
         drop(state_dir);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clean_restarts_do_not_count_as_a_crash_loop() {
+    within_limit(async {
+        let fake = FakeDiscord::start(TOKEN).await;
+        let state = tempfile::tempdir().unwrap();
+        let index = tempfile::tempdir().unwrap();
+        let data = common::repo().join("data");
+        for n in 1..=5 {
+            let engine = engine_over(&data, index.path()).await;
+            let mut c = config(&fake, &data, index.path(), state.path());
+            c.max_backoff = Duration::from_secs(60);
+            let (tx, rx) = oneshot::channel::<()>();
+            let started = std::time::Instant::now();
+            let task = tokio::spawn(run(c, engine, async move {
+                let _ = rx.await;
+            }));
+            fake.wait_sessions(n).await;
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "start {n} connected without a crash-loop wait: {:?}",
+                started.elapsed()
+            );
+            tx.send(()).unwrap();
+            tokio::time::timeout(Duration::from_secs(10), task)
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+        }
+        // The next start is still a first start.
+        let wait = madoguchi::discord::crash_backoff(state.path(), Duration::from_secs(60));
+        assert_eq!(wait, Duration::ZERO);
     })
     .await;
 }

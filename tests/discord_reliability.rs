@@ -23,7 +23,9 @@ use std::time::Duration;
 use bot_common::{
     assert_no_mentions, embed_text, engine_over, human, member, messages, within_limit,
 };
-use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID, Recorded};
+use fake_discord::{
+    BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID, Recorded, STAFF_ROLE,
+};
 use madoguchi::discord::records::QUESTIONS_FILE;
 use madoguchi::discord::{Config, RunError, Token, run};
 use serde_json::{Value, json};
@@ -31,7 +33,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 const TOKEN: &str = "reliability-token.SECRET.xyz";
-const STAFF_ROLE: u64 = 7777;
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
 const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
 

@@ -384,6 +384,7 @@ fn record(answer: u64, ts: u64, query: &str, shown: &[&str]) -> QuestionRecord {
         confidence: if shown.is_empty() { 0.1 } else { 0.9 },
         shown: shown.iter().map(|s| s.to_string()).collect(),
         faq: None,
+        guild: None,
     }
 }
 
@@ -409,9 +410,9 @@ fn report_reads_the_records_the_bot_keeps() {
         {
             r.question(&record(i as u64 + 1, ts, q, shown)).unwrap();
         }
-        r.vote(6, Vote::Down).unwrap();
-        r.vote(7, Vote::Down).unwrap();
-        r.vote(8, Vote::Up).unwrap();
+        r.vote(6, Vote::Down, None, 1).unwrap();
+        r.vote(7, Vote::Down, None, 1).unwrap();
+        r.vote(8, Vote::Up, None, 1).unwrap();
     }
     let data = common::repo().join("data");
     let index = tmp.path().join("index");

@@ -19,17 +19,17 @@ use serenity::all::{
     CommandInteraction, CommandOptionType, ComponentInteraction, ComponentInteractionDataKind,
     Context, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Http,
-    Interaction, InteractionId, Member, Message, Nonce, Permissions, Ready, ResolvedValue, RoleId,
-    UserId,
+    Interaction, InteractionId, Message, Nonce, Permissions, Ready, ResolvedValue, UserId,
 };
 use serenity::builder::Builder;
 use tokio::sync::{Mutex, Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
 use super::config::Config;
-use super::cooldown::Cooldown;
+use super::cooldown::{Cooldown, Verdict};
+use super::home::{Decision, Home};
 use super::live::Reloaded;
-use super::records::{QuestionRecord, Records, Source, Vote};
+use super::records::{QuestionRecord, Records, Scope, Source, Vote};
 use super::render::{self, Reply, escape_line, ids};
 use super::rest::{self, Failure, Kind as Failed};
 use crate::engine::Engine;
@@ -51,6 +51,8 @@ pub struct Shared {
     pub engine: ArcSwap<Engine>,
     pub records: Arc<Records>,
     pub me: UserId,
+    /// Whose staff may use the staff commands.
+    home: Home,
     cooldown: std::sync::Mutex<Cooldown>,
     searches: Semaphore,
     /// Held while a reload runs: one at a time ([`Shared::reload`]).
@@ -79,6 +81,7 @@ impl Shared {
             engine: ArcSwap::from_pointee(engine),
             records: Arc::new(records),
             me,
+            home: Home::new(config.guild_id, config.staff_role),
             config,
             reloading: Mutex::new(()),
             registered: AtomicBool::new(false),
@@ -140,6 +143,16 @@ impl Shared {
             "no permission to answer in this channel (403): skipping it; give the bot View Channel, Send Messages and Embed Links there"
         );
     }
+}
+
+/// A question held back by the length cap or the cooldown.
+struct Held {
+    /// Why, for the asker.
+    notice: String,
+    /// Held back by the cooldown again within one window: a message gets no
+    /// reply (an interaction must be answered: it gets the notice, seen only
+    /// by the asker).
+    again: bool,
 }
 
 /// The event handler given to serenity.
@@ -224,21 +237,6 @@ pub fn question_text(content: &str, me: UserId) -> String {
         rest = &rest[c.len_utf8()..];
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// Whether the member who used a command is staff: has the staff role, or
-/// the Manage Server (or Administrator) permission in the channel. Decided
-/// here from what Discord says of the member, whatever the guild's command
-/// permission overrides let through; outside a guild (no member) nobody is.
-pub fn is_staff(member: Option<&Member>, staff_role: Option<u64>) -> bool {
-    let Some(member) = member else {
-        return false;
-    };
-    let by_permission = member
-        .permissions
-        .is_some_and(|p| p.manage_guild() || p.administrator());
-    let by_role = staff_role.is_some_and(|r| member.roles.contains(&RoleId::new(r)));
-    by_permission || by_role
 }
 
 /// Sends interaction responses by interaction id and token.
@@ -327,14 +325,16 @@ impl Handler {
         &self.0
     }
 
-    /// Answers a question on the blocking pool and records it.
+    /// Answers a question asked in `guild` (none: a direct message) on the
+    /// blocking pool and records it.
     fn answer(
         &self,
         query: String,
         answer_id: u64,
-        source: Source,
+        (source, guild): (Source, Option<GuildId>),
         ephemeral_decline: bool,
     ) -> tokio::task::JoinHandle<Reply> {
+        let guild = guild.map(GuildId::get);
         let shared = Arc::clone(self.shared());
         tokio::spawn(async move {
             let permit = shared.searches.acquire().await;
@@ -343,7 +343,7 @@ impl Handler {
             let started = Instant::now();
             let reply = tokio::task::spawn_blocking(move || match engine.ask(&query) {
                 Ok(answer) => {
-                    let record = QuestionRecord::new(answer_id, source, &answer);
+                    let record = QuestionRecord::new(answer_id, source, guild, &answer);
                     if let Err(e) = records.question(&record) {
                         error!(error = %e, "recording a question failed");
                     }
@@ -356,7 +356,7 @@ impl Handler {
                 }
                 Err(e) => {
                     error!(error = %e, "search failed; declining the question");
-                    let record = QuestionRecord::declined(answer_id, source, &query);
+                    let record = QuestionRecord::declined(answer_id, source, guild, &query);
                     if let Err(e) = records.question(&record) {
                         error!(error = %e, "recording a question failed");
                     }
@@ -381,23 +381,33 @@ impl Handler {
     }
 
     /// The cooldown or length notice for a question, if one applies.
-    fn gate(&self, user: UserId, question: &str) -> Option<String> {
+    fn gate(&self, user: UserId, question: &str) -> Option<Held> {
         let shared = self.shared();
         let msgs = &shared.engine.load().knowledge.messages;
         let max = shared.config.max_question_chars;
         if question.chars().count() > max {
-            return Some(msgs.too_long.replace("{max}", &max.to_string()));
+            return Some(Held {
+                notice: msgs.too_long.replace("{max}", &max.to_string()),
+                again: false,
+            });
         }
-        let allowed = shared
+        let verdict = shared
             .cooldown
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .allow(user.get(), Instant::now());
-        (!allowed).then(|| msgs.cooldown.clone())
-    }
-
-    fn is_staff(&self, member: Option<&Member>) -> bool {
-        is_staff(member, self.shared().config.staff_role)
+            .check(user.get(), Instant::now());
+        let notice = msgs.cooldown.clone();
+        match verdict {
+            Verdict::Ask => None,
+            Verdict::Notify => Some(Held {
+                notice,
+                again: false,
+            }),
+            Verdict::Quiet => Some(Held {
+                notice,
+                again: true,
+            }),
+        }
     }
 
     async fn register(&self, ctx: &Context) {
@@ -459,10 +469,17 @@ impl Handler {
         }
         let reply = if question.is_empty() {
             render::help(&shared.engine.load().knowledge.messages)
-        } else if let Some(notice) = self.gate(msg.author.id, &question) {
-            Reply::text(&notice, false).fitted()
+        } else if let Some(held) = self.gate(msg.author.id, &question) {
+            if held.again {
+                debug!(user = %msg.author.id, "held back again within the cooldown: no reply");
+                return;
+            }
+            Reply::text(&held.notice, false).fitted()
         } else {
-            match self.answer(question, msg.id.get(), source, false).await {
+            match self
+                .answer(question, msg.id.get(), (source, msg.guild_id), false)
+                .await
+            {
                 Ok(r) => r,
                 Err(e) => internal_error(&e),
             }
@@ -505,10 +522,13 @@ impl Handler {
                     .unwrap_or_default();
                 if question.is_empty() {
                     responder.reply(&render::help(&msgs)).await;
-                } else if let Some(notice) = self.gate(cmd.user.id, &question) {
-                    responder.reply(&Reply::text(&notice, true).fitted()).await;
+                } else if let Some(held) = self.gate(cmd.user.id, &question) {
+                    responder
+                        .reply(&Reply::text(&held.notice, true).fitted())
+                        .await;
                 } else {
-                    let work = self.answer(question, cmd.id.get(), Source::Slash, true);
+                    let work =
+                        self.answer(question, cmd.id.get(), (Source::Slash, cmd.guild_id), true);
                     responder.in_time(shared.config.defer_after, work).await;
                 }
             }
@@ -518,58 +538,75 @@ impl Handler {
             }
             names::HELP => responder.reply(&render::help(&msgs)).await,
             names::RELOAD | names::UNANSWERED | names::STATS => {
-                if !self.is_staff(cmd.member.as_deref()) {
-                    info!(user = %cmd.user.id, command = %cmd.data.name, "staff command refused");
-                    responder
-                        .reply(&Reply::text(&msgs.staff_only, true).fitted())
-                        .await;
-                    return;
-                }
+                let decision = shared
+                    .home
+                    .check(&ctx.http, cmd.guild_id, cmd.member.as_deref())
+                    .await;
+                let scope = match decision {
+                    Decision::Staff(scope) => scope,
+                    Decision::Refused | Decision::Unconfigured => {
+                        let refusal = if decision == Decision::Unconfigured {
+                            warn!(command = %cmd.data.name, "staff command refused: configure guild_id or staff_role to name the server whose staff may use it");
+                            &msgs.staff_unconfigured
+                        } else {
+                            info!(user = %cmd.user.id, guild = ?cmd.guild_id, command = %cmd.data.name, "staff command refused");
+                            &msgs.staff_only
+                        };
+                        responder.reply(&Reply::text(refusal, true).fitted()).await;
+                        return;
+                    }
+                };
                 match cmd.data.name.as_str() {
                     names::RELOAD => self.reload(&responder).await,
-                    names::UNANSWERED => {
-                        let lines: Vec<String> = shared
-                            .records
-                            .unanswered(20)
-                            .iter()
-                            .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
-                            .collect();
-                        let lines = if lines.is_empty() {
-                            vec!["（なし）".to_string()]
-                        } else {
-                            lines
-                        };
-                        responder
-                            .reply(&render::report("回答できなかった最近の質問", &lines))
-                            .await;
-                    }
-                    _ => {
-                        let s = shared.records.stats(5);
-                        let engine = shared.engine.load();
-                        let mut lines = vec![
-                            format!("質問数: {}", s.questions),
-                            format!(
-                                "該当なし: {}（{:.1}%）",
-                                s.unanswered,
-                                100.0 * s.no_match_rate()
-                            ),
-                            format!("👍 {}　👎 {}", s.up, s.down),
-                            "よく表示された支援策:".to_string(),
-                        ];
-                        for (id, n) in &s.top {
-                            let place = engine
-                                .knowledge
-                                .measure(id)
-                                .map(|m| engine.knowledge.place(m))
-                                .unwrap_or_default();
-                            lines.push(format!("・{n}回 `{id}` {place}"));
-                        }
-                        responder.reply(&render::report("利用状況", &lines)).await;
-                    }
+                    names::UNANSWERED => responder.reply(&self.unanswered(scope)).await,
+                    _ => responder.reply(&self.stats(scope)).await,
                 }
             }
             other => debug!(command = other, "unknown command"),
         }
+    }
+
+    /// `/unanswered`: the recent unanswered questions of `scope`.
+    fn unanswered(&self, scope: Scope) -> Reply {
+        let lines: Vec<String> = self
+            .shared()
+            .records
+            .unanswered(20, scope)
+            .iter()
+            .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
+            .collect();
+        let lines = if lines.is_empty() {
+            vec!["（なし）".to_string()]
+        } else {
+            lines
+        };
+        render::report("回答できなかった最近の質問", &lines)
+    }
+
+    /// `/stats`: the figures of `scope`.
+    fn stats(&self, scope: Scope) -> Reply {
+        let shared = self.shared();
+        let s = shared.records.stats(5, scope);
+        let engine = shared.engine.load();
+        let mut lines = vec![
+            format!("質問数: {}", s.questions),
+            format!(
+                "該当なし: {}（{:.1}%）",
+                s.unanswered,
+                100.0 * s.no_match_rate()
+            ),
+            format!("👍 {}　👎 {}", s.up, s.down),
+            "よく表示された支援策:".to_string(),
+        ];
+        for (id, n) in &s.top {
+            let place = engine
+                .knowledge
+                .measure(id)
+                .map(|m| engine.knowledge.place(m))
+                .unwrap_or_default();
+            lines.push(format!("・{n}回 `{id}` {place}"));
+        }
+        render::report("利用状況", &lines)
     }
 
     async fn reload(&self, responder: &Responder) {
@@ -642,7 +679,12 @@ impl Handler {
                 let Ok(answer) = answer.parse::<u64>() else {
                     return;
                 };
-                match shared.records.vote(answer, vote) {
+                match shared.records.vote(
+                    answer,
+                    vote,
+                    c.guild_id.map(GuildId::get),
+                    c.user.id.get(),
+                ) {
                     Ok(r) => info!(answer, vote = ?r.vote, "vote recorded"),
                     Err(e) => error!(error = %e, "recording a vote failed"),
                 }
@@ -662,11 +704,13 @@ impl Handler {
                     responder.reply(&render::failure(k, "", true)).await;
                     return;
                 };
-                if let Some(notice) = self.gate(c.user.id, &question) {
-                    responder.reply(&Reply::text(&notice, true).fitted()).await;
+                if let Some(held) = self.gate(c.user.id, &question) {
+                    responder
+                        .reply(&Reply::text(&held.notice, true).fitted())
+                        .await;
                     return;
                 }
-                let work = self.answer(question, c.id.get(), Source::Pick, true);
+                let work = self.answer(question, c.id.get(), (Source::Pick, c.guild_id), true);
                 responder.in_time(shared.config.defer_after, work).await;
             }
             (Some(ids::AREA), None, None) => {
@@ -746,49 +790,6 @@ mod tests {
         );
         // Not mention markup: kept as typed.
         assert_eq!(question_text("<@abc> <#> 3<4", me), "<@abc> <#> 3<4");
-    }
-
-    fn member(permissions: u64, roles: &[u64]) -> Member {
-        serde_json::from_value(serde_json::json!({
-            "user": {"id": "5", "username": "u", "discriminator": "0", "avatar": null},
-            "roles": roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-            "joined_at": "2024-01-01T00:00:00.000000+00:00",
-            "deaf": false, "mute": false, "flags": 0,
-            "guild_id": "1",
-            "permissions": permissions.to_string(),
-        }))
-        .unwrap()
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
-
-        /// Any permissions but Manage Server and Administrator, any roles
-        /// but the staff role: refused.
-        #[test]
-        fn only_staff_pass_the_staff_check(
-            bits in proptest::prelude::any::<u64>(),
-            roles in proptest::collection::vec(1u64..1_000_000, 0..8),
-            staff in 1u64..1_000_000,
-        ) {
-            let staff_bits = (Permissions::MANAGE_GUILD | Permissions::ADMINISTRATOR).bits();
-            let others = bits & !staff_bits;
-            let roles: Vec<u64> = roles.into_iter().filter(|r| *r != staff).collect();
-            proptest::prop_assert!(!is_staff(Some(&member(others, &roles)), Some(staff)));
-            proptest::prop_assert!(!is_staff(Some(&member(others, &roles)), None));
-            let mut with_role = roles.clone();
-            with_role.push(staff);
-            proptest::prop_assert!(is_staff(Some(&member(others, &with_role)), Some(staff)));
-            let manage = others | Permissions::MANAGE_GUILD.bits();
-            proptest::prop_assert!(is_staff(Some(&member(manage, &roles)), Some(staff)));
-            let admin = others | Permissions::ADMINISTRATOR.bits();
-            proptest::prop_assert!(is_staff(Some(&member(admin, &roles)), None));
-        }
-    }
-
-    #[test]
-    fn nobody_is_staff_outside_a_guild() {
-        assert!(!is_staff(None, Some(7)));
     }
 
     #[test]

@@ -102,13 +102,15 @@ pub struct Config {
     pub paths: Paths,
     /// Records: unanswered questions, votes, counts (outside `data/`).
     pub state_dir: PathBuf,
-    /// Register the commands in this guild (instant) instead of globally.
+    /// Register the commands in this guild (instant) instead of globally;
+    /// also the home server, whose staff may use the staff commands.
     pub guild_id: Option<u64>,
     /// Channels where every message is answered (needs the privileged
     /// message content intent).
     pub answer_channels: Vec<u64>,
     /// Members with this role may use the staff commands (as may anyone with
-    /// the Manage Server permission).
+    /// the Manage Server permission in the home server). Without `guild_id`,
+    /// the server this role belongs to is the home server.
     pub staff_role: Option<u64>,
     /// Where the outcome of each live reload (problems in `data/`, or the
     /// knowledge now served) is posted.

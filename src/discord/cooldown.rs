@@ -1,15 +1,33 @@
 //! Per-user cooldown with bounded memory: a user may ask again once the
-//! cooldown has passed since their last accepted question. At most
-//! `capacity` users are remembered; when full, users whose cooldown is over
-//! are forgotten first, then the least recently seen.
+//! cooldown has passed since their last accepted question. Within that
+//! window the first question held back gets a notice and the later ones
+//! none ([`Verdict`]), so repeating a message cannot make the bot repeat
+//! itself. At most `capacity` users are remembered; when full, users whose
+//! cooldown is over are forgotten first, then the least recently seen.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+/// What to do with a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Answer it; the cooldown starts again.
+    Ask,
+    /// Held back: the first time in this window, so say why.
+    Notify,
+    /// Held back again in the same window: say nothing more.
+    Quiet,
+}
+
+struct Last {
+    at: Instant,
+    notified: bool,
+}
+
 pub struct Cooldown {
     period: Duration,
     capacity: usize,
-    last: HashMap<u64, Instant>,
+    last: HashMap<u64, Last>,
 }
 
 impl Cooldown {
@@ -23,26 +41,42 @@ impl Cooldown {
 
     /// Whether `user` may ask now; if so, the time is noted.
     pub fn allow(&mut self, user: u64, now: Instant) -> bool {
+        self.check(user, now) == Verdict::Ask
+    }
+
+    /// Whether `user` may ask now (the time is then noted), and if not,
+    /// whether this is the first question held back in the window.
+    pub fn check(&mut self, user: u64, now: Instant) -> Verdict {
         if self.period.is_zero() {
-            return true;
+            return Verdict::Ask;
         }
-        if let Some(t) = self.last.get(&user)
-            && now.saturating_duration_since(*t) < self.period
+        if let Some(last) = self.last.get_mut(&user)
+            && now.saturating_duration_since(last.at) < self.period
         {
-            return false;
+            let first = !last.notified;
+            last.notified = true;
+            return if first {
+                Verdict::Notify
+            } else {
+                Verdict::Quiet
+            };
         }
         if !self.last.contains_key(&user) && self.last.len() >= self.capacity {
             let period = self.period;
             self.last
-                .retain(|_, t| now.saturating_duration_since(*t) < period);
+                .retain(|_, l| now.saturating_duration_since(l.at) < period);
             if self.last.len() >= self.capacity
-                && let Some(oldest) = self.last.iter().min_by_key(|(_, t)| **t).map(|(u, _)| *u)
+                && let Some(oldest) = self.last.iter().min_by_key(|(_, l)| l.at).map(|(u, _)| *u)
             {
                 self.last.remove(&oldest);
             }
         }
-        self.last.insert(user, now);
-        true
+        let fresh = Last {
+            at: now,
+            notified: false,
+        };
+        self.last.insert(user, fresh);
+        Verdict::Ask
     }
 
     /// How many users are remembered.
@@ -67,6 +101,23 @@ mod tests {
         assert!(!c.allow(1, t + Duration::from_secs(1)));
         assert!(c.allow(2, t + Duration::from_secs(1)));
         assert!(c.allow(1, t + Duration::from_secs(3)));
+    }
+
+    #[test]
+    fn one_notice_per_window() {
+        let mut c = Cooldown::new(Duration::from_secs(3), 100);
+        let t = Instant::now();
+        let at = |ms| t + Duration::from_millis(ms);
+        assert_eq!(c.check(1, t), Verdict::Ask);
+        assert_eq!(c.check(1, at(100)), Verdict::Notify);
+        for ms in [200, 1000, 2999] {
+            assert_eq!(c.check(1, at(ms)), Verdict::Quiet);
+        }
+        assert_eq!(c.check(2, at(500)), Verdict::Ask);
+        // A new window: asking is allowed, and the next hold-back says so.
+        assert_eq!(c.check(1, at(3000)), Verdict::Ask);
+        assert_eq!(c.check(1, at(3001)), Verdict::Notify);
+        assert_eq!(c.check(1, at(3002)), Verdict::Quiet);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! backing off between restarts. The pieces: [`config`] (settings, a token
 //! that redacts itself), [`render`] (answers as embeds and components within
 //! Discord's limits), [`bot`] (the event handler and commands),
-//! [`cooldown`] and [`records`] (state kept for staff, outside `data/`),
+//! [`home`] (whose staff may use the staff commands), [`cooldown`] and
+//! [`records`] (state kept for staff, outside `data/`),
 //! [`rest`] (retries and what each REST failure means).
 //!
 //! The API base URL is a setting, so the same code runs against a local
@@ -17,6 +18,7 @@
 pub mod bot;
 pub mod config;
 pub mod cooldown;
+pub mod home;
 pub mod live;
 pub mod records;
 pub mod render;
@@ -25,6 +27,7 @@ pub mod rest;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serenity::all::{
@@ -106,7 +109,8 @@ fn is_unauthorized(e: &serenity::Error) -> bool {
 /// a fatal error: a rejected token, refused intents or shard data. Other
 /// failures restart the client after a growing wait (at most
 /// `config.max_backoff`); a process restarted repeatedly within ten minutes
-/// waits too before it connects, to spare Discord's daily IDENTIFY budget.
+/// after unclean exits waits too before it connects, to spare Discord's
+/// daily IDENTIFY budget (a stop through `shutdown` does not count).
 pub async fn run(
     config: Config,
     engine: Engine,
@@ -124,9 +128,33 @@ pub async fn run_live(
     changes: Option<UnboundedReceiver<Change>>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), RunError> {
-    tokio::pin!(shutdown);
     let records = Records::open(&config.state_dir)?;
-    let wait = crash_backoff(&config.state_dir, config.max_backoff);
+    let state_dir = config.state_dir.clone();
+    let (wait, start) = note_start(&state_dir, config.max_backoff);
+    let asked = AtomicBool::new(false);
+    let shutdown = async {
+        shutdown.await;
+        asked.store(true, Ordering::SeqCst);
+    };
+    let result = serve(config, engine, records, changes, wait, shutdown).await;
+    if asked.load(Ordering::SeqCst) {
+        // Stopped on request: not a crash, so this start does not count.
+        forget_start(&state_dir, start);
+    }
+    result
+}
+
+/// [`run_live`] once the records are open and this start is noted: waits
+/// `wait` first (a crash loop), then connects.
+async fn serve(
+    config: Config,
+    engine: Engine,
+    records: Records,
+    changes: Option<UnboundedReceiver<Change>>,
+    wait: Duration,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), RunError> {
+    tokio::pin!(shutdown);
     if !wait.is_zero() {
         warn!(
             seconds = wait.as_secs(),
@@ -262,31 +290,58 @@ pub async fn run_live(
 
 /// How long to wait before connecting, given the recent starts noted in the
 /// state directory (this start is noted too): nothing for the first start
-/// in ten minutes, then 5 s, 10 s, 20 s … up to `max`.
+/// in ten minutes, then 5 s, 10 s, 20 s … up to `max`. A start that ends in
+/// a clean stop is taken back ([`run_live`]), so only unclean exits count.
 pub fn crash_backoff(state_dir: &Path, max: Duration) -> Duration {
+    note_start(state_dir, max).0
+}
+
+/// [`crash_backoff`], and the time noted for this start.
+fn note_start(state_dir: &Path, max: Duration) -> (Duration, u64) {
     let path = state_dir.join(RESTARTS_FILE);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let mut recent: Vec<u64> = std::fs::read_to_string(&path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().parse().ok())
-        .filter(|&t: &u64| now.saturating_sub(t) < CRASH_WINDOW.as_secs())
+    let mut recent: Vec<u64> = read_starts(&path)
+        .into_iter()
+        .filter(|&t| now.saturating_sub(t) < CRASH_WINDOW.as_secs())
         .collect();
     let earlier = recent.len() as u32;
     recent.push(now);
-    let text: String = recent.iter().map(|t| format!("{t}\n")).collect();
-    let tmp = path.with_extension("tmp");
-    if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &path)) {
-        warn!(file = %path.display(), error = %e, "cannot note this start");
-    }
-    if earlier == 0 {
+    write_starts(&path, &recent);
+    let wait = if earlier == 0 {
         Duration::ZERO
     } else {
         FIRST_BACKOFF
             .saturating_mul(2u32.saturating_pow(earlier.min(16) - 1))
             .min(max)
+    };
+    (wait, now)
+}
+
+/// Takes back the start noted at `at`: the process stopped cleanly.
+pub fn forget_start(state_dir: &Path, at: u64) {
+    let path = state_dir.join(RESTARTS_FILE);
+    let mut starts = read_starts(&path);
+    if let Some(i) = starts.iter().rposition(|&t| t == at) {
+        starts.remove(i);
+        write_starts(&path, &starts);
+    }
+}
+
+fn read_starts(path: &Path) -> Vec<u64> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect()
+}
+
+fn write_starts(path: &Path, starts: &[u64]) {
+    let text: String = starts.iter().map(|t| format!("{t}\n")).collect();
+    let tmp = path.with_extension("tmp");
+    if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
+        warn!(file = %path.display(), error = %e, "cannot note this start");
     }
 }
 
@@ -302,6 +357,20 @@ mod tests {
             .map(|_| crash_backoff(dir.path(), max).as_secs())
             .collect();
         assert_eq!(waits, [0, 5, 10, 20, 40, 60]);
+    }
+
+    #[test]
+    fn clean_stops_do_not_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let max = Duration::from_secs(60);
+        for _ in 0..5 {
+            let (wait, at) = note_start(dir.path(), max);
+            assert_eq!(wait, Duration::ZERO);
+            forget_start(dir.path(), at);
+        }
+        // A crash (a start not taken back) counts.
+        note_start(dir.path(), max);
+        assert_eq!(crash_backoff(dir.path(), max), FIRST_BACKOFF);
     }
 
     #[test]

@@ -6,7 +6,14 @@
 //! answer showed survive restarts. Memory is bounded: counters per measure,
 //! the last [`RECENT_UNANSWERED`] unanswered questions, and what the last
 //! [`RECENT_ANSWERS`] answers showed (so a vote can be recorded with it).
-//! No user ids are stored.
+//! Each record carries the server it came from (`guild`; none for a direct
+//! message), and the figures for staff are kept per server: `/unanswered`
+//! and `/stats` show one server's records, with the direct messages
+//! ([`Scope`]). Records written before servers were noted load as if they
+//! came without one. One vote counts per user and answer, the latest: a vote
+//! carries a keyed hash of the user id with the answer id (`voter`, keyed by
+//! a random key made once in the state directory, [`VOTER_KEY_FILE`]), never
+//! the id, and a repeated vote changes nothing. No user ids are stored.
 
 use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
@@ -22,6 +29,10 @@ use crate::answer::Answer;
 pub const QUESTIONS_FILE: &str = "questions.jsonl";
 pub const UNANSWERED_FILE: &str = "unanswered.jsonl";
 pub const VOTES_FILE: &str = "votes.jsonl";
+/// The random key of the voters' hashes (64 hexadecimal digits).
+pub const VOTER_KEY_FILE: &str = "voter.key";
+/// Voters remembered, so that a later vote replaces an earlier one.
+pub const RECENT_VOTERS: usize = 100_000;
 /// Unanswered questions kept in memory for `/unanswered`.
 pub const RECENT_UNANSWERED: usize = 100;
 /// Answers whose content is kept in memory for votes.
@@ -54,14 +65,24 @@ pub struct QuestionRecord {
     /// Measure ids shown, in order.
     pub shown: Vec<String>,
     pub faq: Option<String>,
+    /// The server the question was asked in; none for a direct message (or
+    /// a record from before servers were noted).
+    #[serde(default)]
+    pub guild: Option<u64>,
 }
 
 impl QuestionRecord {
-    pub fn new(answer_id: u64, source: Source, answer: &Answer) -> QuestionRecord {
+    pub fn new(
+        answer_id: u64,
+        source: Source,
+        guild: Option<u64>,
+        answer: &Answer,
+    ) -> QuestionRecord {
         QuestionRecord {
             ts: now(),
             answer: answer_id,
             source,
+            guild,
             query: answer.query.clone(),
             answered: answer.answered,
             sure: answer.sure,
@@ -72,11 +93,17 @@ impl QuestionRecord {
     }
 
     /// A question that could not be searched at all: recorded as unanswered.
-    pub fn declined(answer_id: u64, source: Source, query: &str) -> QuestionRecord {
+    pub fn declined(
+        answer_id: u64,
+        source: Source,
+        guild: Option<u64>,
+        query: &str,
+    ) -> QuestionRecord {
         QuestionRecord {
             ts: now(),
             answer: answer_id,
             source,
+            guild,
             query: query.to_string(),
             answered: false,
             sure: false,
@@ -104,6 +131,49 @@ pub struct VoteRecord {
     pub query: Option<String>,
     pub shown: Vec<String>,
     pub faq: Option<String>,
+    /// The server the vote was cast in; none for a direct message.
+    #[serde(default)]
+    pub guild: Option<u64>,
+    /// Who voted on this answer, as a keyed hash of the user id with the
+    /// answer id: the same for one user's votes on one answer, and telling
+    /// nothing of the user. None in votes recorded before voters were.
+    #[serde(default)]
+    pub voter: Option<String>,
+}
+
+/// Of each voter's votes, only the latest (votes without a voter all count).
+pub fn latest_votes(votes: Vec<VoteRecord>) -> Vec<VoteRecord> {
+    let mut last: HashMap<&str, usize> = HashMap::new();
+    for (i, v) in votes.iter().enumerate() {
+        if let Some(voter) = &v.voter {
+            last.insert(voter, i);
+        }
+    }
+    let keep: Vec<bool> = votes
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v.voter.as_deref().is_none_or(|voter| last[voter] == i))
+        .collect();
+    votes
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(v, keep)| keep.then_some(v))
+        .collect()
+}
+
+/// Whose records staff see: those of the server the bot serves, and the
+/// direct messages (with records from before servers were noted).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub home: u64,
+}
+
+impl Scope {
+    /// The tallies this scope covers: the home server's and the ones
+    /// without a server.
+    fn keys(self) -> [Option<u64>; 2] {
+        [Some(self.home), None]
+    }
 }
 
 /// The figures of `/stats`.
@@ -136,34 +206,49 @@ pub enum RecordsError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{path} is not 64 hexadecimal digits: delete it and the bot makes a new key (votes cast before can then be cast once more)"
+    )]
+    VoterKey { path: PathBuf },
+}
+
+/// The figures of one server (or of the direct messages).
+#[derive(Default)]
+struct Tally {
+    questions: u64,
+    unanswered: u64,
+    up: u64,
+    down: u64,
+    first_shown: HashMap<String, u64>,
+    recent_unanswered: VecDeque<QuestionRecord>,
 }
 
 struct Inner {
     questions: File,
     unanswered: File,
     votes: File,
-    count_questions: u64,
-    count_unanswered: u64,
-    up: u64,
-    down: u64,
-    first_shown: HashMap<String, u64>,
-    recent_unanswered: VecDeque<QuestionRecord>,
+    /// Per server; `None` holds the direct messages.
+    tallies: HashMap<Option<u64>, Tally>,
     shown: HashMap<u64, QuestionRecord>,
     shown_order: VecDeque<u64>,
+    /// Each recent voter's vote (with its server), so a later one replaces it.
+    ballots: HashMap<String, (Option<u64>, Vote)>,
+    ballot_order: VecDeque<String>,
 }
 
 impl Inner {
     fn count_question(&mut self, r: &QuestionRecord) {
-        self.count_questions += 1;
+        let tally = self.tallies.entry(r.guild).or_default();
+        tally.questions += 1;
         if !r.answered {
-            self.count_unanswered += 1;
-            if self.recent_unanswered.len() == RECENT_UNANSWERED {
-                self.recent_unanswered.pop_front();
+            tally.unanswered += 1;
+            if tally.recent_unanswered.len() == RECENT_UNANSWERED {
+                tally.recent_unanswered.pop_front();
             }
-            self.recent_unanswered.push_back(r.clone());
+            tally.recent_unanswered.push_back(r.clone());
         }
         if let Some(first) = r.shown.first() {
-            *self.first_shown.entry(first.clone()).or_default() += 1;
+            *tally.first_shown.entry(first.clone()).or_default() += 1;
         }
         if r.answered && self.shown.insert(r.answer, r.clone()).is_none() {
             self.shown_order.push_back(r.answer);
@@ -175,17 +260,47 @@ impl Inner {
         }
     }
 
-    fn count_vote(&mut self, v: Vote) {
-        match v {
-            Vote::Up => self.up += 1,
-            Vote::Down => self.down += 1,
+    fn count_vote(&mut self, v: &VoteRecord) {
+        if let Some(voter) = &v.voter {
+            match self.ballots.insert(voter.clone(), (v.guild, v.vote)) {
+                Some((guild, earlier)) => {
+                    let n = self.votes_of(guild, earlier);
+                    *n = n.saturating_sub(1);
+                }
+                None => {
+                    self.ballot_order.push_back(voter.clone());
+                    while self.ballot_order.len() > RECENT_VOTERS {
+                        if let Some(old) = self.ballot_order.pop_front() {
+                            self.ballots.remove(&old);
+                        }
+                    }
+                }
+            }
         }
+        *self.votes_of(v.guild, v.vote) += 1;
+    }
+
+    fn votes_of(&mut self, guild: Option<u64>, vote: Vote) -> &mut u64 {
+        let tally = self.tallies.entry(guild).or_default();
+        match vote {
+            Vote::Up => &mut tally.up,
+            Vote::Down => &mut tally.down,
+        }
+    }
+
+    /// The tallies `scope` covers.
+    fn tallies(&self, scope: Scope) -> impl Iterator<Item = &Tally> {
+        scope
+            .keys()
+            .into_iter()
+            .filter_map(|k| self.tallies.get(&k))
     }
 }
 
 /// The records of one state directory.
 pub struct Records {
     dir: PathBuf,
+    voter_key: [u8; 32],
     inner: Mutex<Inner>,
 }
 
@@ -215,12 +330,9 @@ impl Records {
             questions: open(QUESTIONS_FILE)?,
             unanswered: open(UNANSWERED_FILE)?,
             votes: open(VOTES_FILE)?,
-            count_questions: 0,
-            count_unanswered: 0,
-            up: 0,
-            down: 0,
-            first_shown: HashMap::new(),
-            recent_unanswered: VecDeque::new(),
+            tallies: HashMap::new(),
+            ballots: HashMap::new(),
+            ballot_order: VecDeque::new(),
             shown: HashMap::new(),
             shown_order: VecDeque::new(),
         };
@@ -234,10 +346,11 @@ impl Records {
             .map_err(io)?
             .values
         {
-            inner.count_vote(v.vote);
+            inner.count_vote(&v);
         }
         Ok(Records {
             dir: dir.to_path_buf(),
+            voter_key: voter_key(&dir.join(VOTER_KEY_FILE))?,
             inner: Mutex::new(inner),
         })
     }
@@ -268,10 +381,23 @@ impl Records {
         Ok(())
     }
 
-    /// Records a vote on an answer, with what the answer showed when it is
-    /// still remembered.
-    pub fn vote(&self, answer: u64, vote: Vote) -> Result<VoteRecord, RecordsError> {
+    /// Records `user`'s vote on an answer, cast in `guild` (none: a direct
+    /// message), with what the answer showed when it is still remembered.
+    /// It replaces the user's earlier vote on that answer; the same vote
+    /// again changes nothing and is not written.
+    pub fn vote(
+        &self,
+        answer: u64,
+        vote: Vote,
+        guild: Option<u64>,
+        user: u64,
+    ) -> Result<VoteRecord, RecordsError> {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&user.to_le_bytes());
+        bytes[8..].copy_from_slice(&answer.to_le_bytes());
+        let voter = blake3::keyed_hash(&self.voter_key, &bytes).to_hex()[..32].to_string();
         let mut inner = self.lock();
+        let repeat = inner.ballots.get(&voter) == Some(&(guild, vote));
         let shown = inner.shown.get(&answer);
         let record = VoteRecord {
             ts: now(),
@@ -280,8 +406,13 @@ impl Records {
             query: shown.map(|s| s.query.clone()),
             shown: shown.map(|s| s.shown.clone()).unwrap_or_default(),
             faq: shown.and_then(|s| s.faq.clone()),
+            guild,
+            voter: Some(voter),
         };
-        inner.count_vote(vote);
+        if repeat {
+            return Ok(record);
+        }
+        inner.count_vote(&record);
         append(
             &mut inner.votes,
             &to_line(&record),
@@ -290,34 +421,82 @@ impl Records {
         Ok(record)
     }
 
-    /// The most recent unanswered questions, newest first.
-    pub fn unanswered(&self, n: usize) -> Vec<QuestionRecord> {
-        self.lock()
-            .recent_unanswered
-            .iter()
-            .rev()
-            .take(n)
+    /// The most recent unanswered questions of `scope`, newest first.
+    pub fn unanswered(&self, n: usize, scope: Scope) -> Vec<QuestionRecord> {
+        let inner = self.lock();
+        let mut recent: Vec<QuestionRecord> = inner
+            .tallies(scope)
+            .flat_map(|t| t.recent_unanswered.iter().rev().take(n))
             .cloned()
-            .collect()
+            .collect();
+        // Stable: within a second, the later record of a tally stays first.
+        recent.sort_by_key(|r| std::cmp::Reverse(r.ts));
+        recent.truncate(n);
+        recent
     }
 
-    /// Counts so far, with the `top` measures most often shown first.
-    pub fn stats(&self, top: usize) -> Stats {
+    /// Counts of `scope` so far, with the `top` measures most often shown
+    /// first.
+    pub fn stats(&self, top: usize, scope: Scope) -> Stats {
         let inner = self.lock();
-        let mut first: Vec<(String, u64)> = inner
-            .first_shown
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
+        let mut stats = Stats::default();
+        let mut first_shown: HashMap<&str, u64> = HashMap::new();
+        for t in inner.tallies(scope) {
+            stats.questions += t.questions;
+            stats.unanswered += t.unanswered;
+            stats.up += t.up;
+            stats.down += t.down;
+            for (id, n) in &t.first_shown {
+                *first_shown.entry(id).or_default() += n;
+            }
+        }
+        let mut first: Vec<(String, u64)> = first_shown
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
             .collect();
         first.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         first.truncate(top);
-        Stats {
-            questions: inner.count_questions,
-            unanswered: inner.count_unanswered,
-            up: inner.up,
-            down: inner.down,
-            top: first,
+        stats.top = first;
+        stats
+    }
+}
+
+/// The key of the voters' hashes in `path`, made (random) when missing.
+fn voter_key(path: &Path) -> Result<[u8; 32], RecordsError> {
+    let io = |source| RecordsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let text = text.trim();
+            let mut key = [0u8; 32];
+            let ok = text.len() == 64
+                && text.is_ascii()
+                && key.iter_mut().enumerate().all(|(i, b)| {
+                    u8::from_str_radix(&text[2 * i..2 * i + 2], 16)
+                        .map(|v| *b = v)
+                        .is_ok()
+                });
+            if ok {
+                Ok(key)
+            } else {
+                Err(RecordsError::VoterKey {
+                    path: path.to_path_buf(),
+                })
+            }
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut key = [0u8; 32];
+            getrandom::fill(&mut key).map_err(|e| io(std::io::Error::other(e.to_string())))?;
+            let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+            let tmp = path.with_extension("tmp");
+            std::fs::write(&tmp, format!("{hex}\n"))
+                .and_then(|()| std::fs::rename(&tmp, path))
+                .map_err(io)?;
+            Ok(key)
+        }
+        Err(e) => Err(io(e)),
     }
 }
 
@@ -445,8 +624,11 @@ mod tests {
             confidence: 0.8,
             shown: shown.iter().map(|s| s.to_string()).collect(),
             faq: None,
+            guild: Some(HOME.home),
         }
     }
+
+    const HOME: Scope = Scope { home: 10 };
 
     #[test]
     fn records_survive_a_restart() {
@@ -457,10 +639,10 @@ mod tests {
             r.question(&q(2, "明日の天気", &[])).unwrap();
             r.question(&q(3, "テレワーク補助", &["2.tokyo.b.3", "2.tokyo.a"]))
                 .unwrap();
-            let v = r.vote(3, Vote::Up).unwrap();
+            let v = r.vote(3, Vote::Up, Some(10), 1).unwrap();
             assert_eq!(v.query.as_deref(), Some("テレワーク補助"));
             assert_eq!(v.shown, ["2.tokyo.b.3", "2.tokyo.a"]);
-            r.vote(1, Vote::Down).unwrap();
+            r.vote(1, Vote::Down, Some(10), 1).unwrap();
         }
         // A torn line at the end is skipped.
         let mut f = OpenOptions::new()
@@ -470,15 +652,15 @@ mod tests {
         f.write_all(b"{\"ts\": 4, \"answ").unwrap();
         drop(f);
         let r = Records::open(dir.path()).unwrap();
-        let s = r.stats(5);
+        let s = r.stats(5, HOME);
         assert_eq!((s.questions, s.unanswered, s.up, s.down), (3, 1, 1, 1));
         assert_eq!(s.top, vec![("2.tokyo.b.3".to_string(), 2)]);
         assert!((s.no_match_rate() - 1.0 / 3.0).abs() < 1e-9);
-        let un = r.unanswered(10);
+        let un = r.unanswered(10, HOME);
         assert_eq!(un.len(), 1);
         assert_eq!(un[0].query, "明日の天気");
         // What answer 3 showed is still known after the restart.
-        assert_eq!(r.vote(3, Vote::Down).unwrap().shown.len(), 2);
+        assert_eq!(r.vote(3, Vote::Down, Some(10), 2).unwrap().shown.len(), 2);
         let unanswered = std::fs::read_to_string(dir.path().join(UNANSWERED_FILE)).unwrap();
         assert_eq!(unanswered.lines().count(), 1);
     }
@@ -524,10 +706,96 @@ mod tests {
         for i in 0..(RECENT_UNANSWERED as u64 + 10) {
             r.question(&q(i, &format!("q{i}"), &[])).unwrap();
         }
-        assert_eq!(r.lock().recent_unanswered.len(), RECENT_UNANSWERED);
         assert_eq!(
-            r.unanswered(1)[0].query,
+            r.lock().tallies[&Some(HOME.home)].recent_unanswered.len(),
+            RECENT_UNANSWERED
+        );
+        assert_eq!(
+            r.unanswered(1, HOME)[0].query,
             format!("q{}", RECENT_UNANSWERED + 9)
         );
+    }
+
+    #[test]
+    fn staff_see_their_server_and_direct_messages_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let in_guild = |answer, query: &str, guild| QuestionRecord {
+            guild,
+            ..q(answer, query, &[])
+        };
+        {
+            let r = Records::open(dir.path()).unwrap();
+            r.question(&in_guild(1, "ここの質問", Some(10))).unwrap();
+            r.question(&in_guild(2, "よその質問 090-1234-5678", Some(20)))
+                .unwrap();
+            r.question(&in_guild(3, "DMの質問", None)).unwrap();
+            r.vote(1, Vote::Up, Some(20), 1).unwrap();
+        }
+        // A record from before servers were noted loads, without one.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(QUESTIONS_FILE))
+            .unwrap();
+        f.write_all(
+            "{\"ts\":1,\"answer\":4,\"source\":\"dm\",\"query\":\"昔の質問\",\"answered\":false,\"sure\":false,\"confidence\":0.0,\"shown\":[],\"faq\":null}\n"
+                .as_bytes(),
+        )
+        .unwrap();
+        drop(f);
+        let r = Records::open(dir.path()).unwrap();
+        let home: Vec<String> = r
+            .unanswered(10, HOME)
+            .into_iter()
+            .map(|q| q.query)
+            .collect();
+        assert_eq!(home.len(), 3, "{home:?}");
+        for q in ["ここの質問", "DMの質問", "昔の質問"] {
+            assert!(home.iter().any(|h| h == q), "{q} in {home:?}");
+        }
+        let s = r.stats(5, HOME);
+        assert_eq!((s.questions, s.unanswered, s.up), (3, 3, 0));
+        let other = Scope { home: 20 };
+        let there: Vec<String> = r
+            .unanswered(10, other)
+            .into_iter()
+            .map(|q| q.query)
+            .collect();
+        assert!(!there.iter().any(|q| q == "ここの質問"), "{there:?}");
+        assert_eq!(r.stats(5, other).up, 1);
+    }
+
+    #[test]
+    fn one_vote_per_user_and_answer_the_latest_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let r = Records::open(dir.path()).unwrap();
+            r.question(&q(1, "テレワーク", &["2.tokyo.b.3"])).unwrap();
+            for _ in 0..50 {
+                r.vote(1, Vote::Down, Some(10), 5001).unwrap();
+            }
+            let s = r.stats(5, HOME);
+            assert_eq!((s.up, s.down), (0, 1), "fifty presses, one vote");
+            r.vote(1, Vote::Up, Some(10), 5001).unwrap();
+            r.vote(1, Vote::Up, Some(10), 5002).unwrap();
+            let s = r.stats(5, HOME);
+            assert_eq!((s.up, s.down), (2, 0), "the latest vote counts");
+        }
+        let text = std::fs::read_to_string(dir.path().join(VOTES_FILE)).unwrap();
+        assert_eq!(text.lines().count(), 3, "repeats are not written: {text}");
+        assert!(!text.contains("5001") && !text.contains("5002"), "{text}");
+        // After a restart: the same figures, and the same voter is known.
+        let r = Records::open(dir.path()).unwrap();
+        assert_eq!(r.stats(5, HOME).up, 2);
+        r.vote(1, Vote::Down, Some(10), 5001).unwrap();
+        let s = r.stats(5, HOME);
+        assert_eq!((s.up, s.down), (1, 1));
+        let votes: Vec<VoteRecord> = read_lines(&dir.path().join(VOTES_FILE)).unwrap();
+        let latest = latest_votes(votes);
+        assert_eq!(latest.len(), 2);
+        assert_eq!(latest[1].vote, Vote::Down);
+        // A damaged key is an error that says what to do.
+        std::fs::write(dir.path().join(VOTER_KEY_FILE), "xyz").unwrap();
+        let e = Records::open(dir.path()).err().unwrap().to_string();
+        assert!(e.contains(VOTER_KEY_FILE) && e.contains("delete it"), "{e}");
     }
 }

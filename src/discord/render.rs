@@ -93,11 +93,14 @@ pub fn clip(s: &str, max: usize) -> String {
 /// User text made inert for Discord: markdown characters are
 /// backslash-escaped and every `@` and `<` gets a zero-width space after
 /// it, so neither `@everyone`, `@here`, `<@id>` nor `<#id>` can form a
-/// mention.
+/// mention; control characters (NUL, ESC …) and invisible format and
+/// direction characters ([`is_hidden`]) are left out, so echoed text cannot
+/// reorder or hide what the bot says.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
+            c if is_hidden(c) => {}
             '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '-' | '[' | ']' | '(' | ')' | ':' => {
                 out.push('\\');
                 out.push(c);
@@ -110,6 +113,28 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// Whether `c` is a control character or an invisible format character
+/// that can reorder or hide text: bidirectional marks, embeddings,
+/// overrides and isolates, zero-width spaces, soft hyphens, the BOM. The
+/// joiners (U+200C, U+200D) stay: emoji sequences and scripts need them.
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{061C}'
+                | '\u{180E}'
+                | '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+        )
 }
 
 /// Escaped user text on one line (for titles and lists).
@@ -981,6 +1006,11 @@ mod tests {
         assert!(!e.contains("**"));
         assert!(e.contains("\\*\\*太字\\*\\*"));
         assert_eq!(escape_line("a\n\nb"), "a b");
+        assert_eq!(
+            escape_line("テレ\u{202E}ワーク\u{0}\u{1b}[31m\u{2066}補助\u{FEFF}\u{200B}"),
+            "テレワーク\\[31m補助"
+        );
+        assert_eq!(escape("👨\u{200D}👩"), "👨\u{200D}👩", "joiners stay");
     }
 
     #[test]

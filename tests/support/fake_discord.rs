@@ -37,6 +37,10 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 pub const BOT_ID: u64 = 1000;
 pub const APP_ID: u64 = 1000;
 pub const GUILD_ID: u64 = 2000;
+/// A role of [`GUILD_ID`]: the staff role of the bot tests.
+pub const STAFF_ROLE: u64 = 7777;
+/// Another server that has the bot; it holds no staff role.
+pub const OTHER_GUILD_ID: u64 = 2100;
 pub const CHANNEL_ID: u64 = 3000;
 pub const DM_CHANNEL_ID: u64 = 3001;
 /// How long a test waits for something before failing.
@@ -455,6 +459,20 @@ impl FakeDiscord {
                "global_name": name, "avatar": null, "bot": bot})
     }
 
+    /// A role object with id `id`.
+    pub fn role(id: u64) -> Value {
+        json!({"id": id.to_string(), "name": format!("role{id}"), "color": 0,
+               "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+               "hoist": false, "icon": null, "unicode_emoji": null, "position": 1,
+               "permissions": "0", "managed": false, "mentionable": false, "flags": 0})
+    }
+
+    /// `payload` (an interaction or a message) as if it came from `guild`.
+    pub fn in_guild(mut payload: Value, guild: u64) -> Value {
+        payload["guild_id"] = json!(guild.to_string());
+        payload
+    }
+
     pub fn bot_user() -> Value {
         FakeDiscord::user(BOT_ID, "madoguchi", true)
     }
@@ -686,6 +704,20 @@ fn route(st: &State, method: &str, path: &str, body: &Value) -> Response<Full<By
             })),
         ),
         ("GET", ["users", "@me"]) => response(StatusCode::OK, Some(FakeDiscord::bot_user())),
+        ("GET", ["guilds", guild, "roles"]) => {
+            let roles: &[u64] = match guild.parse() {
+                Ok(GUILD_ID) => &[GUILD_ID, STAFF_ROLE],
+                Ok(OTHER_GUILD_ID) => &[OTHER_GUILD_ID, STAFF_ROLE + 1],
+                _ => {
+                    return response(
+                        StatusCode::NOT_FOUND,
+                        Some(json!({"message": "Unknown Guild", "code": 10004})),
+                    );
+                }
+            };
+            let roles: Vec<Value> = roles.iter().map(|&r| FakeDiscord::role(r)).collect();
+            response(StatusCode::OK, Some(Value::Array(roles)))
+        }
         ("PUT", ["applications", _, "commands"])
         | ("PUT", ["applications", _, "guilds", _, "commands"]) => {
             let commands: Vec<Value> = body
