@@ -685,16 +685,16 @@ mod tests {
         assert_eq!((lines.values.len(), lines.skipped), (1, 2));
 
         let r = Records::open(dir.path()).unwrap();
-        assert_eq!(r.stats(5).questions, 1);
+        assert_eq!(r.stats(5, HOME).questions, 1);
         r.question(&q(3, "明日の天気", &[])).unwrap();
         drop(r);
         let r = Records::open(dir.path()).unwrap();
         assert_eq!(
-            r.stats(5).questions,
+            r.stats(5, HOME).questions,
             2,
             "the record after the torn line is kept"
         );
-        assert_eq!(r.unanswered(5)[0].query, "明日の天気");
+        assert_eq!(r.unanswered(5, HOME)[0].query, "明日の天気");
         let lines = read_lines::<QuestionRecord>(&path).unwrap();
         assert_eq!((lines.values.len(), lines.skipped), (2, 2));
     }
@@ -789,7 +789,7 @@ mod tests {
         r.vote(1, Vote::Down, Some(10), 5001).unwrap();
         let s = r.stats(5, HOME);
         assert_eq!((s.up, s.down), (1, 1));
-        let votes: Vec<VoteRecord> = read_lines(&dir.path().join(VOTES_FILE)).unwrap();
+        let votes: Vec<VoteRecord> = read_lines(&dir.path().join(VOTES_FILE)).unwrap().values;
         let latest = latest_votes(votes);
         assert_eq!(latest.len(), 2);
         assert_eq!(latest[1].vote, Vote::Down);
