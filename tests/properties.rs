@@ -285,6 +285,10 @@ proptest! {
 
     #[test]
     fn escaping_is_lossless_and_inert(q in text(), max in 0usize..300) {
+        // Control and invisible format characters are left out of echoed
+        // text; everything else comes back.
+        prop_assert!(!escape_line(&q).chars().any(madoguchi::discord::render::is_hidden));
+        let q: String = q.chars().filter(|c| !madoguchi::discord::render::is_hidden(*c)).collect();
         let escaped = escape_line(&q);
         assert_inert(&escaped);
         let one_line = q.split_whitespace().collect::<Vec<_>>().join(" ");
