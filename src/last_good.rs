@@ -83,7 +83,14 @@ pub fn restore(index: &Path) -> Result<PathBuf, LastGoodError> {
         path: path.clone(),
         reason,
     };
-    let bytes = data::read_capped(&path).map_err(|e| unreadable(e.to_string()))?;
+    // Written by `save`, so not bounded like a data file; still only a
+    // regular file is opened.
+    let bytes = match fs::metadata(&path) {
+        Ok(meta) if meta.is_file() => fs::read(&path),
+        Ok(_) => Err(std::io::Error::other(data::NotRegular)),
+        Err(e) => Err(e),
+    }
+    .map_err(|e| unreadable(e.to_string()))?;
     let snapshot: Snapshot =
         serde_json::from_slice(&bytes).map_err(|e| unreadable(e.to_string()))?;
     let scratch = index::scratch_dir(index);
@@ -148,4 +155,33 @@ fn write_out(snapshot: &Snapshot, dir: &Path) -> std::io::Result<()> {
         fs::write(target, &file.text)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_never_writes_outside_its_directory() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("copy");
+        for path in ["../escaped.toml", "/tmp/escaped.toml", "", "faq/../../x"] {
+            let snapshot = Snapshot {
+                files: vec![SnapshotFile {
+                    path: path.into(),
+                    text: "x".into(),
+                }],
+            };
+            assert!(write_out(&snapshot, &dir).is_err(), "{path}");
+        }
+        assert!(!tmp.path().join("escaped.toml").exists());
+        let snapshot = Snapshot {
+            files: vec![SnapshotFile {
+                path: "faq/01.toml".into(),
+                text: "x".into(),
+            }],
+        };
+        write_out(&snapshot, &dir).unwrap();
+        assert_eq!(fs::read_to_string(dir.join("faq/01.toml")).unwrap(), "x");
+    }
 }

@@ -329,6 +329,33 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_replaced_directory_is_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("plan.toml"), "0").unwrap();
+        let (_watcher, mut rx) = watch(&dir, Duration::from_millis(200)).unwrap();
+        let new = tmp.path().join("data.new");
+        std::fs::create_dir(&new).unwrap();
+        std::fs::write(new.join("plan.toml"), "1").unwrap();
+        std::fs::rename(&dir, tmp.path().join("data.old")).unwrap();
+        std::fs::rename(&new, &dir).unwrap();
+        let limit = Duration::from_secs(30);
+        let followed = std::iter::from_fn(|| recv_within(&mut rx, limit))
+            .find_map(|c| c.reattached)
+            .expect("re-attached");
+        assert_eq!(followed, dir.canonicalize().unwrap());
+        // Edits in the new directory are changes; the old one is not watched.
+        std::thread::sleep(Duration::from_millis(1_000));
+        while rx.try_recv().is_ok() {}
+        std::fs::write(tmp.path().join("data.old/plan.toml"), "old").unwrap();
+        std::fs::write(dir.join("faq.toml"), "2").unwrap();
+        let change = recv_within(&mut rx, limit).expect("a change");
+        assert_eq!(change.paths, vec![PathBuf::from("faq.toml")]);
+        assert_eq!(change.reattached, None);
+    }
+
     fn recv_within(rx: &mut UnboundedReceiver<Change>, limit: Duration) -> Option<Change> {
         let start = std::time::Instant::now();
         while start.elapsed() < limit {

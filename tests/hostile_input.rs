@@ -308,3 +308,24 @@ fn a_panic_in_segmentation_is_an_analysis_error() {
     );
     assert!(analyzer.words("").is_ok(), "the analyser is still usable");
 }
+
+#[test]
+fn logs_to_a_pipe_have_no_colours() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::repo().join("data");
+    let index = tmp.path().join("index");
+    // Nothing listens on the discard port: the bot logs its start, then
+    // fails to reach the API.
+    let child = madoguchi(&data, &index)
+        .args(["serve", "--api-base", "http://127.0.0.1:9", "--state"])
+        .arg(tmp.path().join("state"))
+        .env("DISCORD_TOKEN", "test-token.abc.def")
+        .env("MADOGUCHI_LOG_FORMAT", "text")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (_, _, stderr) = finish(child, Duration::from_secs(120), "serve");
+    assert!(stderr.contains("starting the Discord bot"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
