@@ -8,7 +8,7 @@
 //! it) into reloads and posts each outcome to the staff channel, and
 //! reloads at midnight in Japan so a plan takes over on its start date.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -20,7 +20,7 @@ use tracing::{debug, error, info, warn};
 use super::bot::Shared;
 use super::render::{self, Reply, discord_len};
 use super::rest;
-use crate::data::{Date, Knowledge};
+use crate::data::{Date, Knowledge, Messages};
 use crate::engine::{Engine, EngineError, Rebuild};
 use crate::watch::Change;
 
@@ -168,22 +168,19 @@ pub async fn follow(
         if !files.is_empty() {
             info!(files = ?files, "data/ changed: reloading");
         }
-        let sentence = shared
-            .engine
-            .load()
-            .knowledge
-            .messages
-            .reload_failed
-            .clone();
+        let msgs = shared.engine.load().knowledge.messages.clone();
+        let sentence = msgs.reload_failed.clone();
+        let data = &shared.config.paths.data;
         let posts = match shared.reload().await {
             Reloaded::Done { changed: false, .. } if !failing => Vec::new(),
             Reloaded::Done { summary, .. } => {
                 failing = false;
-                vec![Reply::text(&with_files(&summary, &files), false).fitted()]
+                let text = with_files(&summary, &files, data, &msgs);
+                vec![Reply::text(&text, false).fitted()]
             }
             Reloaded::Failed { problems } => {
                 failing = true;
-                problem_posts(&with_files(&sentence, &files), &problems)
+                problem_posts(&with_files(&sentence, &files, data, &msgs), &problems)
             }
         };
         if let Some(channel) = shared.config.staff_channel {
@@ -215,15 +212,32 @@ fn until_tomorrow(now: i64) -> Duration {
     Duration::from_secs((next - local) as u64 + 1)
 }
 
-fn with_files(sentence: &str, files: &[PathBuf]) -> String {
-    if files.is_empty() {
-        return sentence.to_string();
+/// `sentence`, then what changed: the data directory itself when it was
+/// deleted or replaced (the watcher reports it as an empty path), and the
+/// files.
+fn with_files(sentence: &str, files: &[PathBuf], data: &Path, msgs: &Messages) -> String {
+    let mut out = sentence.to_string();
+    let (root, files): (Vec<&PathBuf>, Vec<&PathBuf>) =
+        files.iter().partition(|f| f.as_os_str().is_empty());
+    if !root.is_empty() {
+        let note = if data.is_dir() {
+            &msgs.data_dir_replaced
+        } else {
+            &msgs.data_dir_removed
+        };
+        out.push('\n');
+        out.push_str(&note.replace("{dir}", &code(data)));
     }
-    let names: Vec<String> = files
-        .iter()
-        .map(|f| format!("`{}`", f.display().to_string().replace('`', "'")))
-        .collect();
-    format!("{sentence}\n変更: {}", names.join(" "))
+    if !files.is_empty() {
+        let names: Vec<String> = files.iter().map(|f| code(f)).collect();
+        out.push_str(&format!("\n変更: {}", names.join(" ")));
+    }
+    out
+}
+
+/// A path as inline code.
+fn code(path: &Path) -> String {
+    format!("`{}`", path.display().to_string().replace('`', "'"))
 }
 
 /// Most messages one failed reload posts.
