@@ -269,6 +269,57 @@ async fn rate_limits_on_a_route_and_global_are_waited_out_and_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_an_api_proxy_a_429_is_waited_out_as_long_as_it_asks() {
+    within_limit(async {
+        // Plain HTTP through serenity's proxy setting: its rate limiter is
+        // off, so the bot itself must read how long to wait.
+        let bot = start_bot(FakeDiscord::start(TOKEN).await, |_| {}).await;
+        let path = format!("/channels/{CHANNEL_ID}/messages");
+        let in_body = |secs: f64| Fault {
+            status: 429,
+            headers: Vec::new(),
+            body: json!({"message": "You are being rate limited.",
+                         "retry_after": secs, "global": false, "code": 0}),
+            processed: false,
+        };
+        let in_header = |secs: f64| Fault {
+            status: 429,
+            headers: vec![("x-ratelimit-reset-after", secs.to_string())],
+            body: json!({"message": "You are being rate limited.", "code": 0}),
+            processed: false,
+        };
+        for (what, fault, secs) in [
+            ("retry_after in the body", in_body(2.5), 2.5),
+            ("X-RateLimit-Reset-After", in_header(2.2), 2.2),
+        ] {
+            bot.fake.fail("POST", &path, 1, fault);
+            let before = posts(&bot.fake, &path).len();
+            let id = bot.mention(1, TELEWORK_Q).await;
+            let reply = bot.answered(id).await;
+            assert!(embed_text(&reply["request"]).contains(TELEWORK_TEXT));
+            let tries: Vec<Recorded> = posts(&bot.fake, &path).split_off(before);
+            assert_eq!(
+                tries.iter().map(|r| r.status).collect::<Vec<_>>(),
+                [429, 200],
+                "{what}: one 429, then one retry"
+            );
+            let waited = tries[1].at - tries[0].at;
+            assert!(
+                waited >= Duration::from_secs_f64(secs),
+                "{what}: retried after {waited:?}, before the {secs} s asked"
+            );
+            assert!(
+                waited < Duration::from_secs_f64(secs + 2.0),
+                "{what}: {waited:?}"
+            );
+            assert_eq!(bot.replies_to(id).len(), 1);
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_errors_are_retried_and_each_answer_is_posted_once() {
     within_limit(async {
         let bot = start_bot(FakeDiscord::start(TOKEN).await, |_| {}).await;
