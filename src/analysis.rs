@@ -37,7 +37,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 5;
+pub const ANALYSIS_VERSION: u32 = 7;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -140,6 +140,12 @@ const STOP_WORDS: &[&str] = &[
     "助かる",
     "仕方",
     "やり方",
+    // "How to …" nouns say that a way is asked, not what about.
+    "作り方",
+    "使い方",
+    "書き方",
+    "進め方",
+    "選び方",
     "心配",
     "不安",
 ];
@@ -385,7 +391,30 @@ impl Analyzer {
         Ok(words)
     }
 
+    /// Segments with `segmenter`. A panic inside lindera (a damaged
+    /// dictionary indexes out of bounds) is an [`AnalysisError`], so it
+    /// never takes down a command or the bot.
     fn segment_with(
+        &self,
+        segmenter: &Segmenter,
+        normalized: &str,
+    ) -> Result<Vec<Word>, AnalysisError> {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.segment_unguarded(segmenter, normalized)
+        }))
+        .unwrap_or_else(|panic| {
+            let why = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(AnalysisError(format!(
+                "the segmenter failed ({why}); the dictionary may be damaged: delete it and it is rebuilt"
+            )))
+        })
+    }
+
+    fn segment_unguarded(
         &self,
         segmenter: &Segmenter,
         normalized: &str,
@@ -484,7 +513,7 @@ impl Analyzer {
                 continue;
             }
             if let Some(r) = w.reading {
-                out.readings.push(r);
+                out.readings.push(loose_reading(&r));
             }
             out.terms.push(w.term);
             out.terms.extend(w.parts);
@@ -511,7 +540,7 @@ impl Analyzer {
             .words(&normalized)?
             .into_iter()
             .filter(|w| w.content)
-            .filter_map(|w| w.reading)
+            .filter_map(|w| w.reading.as_deref().map(loose_reading))
             .collect())
     }
 
@@ -531,6 +560,22 @@ impl Analyzer {
     ) -> Result<QueryAnalysis, AnalysisError> {
         let text: String = text.chars().take(MAX_QUESTION_CHARS).collect();
         let normalized = self.normalize(&text);
+        // A question written all in katakana (ｼﾞｻｼｭｯｷﾝ ｦ…) is read as kana,
+        // like one written all in hiragana, when that finds known readings.
+        if is_all_kana(&normalized) {
+            let read = self.question_normalized(to_hiragana(&normalized), known_reading)?;
+            if read.concepts.iter().any(|c| !c.readings.is_empty()) {
+                return Ok(read);
+            }
+        }
+        self.question_normalized(normalized, known_reading)
+    }
+
+    fn question_normalized(
+        &self,
+        normalized: String,
+        known_reading: &dyn Fn(&str) -> bool,
+    ) -> Result<QueryAnalysis, AnalysisError> {
         let words = self.words(&normalized)?;
 
         // Each concept with the byte span of the question it came from.
@@ -570,7 +615,7 @@ impl Analyzer {
                     .collect();
             let matched: usize = found.iter().map(|(s, e, _)| e - s).sum();
             let content: usize = inside.iter().map(|&i| words[i].end - words[i].start).sum();
-            if found.is_empty() || matched * 2 < content {
+            if found.is_empty() || matched * 3 < content * 2 {
                 continue;
             }
             for &i in &inside {
@@ -720,6 +765,73 @@ fn is_kanji_str(s: &str) -> bool {
         .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) || c == '々')
 }
 
+/// Katakana to hiragana (the long-vowel mark kept); everything else
+/// unchanged.
+pub fn to_hiragana(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if ('\u{30A1}'..='\u{30F6}').contains(&c) {
+                char::from_u32(c as u32 - 0x60).unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Whether every letter of a text is kana (and some are katakana).
+fn is_all_kana(s: &str) -> bool {
+    let letters = || s.chars().filter(|c| c.is_alphanumeric() && *c != 'ー');
+    letters().any(is_katakana) && letters().all(|c| is_katakana(c) || is_hiragana(c))
+}
+
+/// A reading with vowel length ignored, so that every spelling of a long
+/// vowel meets (テレワーク, てれわあく and terewaku all give テレワク; ドウニュウ
+/// and donyu give ドニュ): long-vowel marks go, and so does a vowel that
+/// repeats (or lengthens) the vowel before it.
+pub fn loose_reading(reading: &str) -> String {
+    let mut out = String::with_capacity(reading.len());
+    let mut prev: Option<char> = None;
+    for c in reading.chars() {
+        if c == 'ー' {
+            continue;
+        }
+        let lengthens = match (prev, c) {
+            (Some(v), 'ア') => v == 'a',
+            (Some(v), 'イ') => v == 'i' || v == 'e',
+            (Some(v), 'ウ') => v == 'u' || v == 'o',
+            (Some(v), 'エ') => v == 'e',
+            (Some(v), 'オ') => v == 'o',
+            _ => false,
+        };
+        if lengthens {
+            prev = None;
+            continue;
+        }
+        out.push(c);
+        prev = match vowel_of(c) {
+            Some(v) => Some(v),
+            None if matches!(c, 'ッ' | 'ン') => None,
+            None => prev,
+        };
+    }
+    out
+}
+
+/// The vowel a katakana ends in.
+fn vowel_of(c: char) -> Option<char> {
+    const ROWS: [(&str, char); 5] = [
+        ("アカガサザタダナハバパマヤャラワァ", 'a'),
+        ("イキギシジチヂニヒビピミリィ", 'i'),
+        ("ウクグスズツヅヌフブプムユュルゥヴ", 'u'),
+        ("エケゲセゼテデネヘベペメレェ", 'e'),
+        ("オコゴソゾトドノホボポモヨョロヲォ", 'o'),
+    ];
+    ROWS.iter()
+        .find(|(row, _)| row.contains(c))
+        .map(|(_, v)| *v)
+}
+
 /// Hiragana to katakana; everything else unchanged.
 pub fn to_katakana(s: &str) -> String {
     s.chars()
@@ -822,8 +934,8 @@ fn greedy_readings(kata: &str, known: &dyn Fn(&str) -> bool) -> Vec<(usize, usiz
         let longest = MAX_LEN.min(chars.len() - i);
         for len in (2..=longest).rev() {
             let cand = &kata[byte_at(i)..byte_at(i + len)];
-            let stemmed = stem_katakana(cand);
-            if known(&stemmed) {
+            let stemmed = loose_reading(&stem_katakana(cand));
+            if stemmed.chars().count() >= 2 && known(&stemmed) {
                 found = Some((len, stemmed));
                 break;
             }
@@ -867,14 +979,34 @@ mod tests {
 
     #[test]
     fn greedy_readings_take_the_longest() {
-        let known = |s: &str| ["テレワーク", "ホジョ", "ホジョキン", "テレ"].contains(&s);
+        // Known readings are loose (vowel length ignored).
+        let known = |s: &str| ["テレワク", "ホジョ", "ホジョキン", "テレ"].contains(&s);
         let found: Vec<String> = greedy_readings("テレワークノホジョキン", &known)
             .into_iter()
             .map(|(_, _, r)| r)
             .collect();
-        assert_eq!(found, vec!["テレワーク", "ホジョキン"]);
+        assert_eq!(found, vec!["テレワク", "ホジョキン"]);
         let (s, e, _) = &greedy_readings("ノホジョ", &known)[0];
         assert_eq!((*s, *e), ("ノ".len(), "ノホジョ".len()));
+    }
+
+    #[test]
+    fn loose_readings_meet_whatever_the_vowel_length() {
+        for r in ["テレワーク", "テレワアク", "テレワク"] {
+            assert_eq!(loose_reading(r), "テレワク", "{r}");
+        }
+        assert_eq!(loose_reading("ドウニュウ"), loose_reading("ドニュ"));
+        assert_eq!(loose_reading("ツウル"), loose_reading("ツール"));
+        assert_eq!(loose_reading("ジサシュッキン"), "ジサシュッキン");
+        assert_eq!(loose_reading("ケイエイ"), "ケエ");
+    }
+
+    #[test]
+    fn all_kana_questions_are_read_as_hiragana() {
+        assert!(is_all_kana("ジサシュッキン ヲ ヤリタイ"));
+        assert!(!is_all_kana("テレワークの補助"));
+        assert!(!is_all_kana("てれわーく"));
+        assert_eq!(to_hiragana("ジサ ヲ"), "じさ を");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::data::{ChannelKind, Knowledge};
-use crate::search::{Kind, Outcome};
+use crate::search::{Decision, Kind, Outcome};
 
 /// How many programmes an answer shows at most (fewer when the others score
 /// far below the best).
@@ -17,6 +17,11 @@ pub const SHOWN_PROGRAMMES: usize = 5;
 pub struct Answer {
     pub query: String,
     pub answered: bool,
+    /// What was decided: answer, did_you_mean, decline, out_of_scope or
+    /// greeting.
+    pub decision: Decision,
+    /// The topic out of scope the question is about (`scope.toml` id).
+    pub topic: Option<String>,
     /// Answered, but below the "sure" level: shown as "did you mean…".
     pub sure: bool,
     pub confidence: f32,
@@ -147,17 +152,29 @@ impl Answer {
             })
             .collect();
         let msgs = &knowledge.messages;
-        let message = if !outcome.answered {
-            Some(msgs.no_match.clone())
-        } else if !outcome.sure {
-            Some(msgs.did_you_mean.clone())
-        } else {
-            None
+        let message = match outcome.decision {
+            Decision::Answer => None,
+            Decision::DidYouMean => Some(msgs.did_you_mean.clone()),
+            Decision::Decline => Some(msgs.no_match.clone()),
+            Decision::Greeting => Some(msgs.help.trim().to_string()),
+            Decision::OutOfScope => {
+                let topic = outcome
+                    .reading
+                    .topic
+                    .as_deref()
+                    .and_then(|id| knowledge.language.scope.iter().find(|t| t.id == id));
+                Some(
+                    msgs.out_of_scope
+                        .replace("{topic}", topic.map_or("", |t| t.name.as_str())),
+                )
+            }
         };
         let plan = &knowledge.plan;
         Answer {
             query: query.to_string(),
             answered: outcome.answered,
+            decision: outcome.decision,
+            topic: outcome.reading.topic.clone(),
             sure: outcome.sure,
             confidence: round3(outcome.confidence),
             measures: outcome.measures.clone(),

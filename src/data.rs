@@ -20,6 +20,8 @@
 //! - `synonyms.toml`: `[[group]]` equivalent words, `[[rule]]` one-way expansions
 //! - `userdict.csv`: `surface,part_of_speech,reading` rows for the segmenter
 //! - `messages.toml`: the fixed sentences and headings of an answer
+//! - `phrases.toml`, `english.toml`, `scope.toml`: set phrases, the English
+//!   vocabulary and the topics out of scope ([`language`])
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
@@ -29,6 +31,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
+
+mod language;
+pub use language::{
+    ENGLISH_FILE, English, EnglishTerm, Language, PHRASES_FILE, Phrases, SCOPE_FILE, ScopeTopic,
+};
 
 /// Who carries out a measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -280,6 +287,15 @@ pub struct Messages {
     pub reload_ok: String,
     /// `/reload` found problems; the problems follow.
     pub reload_failed: String,
+    /// A question about a topic the plan does not cover; `{topic}` is its
+    /// name.
+    pub out_of_scope: String,
+    /// Staff-channel note: `data/` was replaced and the bot now follows the
+    /// new directory; `{dir}` is where it leads.
+    pub data_reattached: String,
+    /// Staff-channel note: the bot started on the last good knowledge
+    /// because `data/` has problems; the problems follow.
+    pub started_on_last_good: String,
     /// Staff-channel note: the data directory `{dir}` was deleted.
     pub data_dir_removed: String,
     /// Staff-channel note: the data directory `{dir}` was replaced.
@@ -306,6 +322,8 @@ pub struct Knowledge {
     pub faqs: Vec<Faq>,
     pub channels: Vec<Channel>,
     pub synonyms: Synonyms,
+    /// Set phrases, the English vocabulary and the topics out of scope.
+    pub language: Language,
     pub user_words: Vec<UserWord>,
     pub messages: Messages,
     /// blake3 of every file read, in path order.
@@ -512,13 +530,28 @@ pub const MESSAGES_FILE: &str = "messages.toml";
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// The file's bytes, reading no more than one past [`MAX_FILE_BYTES`].
-fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Only a regular file (or a link to one) is opened: a FIFO, socket or
+/// device would block or never end, so it is refused with
+/// [`NotRegular`] before it is opened.
+pub fn read_capped(path: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
+    if !fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::other(NotRegular));
+    }
     let mut bytes = Vec::new();
     fs::File::open(path)?
         .take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;
     Ok(bytes)
+}
+
+/// A path that names something other than a regular file.
+#[derive(Debug, thiserror::Error)]
+#[error("it is not a regular file (a FIFO, socket, device or directory)")]
+pub struct NotRegular;
+
+fn not_regular(e: &std::io::Error) -> bool {
+    e.get_ref().is_some_and(|e| e.is::<NotRegular>())
 }
 
 /// A text file read from `data/`, with a way to turn byte offsets into lines.
@@ -617,7 +650,10 @@ impl Loader {
                     line: None,
                     entry: None,
                     message: format!("cannot read the file: {e}"),
-                    fix: if e.kind() == std::io::ErrorKind::NotFound {
+                    fix: if not_regular(&e) {
+                        "replace it with a regular file, or move it out of the data directory"
+                            .into()
+                    } else if e.kind() == std::io::ErrorKind::NotFound {
                         "restore the file from git (`git checkout -- data/`), or point --data / \
                          MADOGUCHI_DATA at the right directory"
                             .into()
@@ -1141,6 +1177,8 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
         }
     }
 
+    let language = language::load(&mut ld, dir, &channels);
+
     // userdict.csv
     let mut user_words = Vec::new();
     if let Some(src) = ld.read(&dir.join(USERDICT_FILE), false) {
@@ -1219,6 +1257,9 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             ("candidates_placeholder", &m.candidates_placeholder),
             ("reload_ok", &m.reload_ok),
             ("reload_failed", &m.reload_failed),
+            ("out_of_scope", &m.out_of_scope),
+            ("data_reattached", &m.data_reattached),
+            ("started_on_last_good", &m.started_on_last_good),
             ("data_dir_removed", &m.data_dir_removed),
             ("data_dir_replaced", &m.data_dir_replaced),
         ] {
@@ -1257,6 +1298,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
         faqs,
         channels,
         synonyms,
+        language,
         user_words,
         messages,
         fingerprint: ld.hasher.finalize().to_hex().to_string(),

@@ -7,6 +7,9 @@
 //! source, a different lindera or a half-written build is detected and the
 //! dictionary is rebuilt into a fresh directory that replaces the old one with
 //! a rename, so a crash mid-build never leaves a dictionary that loads wrong.
+//! A build also writes the blake3 checksum of every file it made; a file
+//! whose content no longer matches (a flipped bit, a truncation) is found
+//! before lindera reads it, and the dictionary is rebuilt.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -21,6 +24,8 @@ pub const DEFAULT_IPADIC_SOURCE: &str = "/usr/share/mecab/dic/ipadic";
 const IPADIC_METADATA: &str = include_str!("ipadic_metadata.json");
 
 const STAMP_FILE: &str = "madoguchi-source.stamp";
+/// `<blake3 hex>  <file name>` for every file of a built dictionary.
+const CHECKSUMS_FILE: &str = "madoguchi-checksums.txt";
 
 /// Errors from finding, building or loading the system dictionary.
 #[derive(Debug, thiserror::Error)]
@@ -122,11 +127,19 @@ pub fn ensure_built(
     let fingerprint = source_fingerprint(source)?;
     let stamp = target.join(STAMP_FILE);
     if fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint) {
-        return Ok(Built {
-            dir: target.to_path_buf(),
-            fingerprint,
-            rebuilt: false,
-        });
+        match damaged(target) {
+            None => {
+                return Ok(Built {
+                    dir: target.to_path_buf(),
+                    fingerprint,
+                    rebuilt: false,
+                });
+            }
+            Some(files) => progress(&format!(
+                "the dictionary at {} does not match its checksums ({files}): rebuilding it",
+                target.display()
+            )),
+        }
     }
     let io = |path: &Path| {
         let path = path.to_path_buf();
@@ -153,8 +166,11 @@ pub fn ensure_built(
             source_dir: source.to_path_buf(),
             message: format!("{e:#}"),
         })?;
+    write_checksums(&staging).map_err(io(&staging))?;
     fs::write(staging.join(STAMP_FILE), &fingerprint).map_err(io(&staging))?;
-    if fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint) {
+    if fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint)
+        && damaged(target).is_none()
+    {
         // Another builder finished first; keep its dictionary.
         let _ = fs::remove_dir_all(&staging);
         return Ok(Built {
@@ -176,6 +192,50 @@ pub fn ensure_built(
         fingerprint,
         rebuilt: true,
     })
+}
+
+/// The blake3 checksum of a file, in hex.
+fn checksum(path: &Path) -> std::io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(fs::File::open(path)?)?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// Writes the checksum of every file in a freshly built dictionary.
+fn write_checksums(dir: &Path) -> std::io::Result<()> {
+    let mut names: Vec<String> = fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != STAMP_FILE && n != CHECKSUMS_FILE)
+        .collect();
+    names.sort();
+    let mut text = String::new();
+    for name in names {
+        text.push_str(&format!("{}  {name}\n", checksum(&dir.join(&name))?));
+    }
+    fs::write(dir.join(CHECKSUMS_FILE), text)
+}
+
+/// Which files of a built dictionary do not match the checksums written
+/// when it was built (missing or unreadable count too); `None` when all
+/// do.
+pub fn damaged(dir: &Path) -> Option<String> {
+    let Ok(list) = fs::read_to_string(dir.join(CHECKSUMS_FILE)) else {
+        return Some(CHECKSUMS_FILE.to_string());
+    };
+    let bad: Vec<&str> = list
+        .lines()
+        .filter_map(|line| line.split_once("  "))
+        .filter(|(sum, name)| {
+            name.contains(['/', '\\']) || checksum(&dir.join(name)).ok().as_deref() != Some(*sum)
+        })
+        .map(|(_, name)| name)
+        .collect();
+    if list.lines().all(|l| l.split_once("  ").is_none()) {
+        return Some(CHECKSUMS_FILE.to_string());
+    }
+    (!bad.is_empty()).then(|| bad.join(", "))
 }
 
 /// Loads a built dictionary (memory-mapped).

@@ -2,6 +2,9 @@
 //! paths, answering questions. Both surfaces (CLI and Discord) hold one
 //! [`Engine`] and call [`Engine::ask`]; a reload builds a new engine aside and
 //! swaps it in, so the last good knowledge keeps serving if the new one fails.
+//! Each index generation keeps the knowledge it was built from
+//! ([`crate::last_good`]), so [`Engine::open_last_good`] can start on it
+//! when `data/` is broken.
 
 use std::path::PathBuf;
 
@@ -10,6 +13,8 @@ use crate::answer::Answer;
 use crate::data::{self, Date, Knowledge, Problems};
 use crate::dictionary::{self, DictionaryError};
 use crate::index::{self, IndexError, KnowledgeIndex};
+use crate::last_good::{self, LastGoodError};
+use crate::question::Reader;
 use crate::search::{self, Outcome, SearchError, Settings};
 
 /// Where things are. The binary fills this in from flags, environment
@@ -58,6 +63,8 @@ pub enum EngineError {
     Analysis(#[from] AnalysisError),
     #[error(transparent)]
     Search(#[from] SearchError),
+    #[error(transparent)]
+    LastGood(#[from] LastGoodError),
 }
 
 /// Knowledge, analysis and index, ready to answer.
@@ -65,7 +72,12 @@ pub struct Engine {
     pub knowledge: Knowledge,
     pub analyzer: Analyzer,
     pub index: KnowledgeIndex,
+    /// Cleans and translates messages, recognises topics out of scope.
+    pub reader: Reader,
     pub settings: Settings,
+    /// Opened from the last good knowledge kept with the index, because
+    /// `data/` had problems ([`Engine::open_last_good`]).
+    pub last_good: bool,
 }
 
 /// How [`Engine::open`] treats the index.
@@ -110,12 +122,38 @@ impl Engine {
             rebuild == Rebuild::Always,
             progress,
         )?;
+        let reader = Reader::new(&knowledge.language);
+        if let Err(e) = last_good::save(&paths.data, &index.dir, &knowledge, paths.today) {
+            tracing::warn!(
+                index = %index.dir.display(),
+                error = %e,
+                "cannot keep a copy of the knowledge with the index: a start on broken data/ will have none"
+            );
+        }
         Ok(Engine {
+            reader,
             knowledge,
             analyzer,
             index,
             settings: Settings::default(),
+            last_good: false,
         })
+    }
+
+    /// Opens the knowledge the current index generation was built from
+    /// (the last that passed validation), for when `data/` is broken.
+    pub fn open_last_good(
+        paths: &Paths,
+        progress: &mut dyn FnMut(&str),
+    ) -> Result<Engine, EngineError> {
+        let copy = last_good::restore(&paths.index)?;
+        let mut from_copy = paths.clone();
+        from_copy.data.clone_from(&copy);
+        let opened = Engine::open(&from_copy, Rebuild::IfStale, progress);
+        let _ = std::fs::remove_dir_all(&copy);
+        let mut engine = opened?;
+        engine.last_good = true;
+        Ok(engine)
     }
 
     /// Searches for a question.
@@ -124,6 +162,7 @@ impl Engine {
             &self.knowledge,
             &self.analyzer,
             &self.index,
+            &self.reader,
             &self.settings,
             question,
         )?)

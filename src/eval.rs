@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::{Engine, EngineError};
+use crate::search::Decision;
 
 /// One line of a question file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -110,6 +111,10 @@ pub struct GroupScore {
     pub mrr: f64,
     /// Share of questions declined (the target for questions that must be).
     pub declined: f64,
+    /// Share answered as 「もしかして」 (did you mean…).
+    pub did_you_mean: f64,
+    /// Share declined as a topic the plan does not cover.
+    pub out_of_scope: f64,
 }
 
 /// A question that did not come out as expected.
@@ -142,6 +147,8 @@ pub fn evaluate(engine: &Engine, questions: &[Question], k: usize) -> Result<Rep
         hk: usize,
         rr: f64,
         declined: usize,
+        did_you_mean: usize,
+        out_of_scope: usize,
     }
     let mut acc: BTreeMap<String, Acc> = BTreeMap::new();
     let mut misses = Vec::new();
@@ -152,6 +159,8 @@ pub fn evaluate(engine: &Engine, questions: &[Question], k: usize) -> Result<Rep
         if !outcome.answered {
             a.declined += 1;
         }
+        a.did_you_mean += usize::from(outcome.decision == Decision::DidYouMean);
+        a.out_of_scope += usize::from(outcome.decision == Decision::OutOfScope);
         let must_decline = q.expected.is_empty();
         let rank = outcome
             .measures
@@ -194,6 +203,8 @@ pub fn evaluate(engine: &Engine, questions: &[Question], k: usize) -> Result<Rep
                 hit_at_k: a.hk as f64 / n,
                 mrr: a.rr / n,
                 declined: a.declined as f64 / n,
+                did_you_mean: a.did_you_mean as f64 / n,
+                out_of_scope: a.out_of_scope as f64 / n,
             }
         })
         .collect();

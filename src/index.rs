@@ -59,6 +59,10 @@ pub enum IndexError {
         "cannot build the index in {dir} ({reason}): the index directory must be writable and have free space; free some, or point --index / MADOGUCHI_INDEX elsewhere (the previous index, if any, is unchanged)"
     )]
     Build { dir: PathBuf, reason: String },
+    #[error(
+        "{path} is a directory: it must be the small file naming the current index; remove it (`rm -r {path}`) and the index is rebuilt"
+    )]
+    CurrentNotFile { path: PathBuf },
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
 }
@@ -368,13 +372,32 @@ pub fn open_or_build(
             )),
         }
     }
+    let current = root.join(CURRENT_FILE);
+    if current.is_dir() {
+        return Err(IndexError::CurrentNotFile { path: current });
+    }
     build(root, knowledge, analyzer, fingerprint, progress).map_err(|e| match e {
-        e @ IndexError::Analysis(_) => e,
+        e @ (IndexError::Analysis(_) | IndexError::CurrentNotFile { .. }) => e,
         other => IndexError::Build {
             dir: root.to_path_buf(),
             reason: other.to_string(),
         },
     })
+}
+
+/// The directory of the generation `CURRENT` names, if it is there.
+pub fn current_generation(root: &Path) -> Option<PathBuf> {
+    let dir = root.join(read_current(root)?);
+    dir.is_dir().then_some(dir)
+}
+
+/// A fresh scratch directory name under `root`, removed with the builds
+/// left by dead processes when it is not removed by its maker.
+pub fn scratch_dir(root: &Path) -> PathBuf {
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    root.join(format!("{BUILDING_PREFIX}{}-{nonce}", std::process::id()))
 }
 
 fn read_current(root: &Path) -> Option<String> {

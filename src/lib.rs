@@ -5,6 +5,9 @@
 //! Code map (each module opens with what it owns):
 //! - [`data`]: the knowledge in `data/`, loaded and validated.
 //! - [`dictionary`]: IPADIC built from the MeCab source at run time.
+//! - [`clean`], [`english`], [`scope`], [`question`]: a message as typed to
+//!   what search reads (noise out, English and romaji to Japanese, topics
+//!   out of scope recognised).
 //! - [`analysis`]: normalisation, segmentation, terms, readings, synonyms.
 //! - [`index`]: the tantivy index, its fingerprint and atomic rebuilds.
 //! - [`search`]: a question to ranked measures, confidence and referrals.
@@ -14,6 +17,8 @@
 //! - [`faq`]: new FAQ entries scaffolded and appended (`faq new`).
 //! - [`import`]: a plan's text into areas and measures with ids.
 //! - [`engine`]: ties the above together from three paths.
+//! - [`last_good`]: the knowledge each index generation was built from,
+//!   to start on when `data/` is broken.
 //! - [`watch`]: edits of `data/`, debounced, for the bot's live reload.
 //! - [`discord`]: the Discord bot (`madoguchi serve`), the only module that
 //!   knows serenity and the network.
@@ -26,14 +31,19 @@
 
 pub mod analysis;
 pub mod answer;
+pub mod clean;
 pub mod data;
 pub mod dictionary;
 pub mod discord;
 pub mod engine;
+pub mod english;
 pub mod eval;
 pub mod faq;
 pub mod import;
 pub mod index;
+pub mod last_good;
+pub mod question;
 pub mod report;
+pub mod scope;
 pub mod search;
 pub mod watch;

@@ -165,6 +165,63 @@ fn main() -> ExitCode {
     }
 }
 
+/// Standard output for what a command prints. Every write is checked, so
+/// a reader that goes away (`madoguchi report | head -1`) ends the command
+/// quietly through `main` instead of a panic.
+fn stdout() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+/// The next line of `input` without its line ending, or why it is not
+/// text; `None` at the end.
+fn next_line(
+    input: &mut dyn BufRead,
+) -> std::io::Result<Option<Result<String, std::string::FromUtf8Error>>> {
+    let mut bytes = Vec::new();
+    if input.read_until(b'\n', &mut bytes)? == 0 {
+        return Ok(None);
+    }
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+    }
+    Ok(Some(String::from_utf8(bytes)))
+}
+
+/// A text file given on the command line, read as `data/` files are: only
+/// a regular file, at most [`data::MAX_FILE_BYTES`].
+fn read_text(path: &std::path::Path) -> anyhow::Result<String> {
+    let reading = || format!("reading {}", path.display());
+    let bytes = data::read_capped(path).with_context(reading)?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= data::MAX_FILE_BYTES,
+        "{} is larger than {} MB: check that it is the right file",
+        path.display(),
+        data::MAX_FILE_BYTES / (1024 * 1024)
+    );
+    String::from_utf8(bytes)
+        .with_context(reading)
+        .context("save the file as UTF-8")
+}
+
+/// Writes `path` by renaming a finished file over it: a link at `path` is
+/// replaced, not followed, and a failed write leaves the old file.
+fn replace_file(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
+
 fn progress(msg: &str) {
     eprintln!("madoguchi: {msg}");
 }
@@ -195,8 +252,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ask { question, json } => {
             let engine = open(Rebuild::IfStale)?;
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
+            let mut out = stdout();
             let answer_one = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
                 let answer = engine.ask(q)?;
                 if json {
@@ -207,10 +263,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(())
             };
             if question == "-" {
-                for line in std::io::stdin().lock().lines() {
-                    let line = line.context("reading questions from stdin")?;
-                    answer_one(&line, &mut out)?;
+                let mut stdin = std::io::stdin().lock();
+                let mut skipped = 0;
+                let mut number = 0;
+                while let Some(line) = next_line(&mut stdin)? {
+                    number += 1;
+                    match line {
+                        Ok(q) => answer_one(&q, &mut out)?,
+                        Err(e) => {
+                            skipped += 1;
+                            eprintln!(
+                                "madoguchi: line {number} of stdin is not valid UTF-8 ({e}): skipped; save the questions as UTF-8"
+                            );
+                        }
+                    }
                     out.flush()?;
+                }
+                if skipped > 0 {
+                    return Ok(ExitCode::from(1));
                 }
             } else {
                 answer_one(&question, &mut out)?;
@@ -219,6 +289,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Check { measures } => match data::load_on(&paths.data, paths.today) {
             Ok(k) => {
+                let mut out = stdout();
                 for p in &k.plans {
                     let state = if p.start == k.plan.start {
                         "current"
@@ -227,9 +298,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     } else {
                         "superseded"
                     };
-                    println!("plan: {} {} (from {}): {state}", p.year, p.title, p.start);
+                    writeln!(
+                        out,
+                        "plan: {} {} (from {}): {state}",
+                        p.year, p.title, p.start
+                    )?;
                 }
-                println!(
+                writeln!(
+                    out,
                     "{}: OK — {} areas, {} measures, {} FAQ entries, {} channels, {} synonym groups, {} rules, {} user-dictionary words",
                     paths.data.display(),
                     k.areas.len(),
@@ -239,10 +315,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     k.synonyms.groups.len(),
                     k.synonyms.rules.len(),
                     k.user_words.len()
-                );
+                )?;
                 if measures {
                     for m in &k.measures {
-                        println!("{}\t{}\t{}", m.id, k.place(m), m.text);
+                        writeln!(out, "{}\t{}\t{}", m.id, k.place(m), m.text)?;
                     }
                 }
                 Ok(ExitCode::SUCCESS)
@@ -256,42 +332,56 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let started = std::time::Instant::now();
             let engine = open(Rebuild::Always)?;
             let searcher = engine.index.reader.searcher();
-            println!(
+            let mut out = stdout();
+            writeln!(
+                out,
                 "indexed {} documents in {:.2} s into {}",
                 searcher.num_docs(),
                 started.elapsed().as_secs_f64(),
                 engine.index.dir.display()
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval { file, k, json } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let text = read_text(&file)?;
             let questions = eval::parse(&text).with_context(|| format!("in {}", file.display()))?;
             let engine = open(Rebuild::IfStale)?;
             let report = eval::evaluate(&engine, &questions, k)?;
+            let mut out = stdout();
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&report)?)?;
             } else {
-                println!(
-                    "{:<10} {:>4} {:>7} {:>7} {:>7} {:>9}",
+                writeln!(
+                    out,
+                    "{:<10} {:>4} {:>7} {:>7} {:>7} {:>9} {:>11} {:>9}",
                     "group",
                     "n",
                     "hit@1",
                     format!("hit@{k}"),
                     "MRR",
-                    "declined"
-                );
+                    "declined",
+                    "もしかして",
+                    "no-scope"
+                )?;
                 for g in &report.groups {
-                    println!(
-                        "{:<10} {:>4} {:>7.3} {:>7.3} {:>7.3} {:>9.3}",
-                        g.group, g.questions, g.hit_at_1, g.hit_at_k, g.mrr, g.declined
-                    );
+                    writeln!(
+                        out,
+                        "{:<10} {:>4} {:>7.3} {:>7.3} {:>7.3} {:>9.3} {:>11.3} {:>9.3}",
+                        g.group,
+                        g.questions,
+                        g.hit_at_1,
+                        g.hit_at_k,
+                        g.mrr,
+                        g.declined,
+                        g.did_you_mean,
+                        g.out_of_scope
+                    )?;
                 }
                 if !report.misses.is_empty() {
-                    println!("\nmisses (not first, or not declined as expected):");
+                    writeln!(out, "\nmisses (not first, or not declined as expected):")?;
                     for m in &report.misses {
-                        println!(
+                        writeln!(
+                            out,
                             "  line {} [{}] {}\n    expected {}  got {}  rank {}  confidence {:.2}",
                             m.line,
                             m.group,
@@ -308,15 +398,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                             },
                             m.rank.map_or("-".to_string(), |r| r.to_string()),
                             m.confidence
-                        );
+                        )?;
                     }
                 }
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::ImportPlan { file, out, force } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("reading {}", file.display()))?;
+            let text = read_text(&file)?;
             let plan = import::parse(&text).with_context(|| {
                 format!(
                     "{} is not in the plan format (numbered areas, 都の取組 / 東京商工会議所の取組, ア… items)",
@@ -325,15 +414,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             let toml = import::to_toml(&plan, &["東京都", "東京商工会議所"]);
             match out {
-                None => print!("{toml}"),
+                None => write!(stdout(), "{toml}")?,
                 Some(path) => {
-                    if path.exists() && !force {
+                    // A link counts as there even when it points nowhere,
+                    // and is replaced, never written through.
+                    if path.symlink_metadata().is_ok() && !force {
                         anyhow::bail!(
                             "{} exists; pass --force to replace it (keep a copy: it may hold staff edits)",
                             path.display()
                         );
                     }
-                    std::fs::write(&path, toml)
+                    replace_file(&path, toml.as_bytes())
                         .with_context(|| format!("writing {}", path.display()))?;
                     eprintln!(
                         "madoguchi: wrote {} areas and {} measures ({}, from {}) to {}; run `madoguchi check`",
@@ -380,10 +471,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     report::build(&records, None, &report::QuestionKey::plain, &options)
                 }
             };
+            let mut out = stdout();
             if json {
-                println!("{}", serde_json::to_string_pretty(&r)?);
+                writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
             } else {
-                print!("{}", r.to_text());
+                write!(out, "{}", r.to_text())?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -392,26 +484,59 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => faq_new(args, &paths),
         Command::Analyze { text } => {
             let engine = open(Rebuild::IfStale)?;
-            let normalized = engine.analyzer.normalize(&text);
-            println!("normalised: {normalized}");
+            let mut out = stdout();
+            let reading = engine.reader.read(&text);
+            writeln!(out, "asked:      {}", reading.asked)?;
+            if !reading.excluded.is_empty() {
+                writeln!(out, "excluded:   {}", reading.excluded)?;
+            }
+            let normalized = engine.analyzer.normalize(&reading.asked);
+            writeln!(out, "normalised: {normalized}")?;
             for w in engine.analyzer.words(&normalized)? {
-                println!(
+                writeln!(
+                    out,
                     "  {:<12} reading={:<12} {}{}",
                     w.term,
                     w.reading.as_deref().unwrap_or("-"),
                     if w.content { "content" } else { "stop" },
                     if w.unknown { " unknown" } else { "" }
-                );
+                )?;
             }
             let outcome = engine.search(&text)?;
-            println!("concepts:");
+            writeln!(out, "concepts:")?;
             for c in &outcome.analysis.concepts {
-                println!(
+                writeln!(
+                    out,
                     "  terms={:?} alternatives={:?} readings={:?} bigrams={:?}",
                     c.terms, c.alternatives, c.readings, c.bigrams
-                );
+                )?;
             }
-            println!("confidence: {:.3}", outcome.confidence);
+            let e = &outcome.evidence;
+            writeln!(
+                out,
+                "evidence:   matched {:.2} of known {:.2} (focus {:.3}), coverage {:.3}, margin {:.3}",
+                e.matched, e.known, e.focus, e.coverage, e.margin
+            )?;
+            writeln!(
+                out,
+                "confidence: {:.3} (declined at or below {:.2}, sure from {:.2})",
+                outcome.confidence, engine.settings.threshold, engine.settings.sure
+            )?;
+            if let Some(topic) = &reading.topic {
+                writeln!(out, "out of scope: {topic}")?;
+            }
+            writeln!(out, "decision:   {:?}", outcome.decision)?;
+            writeln!(
+                out,
+                "ranked:     {}",
+                outcome
+                    .ranked
+                    .iter()
+                    .take(5)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -554,7 +679,7 @@ fn faq_new(args: FaqNewArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&paths.index)
         .with_context(|| format!("creating {}", paths.index.display()))?;
     let written = faq::append(&paths.data, &file, &draft, paths.today, &paths.index)?;
-    print!("{}", written.text);
+    write!(stdout(), "{}", written.text)?;
     writeln!(
         out,
         "madoguchi: added `{}` at {}:{}; refine its answer and alternates, then run `madoguchi check`",
@@ -674,7 +799,9 @@ fn init_tracing(cli: &Cli) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(|| RedactingStderr);
+        .with_writer(|| RedactingStderr)
+        // Colours only for a terminal: a log file or journal gets plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if json {
         builder.json().init();
     } else {
@@ -805,13 +932,7 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
 
     // Unless --today fixes the date, the bot chooses the plan in force for
     // each day itself (at every reload and each midnight in Japan).
-    let engine = Engine::open(&paths, Rebuild::IfStale, &mut progress).map_err(|e| match e {
-        EngineError::Data(p) => anyhow::Error::new(p).context(format!(
-            "the knowledge in {} has problems (run `madoguchi check`)",
-            paths.data.display()
-        )),
-        other => anyhow::Error::new(other),
-    })?;
+    let engine = open_for_serving(&paths)?;
     if !fixed_today {
         config.paths.today = None;
     }
@@ -834,6 +955,48 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
         shutdown_signal(),
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The engine `serve` starts on: from `data/`, or, when `data/` has
+/// problems, from the last good knowledge kept with the index, with every
+/// problem logged (the bot posts them to the staff channel once running).
+fn open_for_serving(paths: &Paths) -> anyhow::Result<Engine> {
+    let problems = match Engine::open(paths, Rebuild::IfStale, &mut progress) {
+        Ok(engine) => return Ok(engine),
+        Err(EngineError::Data(problems)) => problems,
+        Err(other) => return Err(other.into()),
+    };
+    let broken = || {
+        format!(
+            "the knowledge in {} has problems (run `madoguchi check`)",
+            paths.data.display()
+        )
+    };
+    let engine = match Engine::open_last_good(paths, &mut progress) {
+        Ok(engine) => engine,
+        Err(e) => {
+            return Err(anyhow::Error::new(problems)
+                .context(format!("{e}, so there is nothing to start on"))
+                .context(broken()));
+        }
+    };
+    for p in &problems.0 {
+        tracing::error!(
+            file = %p.file.display(),
+            line = p.line,
+            entry = p.entry.as_deref(),
+            problem = %p.message,
+            fix = %p.fix,
+            "data problem"
+        );
+    }
+    tracing::error!(
+        problems = problems.0.len(),
+        plan = %engine.knowledge.plan.title,
+        "{}: starting on the last good knowledge kept with the index; fix data/ and it is loaded",
+        broken()
+    );
+    Ok(engine)
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -10,8 +10,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -20,7 +18,7 @@ use serde::de::DeserializeOwned;
 use crate::analysis::Analyzer;
 use crate::data::{Date, Knowledge};
 use crate::discord::records::{
-    QUESTIONS_FILE, QuestionRecord, VOTES_FILE, Vote, VoteRecord, latest_votes,
+    self, QUESTIONS_FILE, QuestionRecord, VOTES_FILE, Vote, VoteRecord, latest_votes,
 };
 
 /// Two wordings whose analysed terms overlap at least this much (Jaccard)
@@ -49,22 +47,50 @@ pub enum ReportError {
 pub struct Records {
     pub questions: Vec<QuestionRecord>,
     pub votes: Vec<VoteRecord>,
-    /// Lines that did not parse (a torn last line after a crash), skipped.
+    /// Lines that could not be read (torn when the disk filled, not UTF-8,
+    /// not a record), skipped.
     pub skipped: usize,
+    /// Records stamped before [`EARLIEST`] or more than [`AHEAD`] seconds
+    /// after the report was made (a broken clock, an edited file), skipped.
+    pub out_of_range: usize,
 }
 
-/// Reads the records of a state directory.
+/// The earliest time a record may carry: 2020-01-01 00:00 UTC, before the
+/// bot existed.
+pub const EARLIEST: u64 = 1_577_836_800;
+/// How far past now a record may be stamped (clocks drift).
+pub const AHEAD: u64 = 86_400;
+
+/// Reads the records of a state directory, as of now.
 pub fn read(state: &Path) -> Result<Records, ReportError> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    read_at(state, now)
+}
+
+/// Reads the records of a state directory; records stamped outside
+/// [`EARLIEST`] to `now` + [`AHEAD`] are skipped and counted.
+pub fn read_at(state: &Path, now: u64) -> Result<Records, ReportError> {
     let questions_path = state.join(QUESTIONS_FILE);
     if !questions_path.exists() {
         return Err(ReportError::NoRecords(state.to_path_buf()));
     }
     let mut records = Records::default();
-    records.questions = read_lines(&questions_path, &mut records.skipped)?;
+    let sane = EARLIEST..=now.saturating_add(AHEAD);
+    let mut questions = read_lines::<QuestionRecord>(&questions_path, &mut records.skipped)?;
     let votes_path = state.join(VOTES_FILE);
-    if votes_path.exists() {
-        records.votes = latest_votes(read_lines(&votes_path, &mut records.skipped)?);
-    }
+    let mut votes = if votes_path.exists() {
+        latest_votes(read_lines::<VoteRecord>(&votes_path, &mut records.skipped)?)
+    } else {
+        Vec::new()
+    };
+    let (n, m) = (questions.len(), votes.len());
+    questions.retain(|q| sane.contains(&q.ts));
+    votes.retain(|v| sane.contains(&v.ts));
+    records.out_of_range = n - questions.len() + m - votes.len();
+    records.questions = questions;
+    records.votes = votes;
     Ok(records)
 }
 
@@ -72,22 +98,12 @@ fn read_lines<T: DeserializeOwned>(
     path: &Path,
     skipped: &mut usize,
 ) -> Result<Vec<T>, ReportError> {
-    let io = |source| ReportError::Io {
+    let lines = records::read_lines(path).map_err(|source| ReportError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let mut out = Vec::new();
-    for line in BufReader::new(File::open(path).map_err(io)?).lines() {
-        let line = line.map_err(io)?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str(&line) {
-            Ok(v) => out.push(v),
-            Err(_) => *skipped += 1,
-        }
-    }
-    Ok(out)
+    })?;
+    *skipped += lines.skipped;
+    Ok(lines.values)
 }
 
 /// How a question is compared with others.
@@ -219,6 +235,8 @@ pub struct Report {
     pub votes_down: u64,
     /// Record lines that did not parse.
     pub skipped: usize,
+    /// Records with a time outside the sane range, skipped.
+    pub out_of_range: usize,
     pub unanswered_groups: Vec<UnansweredGroup>,
     pub down_voted: Vec<DownVoted>,
     pub period: Period,
@@ -331,6 +349,7 @@ pub fn build(
             .filter(|v| v.vote == Vote::Down)
             .count() as u64,
         skipped: records.skipped,
+        out_of_range: records.out_of_range,
         unanswered_groups: unanswered_groups(questions, key, options),
         down_voted: down_voted(records, knowledge, options.top),
         period,
@@ -594,6 +613,13 @@ impl Report {
         if self.skipped > 0 {
             let _ = writeln!(o, "（読めなかった記録 {} 行は飛ばしました）", self.skipped);
         }
+        if self.out_of_range > 0 {
+            let _ = writeln!(
+                o,
+                "（日時がありえない記録 {} 件は飛ばしました）",
+                self.out_of_range
+            );
+        }
 
         let _ = writeln!(
             o,
@@ -768,6 +794,7 @@ mod tests {
             ],
             questions,
             skipped: 1,
+            out_of_range: 0,
         }
     }
 
@@ -960,5 +987,42 @@ mod tests {
         assert_eq!(r.questions.len(), 9);
         assert_eq!(r.skipped, 1);
         assert!(r.votes.is_empty());
+    }
+
+    #[test]
+    fn records_with_absurd_times_are_skipped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = MAY_1 + 3 * DAY;
+        let mut questions = fixture().questions;
+        for ts in [
+            1_000_000_000_000_000,
+            i64::MAX as u64,
+            u64::MAX,
+            0,
+            now + 2 * DAY,
+        ] {
+            questions.push(q(77, ts, "時計の壊れた質問", &[]));
+        }
+        let lines: String = questions
+            .iter()
+            .map(|q| serde_json::to_string(q).unwrap() + "\n")
+            .collect();
+        std::fs::write(dir.path().join(QUESTIONS_FILE), lines).unwrap();
+        let mut votes = vote(3, i64::MAX as u64, Vote::Down);
+        votes.query = Some("x".into());
+        std::fs::write(
+            dir.path().join(VOTES_FILE),
+            serde_json::to_string(&votes).unwrap() + "\n",
+        )
+        .unwrap();
+        let r = read_at(dir.path(), now).unwrap();
+        assert_eq!(
+            (r.questions.len(), r.votes.len(), r.out_of_range),
+            (9, 0, 6)
+        );
+        let report = build(&r, None, &QuestionKey::plain, &Options::default());
+        assert_eq!(report.out_of_range, 6);
+        assert!(report.no_match_over_time.len() <= 4);
+        assert!(report.to_text().contains("日時がありえない記録 6 件"));
     }
 }

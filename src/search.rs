@@ -20,28 +20,48 @@ use crate::analysis::{AnalysisError, Analyzer, Concept, QueryAnalysis};
 use crate::data::{ChannelKind, Knowledge};
 pub use crate::index::Kind;
 use crate::index::{DocInfo, DocTable, Found, KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
+use crate::question::{Reader, Reading};
 
-/// Tuning of the search.
+/// Tuning of the search and of the decision to answer.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// A question is declined unless its confidence is above this: more
-    /// than half of what it asks must be found in the best result.
+    /// A question is declined unless its confidence is above this.
     pub threshold: f32,
     /// Below this confidence an answer is shown as "did you mean…".
     pub sure: f32,
     /// How many results to return.
     pub limit: usize,
+    /// What a concept no document has weighs against the evidence, in idf
+    /// (a topic the knowledge lacks, 肉じゃが, is a sign the question is
+    /// not about it; context words weigh less than the knowledge's own).
+    pub unknown_idf: f32,
+    /// Matched evidence at which a match counts in full; less evidence
+    /// scales the confidence down.
+    pub strong_evidence: f32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            threshold: 0.5,
-            sure: 0.75,
+            threshold: DECLINE_AT,
+            sure: SURE_AT,
             limit: 10,
+            unknown_idf: UNKNOWN_IDF,
+            strong_evidence: STRONG_EVIDENCE,
         }
     }
 }
+
+/// Confidence at or below which a question is declined, and from which an
+/// answer is sure (not "did you mean…"): calibrated on question sets with
+/// `cargo run --release --example calibrate` (see README, How an answer is
+/// made).
+pub const DECLINE_AT: f32 = 0.34;
+pub const SURE_AT: f32 = 0.6;
+/// See [`Settings::strong_evidence`]: about one specific word of the plan.
+pub const STRONG_EVIDENCE: f32 = 5.0;
+/// See [`Settings::unknown_idf`].
+pub const UNKNOWN_IDF: f32 = 1.5;
 
 const CANDIDATES: usize = 20;
 const BOOST_MAIN: f32 = 3.0;
@@ -57,6 +77,9 @@ const SECONDARY_MATCH: f32 = 0.75;
 pub const FOCUS_SHARE: f32 = 0.6;
 /// How much the text score counts against coverage when re-ranking.
 const SCORE_SHARE: f32 = 0.5;
+/// How much a result loses for covering what the question excludes
+/// (「AじゃなくてB」: A), against what it gains for covering what is asked.
+const EXCLUDED_SHARE: f32 = 0.6;
 
 /// Errors from a search.
 #[derive(Debug, thiserror::Error)]
@@ -78,16 +101,76 @@ pub struct Hit {
     pub coverage: f32,
 }
 
+/// What the search decided to do with a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// The best results match: answered.
+    Answer,
+    /// Something matches, not clearly: answered as "did you mean…".
+    DidYouMean,
+    /// Nothing in the knowledge matches well enough: declined.
+    Decline,
+    /// About a topic the plan does not cover (`scope.toml`): declined with
+    /// its referral.
+    OutOfScope,
+    /// Only greetings or thanks: the help text.
+    Greeting,
+}
+
+impl Decision {
+    /// Whether programmes are shown.
+    pub fn answered(self) -> bool {
+        matches!(self, Decision::Answer | Decision::DidYouMean)
+    }
+}
+
+/// How strongly the best result matches: the figures the decision rests on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Specificity (idf) of the question's concepts the best result has,
+    /// each weighted as in coverage, summed.
+    pub matched: f32,
+    /// The same over every concept of the question, a word no document has
+    /// counting [`Settings::unknown_idf`].
+    pub known: f32,
+    /// `matched / known`: how much of what the knowledge could match, the
+    /// best result does.
+    pub focus: f32,
+    /// Share of all the question's concepts the best result covers.
+    pub coverage: f32,
+    /// How far the best result's score stands above the second's.
+    pub margin: f32,
+}
+
+impl Evidence {
+    /// One figure from 0 to 1: focus, scaled down where the match is weak:
+    /// the matched evidence below `strong`, unless the best result has
+    /// every word of the question (plain words of the plan, all found, are
+    /// strong evidence together).
+    pub fn confidence(&self, strong: f32) -> f32 {
+        let strength = (self.matched / strong.max(f32::EPSILON)).max(self.coverage * self.coverage);
+        self.focus * strength.min(1.0)
+    }
+}
+
 /// The outcome of a search.
 #[derive(Debug, Clone)]
 pub struct Outcome {
+    pub reading: Reading,
     pub analysis: QueryAnalysis,
     pub hits: Vec<Hit>,
+    pub decision: Decision,
+    pub evidence: Evidence,
     pub confidence: f32,
     pub answered: bool,
     pub sure: bool,
-    /// Measure ids in rank order, FAQ hits replaced by their measures.
+    /// Measure ids in rank order, FAQ hits replaced by their measures
+    /// (empty when declined).
     pub measures: Vec<String>,
+    /// The same ranking whatever the decision (for calibration and
+    /// `analyze`).
+    pub ranked: Vec<String>,
     /// How many of `measures` come from results scoring close to the best
     /// (at least [`FOCUS_SHARE`] of its score): what an answer shows.
     pub focused: usize,
@@ -100,9 +183,11 @@ pub fn search(
     knowledge: &Knowledge,
     analyzer: &Analyzer,
     index: &KnowledgeIndex,
+    reader: &Reader,
     settings: &Settings,
     question: &str,
 ) -> Result<Outcome, SearchError> {
+    let reading = reader.read(question);
     let searcher = index.reader.searcher();
     let f = &index.fields;
     let known_reading = |r: &str| {
@@ -110,37 +195,108 @@ pub fn search(
             .doc_freq(&Term::from_field_text(f.reading, r))
             .is_ok_and(|n| n > 0)
     };
-    let analysis = analyzer.question(question, &known_reading)?;
-    let query = build_query(index, &analysis.concepts);
+    let analysis = analyzer.question(&reading.asked, &known_reading)?;
+    let excluded = if reading.excluded.is_empty() {
+        Vec::new()
+    } else {
+        let asked: HashSet<&String> = analysis.concepts.iter().flat_map(|c| &c.terms).collect();
+        analyzer
+            .question(&reading.excluded, &known_reading)?
+            .concepts
+            .into_iter()
+            .filter(|c| !c.terms.iter().any(|t| asked.contains(t)))
+            .collect()
+    };
     let mut hits = Vec::new();
-    if let Some(query) = query {
+    let mut evidence = Evidence::default();
+    if let Some(query) = build_query(index, &analysis.concepts) {
         let top = searcher.search_with_statistics_provider(
             &query,
             &TopDocs::with_limit(CANDIDATES).order_by_score(),
             &index.statistics.with(&searcher),
         )?;
         let max = top.first().map_or(1.0, |(s, _)| s.max(f32::EPSILON));
-        let concepts = ConceptIds::new(&index.docs, &analysis.concepts);
+        let concepts = ConceptIds::new(&index.docs, &analysis.concepts, settings.unknown_idf);
+        let excluded = ConceptIds::new(&index.docs, &excluded, 0.0);
+        let mut scored = Vec::new();
         for (score, addr) in top {
             let Some(doc) = index.docs.get(addr) else {
                 continue;
             };
-            let (coverage, specific) = concepts.coverage(&index.docs, doc);
-            hits.push(Hit {
+            let m = concepts.coverage(&index.docs, doc);
+            let x = excluded.coverage(&index.docs, doc);
+            let hit = Hit {
                 kind: doc.kind,
                 id: doc.id.clone(),
-                score: specific + SCORE_SHARE * score / max,
-                coverage,
-            });
+                score: m.specific + SCORE_SHARE * score / max - EXCLUDED_SHARE * x.specific,
+                coverage: m.share,
+            };
+            scored.push((hit, m));
         }
+        scored.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+        if let Some((best, m)) = scored.first() {
+            let second = scored.get(1).map_or(0.0, |(h, _)| h.score);
+            evidence = Evidence {
+                matched: m.matched_idf,
+                known: m.known_idf,
+                focus: if m.known_idf > 0.0 {
+                    m.matched_idf / m.known_idf
+                } else {
+                    0.0
+                },
+                coverage: m.share,
+                margin: best.score - second,
+            };
+        }
+        hits = scored.into_iter().map(|(h, _)| h).collect();
     }
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let confidence = hits.first().map_or(0.0, |h| h.coverage);
-    let answered = confidence > settings.threshold;
-    let sure = confidence >= settings.sure;
-    if !answered {
+    let confidence = evidence.confidence(settings.strong_evidence);
+    let decision = if reading.topic.is_some() {
+        Decision::OutOfScope
+    } else if reading.only_phrases && confidence <= settings.threshold {
+        Decision::Greeting
+    } else if confidence <= settings.threshold {
+        Decision::Decline
+    } else if confidence < settings.sure {
+        Decision::DidYouMean
+    } else {
+        Decision::Answer
+    };
+    let (ranked, _) = rank_measures(knowledge, &hits, settings.limit);
+    if !decision.answered() {
         hits.clear();
     }
+    let (measures, focused) = rank_measures(knowledge, &hits, settings.limit);
+    hits.truncate(settings.limit);
+    let referrals = match (&decision, &reading.topic) {
+        (Decision::OutOfScope, Some(topic)) => knowledge
+            .language
+            .scope
+            .iter()
+            .filter(|t| &t.id == topic)
+            .map(|t| t.referral.clone())
+            .collect(),
+        _ => referrals(knowledge, &hits, &measures),
+    };
+    Ok(Outcome {
+        reading,
+        analysis,
+        hits,
+        decision,
+        evidence,
+        confidence,
+        answered: decision.answered(),
+        sure: decision == Decision::Answer,
+        measures,
+        ranked,
+        focused,
+        referrals,
+    })
+}
+
+/// Measure ids in rank order, FAQ hits replaced by their measures, and how
+/// many of them come from results scoring close to the best.
+fn rank_measures(knowledge: &Knowledge, hits: &[Hit], limit: usize) -> (Vec<String>, usize) {
     // How each measure scored on its own, to order an FAQ's measures.
     let own_score: HashMap<&str, f32> = hits
         .iter()
@@ -150,7 +306,7 @@ pub fn search(
     let mut measures: Vec<String> = Vec::new();
     let mut focused = 0;
     let focus = hits.first().map_or(0.0, |h| h.score * FOCUS_SHARE);
-    for h in hits.iter().take(settings.limit) {
+    for h in hits.iter().take(limit) {
         let ids: Vec<&str> = match h.kind {
             Kind::Measure => vec![h.id.as_str()],
             Kind::Faq => {
@@ -178,18 +334,7 @@ pub fn search(
             focused = measures.len();
         }
     }
-    hits.truncate(settings.limit);
-    let referrals = referrals(knowledge, &hits, &measures);
-    Ok(Outcome {
-        analysis,
-        hits,
-        confidence,
-        answered,
-        sure,
-        measures,
-        focused,
-        referrals,
-    })
+    (measures, focused)
 }
 
 fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
@@ -237,6 +382,15 @@ fn build_query(index: &KnowledgeIndex, concepts: &[Concept]) -> Option<BooleanQu
     (!clauses.is_empty()).then(|| BooleanQuery::new(clauses))
 }
 
+/// How a document covers a question's concepts.
+#[derive(Debug, Clone, Copy, Default)]
+struct Coverage {
+    share: f32,
+    specific: f32,
+    matched_idf: f32,
+    known_idf: f32,
+}
+
 /// A question's concepts as vocabulary ids, looked up once per question.
 struct ConceptIds {
     concepts: Vec<ConceptId>,
@@ -255,7 +409,7 @@ struct ConceptId {
 }
 
 impl ConceptIds {
-    fn new(table: &DocTable, concepts: &[Concept]) -> ConceptIds {
+    fn new(table: &DocTable, concepts: &[Concept], unknown_idf: f32) -> ConceptIds {
         let concepts = concepts
             .iter()
             .map(|c| {
@@ -288,6 +442,8 @@ impl ConceptIds {
                     .chain(bigrams.iter().flatten())
                     .map(|&t| table.idf(t))
                     .fold(0.0, f32::max);
+                // A word no document has: what it weighs against the evidence.
+                let idf = if idf > 0.0 { idf } else { unknown_idf };
                 ConceptId {
                     weight: c.weight,
                     idf,
@@ -300,11 +456,11 @@ impl ConceptIds {
         ConceptIds { concepts }
     }
 
-    /// Weighted share of the concepts found in a document's vocabulary:
-    /// plain (the confidence) and with each concept also weighted by how
-    /// specific it is (for ranking: the rare word of a question decides
-    /// between documents that cover the same share).
-    fn coverage(&self, table: &DocTable, doc: &DocInfo) -> (f32, f32) {
+    /// How a document covers the concepts: the weighted share found
+    /// (plain, and with each concept also weighted by how specific it is, so
+    /// that the rare word of a question decides between documents that
+    /// cover the same share), and the specificity matched and known.
+    fn coverage(&self, table: &DocTable, doc: &DocInfo) -> Coverage {
         let (mut total, mut matched, mut total_idf, mut matched_idf) = (0.0, 0.0, 0.0, 0.0);
         for c in &self.concepts {
             let found = match Self::found(c, table, doc) {
@@ -318,7 +474,12 @@ impl ConceptIds {
             matched_idf += c.weight * c.idf * found;
         }
         let share = |m: f32, t: f32| if t > 0.0 { m / t } else { 0.0 };
-        (share(matched, total), share(matched_idf, total_idf))
+        Coverage {
+            share: share(matched, total),
+            specific: share(matched_idf, total_idf),
+            matched_idf,
+            known_idf: total_idf,
+        }
     }
 
     /// Where the best of a concept's words is found in a document.

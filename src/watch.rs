@@ -4,13 +4,19 @@
 //! (not the reads of a reload), and sends one [`Change`] once the files
 //! have been quiet for a while, so a burst of saves becomes one reload that
 //! reads the last content. Editor droppings (swap files, `~` backups, dot
-//! files) are ignored. This module only reads: nothing here writes to
-//! `data/`.
+//! files) are ignored. The watcher follows the configured path, not the
+//! directory it named at the start: when `data/` is replaced (deleted and
+//! made again, `mv data.new data`, a link switched to another release), it
+//! attaches to the new directory and says so in the [`Change`]
+//! ([`Change::reattached`]). This module only reads: nothing here writes
+//! to `data/`.
 
 use std::collections::BTreeSet;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, RecvTimeoutError};
-use std::time::Duration;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
 use notify_debouncer_full::notify::event::{EventKind, ModifyKind};
 use notify_debouncer_full::notify::{self, RecommendedWatcher, RecursiveMode};
@@ -19,11 +25,18 @@ use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 /// How long the files must be quiet before a change is reported.
 pub const QUIET: Duration = Duration::from_millis(300);
+/// How often the configured path is checked for a replaced directory.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(250);
 
-/// Files under the data directory that changed, relative to it, sorted.
+/// What changed under the data directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
+    /// Files that changed, relative to the data directory, sorted (`.` is
+    /// the directory itself).
     pub paths: Vec<PathBuf>,
+    /// The directory the configured path names now, when it was replaced
+    /// and the watcher attached to it; everything in it may have changed.
+    pub reattached: Option<PathBuf>,
 }
 
 /// The data directory cannot be watched.
@@ -34,14 +47,38 @@ pub struct WatchError {
     source: notify::Error,
 }
 
+type Inner = Debouncer<RecommendedWatcher, RecommendedCache>;
+
 /// A running watcher; dropping it stops the watching (and closes the
 /// channel of changes).
 pub struct DataWatcher {
-    _debouncer: Debouncer<RecommendedWatcher, RecommendedCache>,
+    _debouncer: Arc<Mutex<Inner>>,
+}
+
+/// The directory a path leads to now, and which one it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Target {
+    root: PathBuf,
+    device: u64,
+    inode: u64,
+}
+
+impl Target {
+    /// Where `configured` leads now; `None` while there is no directory.
+    fn of(configured: &Path) -> Option<Target> {
+        let root = configured.canonicalize().ok()?;
+        let meta = std::fs::metadata(&root).ok()?;
+        meta.is_dir().then(|| Target {
+            root,
+            device: meta.dev(),
+            inode: meta.ino(),
+        })
+    }
 }
 
 /// Watches `dir` (recursively) and reports each burst of edits, once no
-/// file has changed for `quiet`, on the returned channel.
+/// file has changed for `quiet`, on the returned channel; keeps following
+/// `dir` when the directory it names is replaced.
 pub fn watch(
     dir: &Path,
     quiet: Duration,
@@ -50,26 +87,40 @@ pub fn watch(
         path: dir.to_path_buf(),
         source,
     };
-    let root = dir.canonicalize().map_err(|e| err(notify::Error::io(e)))?;
+    let target = Target::of(dir).ok_or_else(|| {
+        err(notify::Error::io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "not a directory",
+        )))
+    })?;
     let (tx, rx) = unbounded_channel();
     let (raw_tx, raw_rx) = mpsc::channel::<Vec<PathBuf>>();
     // The debouncer merges the events of each file; the settling thread
     // waits for all files to be quiet.
     let half = quiet / 2;
-    let handler_root = root.clone();
+    let root = Arc::new(Mutex::new(target.root.clone()));
+    let handler_root = Arc::clone(&root);
     let mut debouncer = new_debouncer(half, None, move |result: DebounceEventResult| {
-        let paths = changed_paths(&handler_root, result);
+        let root = handler_root.lock().map(|r| r.clone()).unwrap_or_default();
+        let paths = changed_paths(&root, result);
         if !paths.is_empty() {
             let _ = raw_tx.send(paths);
         }
     })
     .map_err(err)?;
     debouncer
-        .watch(&root, RecursiveMode::Recursive)
+        .watch(&target.root, RecursiveMode::Recursive)
         .map_err(err)?;
+    let debouncer = Arc::new(Mutex::new(debouncer));
+    let follow = Follow {
+        configured: dir.to_path_buf(),
+        current: target,
+        root,
+        debouncer: Arc::downgrade(&debouncer),
+    };
     std::thread::Builder::new()
         .name("madoguchi-watch".into())
-        .spawn(move || settle(&raw_rx, &tx, half))
+        .spawn(move || settle(&raw_rx, &tx, half, follow))
         .map_err(|e| err(notify::Error::io(e)))?;
     Ok((
         DataWatcher {
@@ -79,28 +130,89 @@ pub fn watch(
     ))
 }
 
+/// Keeps the watch on the directory the configured path names.
+struct Follow {
+    configured: PathBuf,
+    current: Target,
+    /// The root events are reported relative to.
+    root: Arc<Mutex<PathBuf>>,
+    debouncer: Weak<Mutex<Inner>>,
+}
+
+impl Follow {
+    /// Attaches to the directory the configured path names now if it is
+    /// another one; the new directory when it did. While the path names
+    /// nothing (deleted, not yet made again) it waits.
+    fn reattach(&mut self) -> Option<PathBuf> {
+        let now = Target::of(&self.configured)?;
+        if now == self.current {
+            return None;
+        }
+        let debouncer = self.debouncer.upgrade()?;
+        let mut debouncer = debouncer.lock().ok()?;
+        let _ = debouncer.unwatch(&self.current.root);
+        if let Err(e) = debouncer.watch(&now.root, RecursiveMode::Recursive) {
+            tracing::warn!(dir = %now.root.display(), error = %e, "cannot watch the new data directory yet");
+            return None;
+        }
+        if let Ok(mut root) = self.root.lock() {
+            root.clone_from(&now.root);
+        }
+        tracing::info!(
+            path = %self.configured.display(),
+            dir = %now.root.display(),
+            "the data directory was replaced: watching the new one"
+        );
+        self.current = now;
+        Some(self.current.root.clone())
+    }
+}
+
 /// Collects changed paths until none arrives for `quiet`, then sends them
-/// as one change; ends when the debouncer is gone or nobody listens.
-fn settle(raw: &mpsc::Receiver<Vec<PathBuf>>, tx: &UnboundedSender<Change>, quiet: Duration) {
+/// as one change; re-attaches when the data directory is replaced; ends
+/// when the watcher is dropped or nobody listens.
+fn settle(
+    raw: &mpsc::Receiver<Vec<PathBuf>>,
+    tx: &UnboundedSender<Change>,
+    quiet: Duration,
+    mut follow: Follow,
+) {
     let mut pending: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut reattached: Option<PathBuf> = None;
+    // When the last change arrived, while one is waiting to be sent.
+    let mut last: Option<Instant> = None;
+    let mut checked = Instant::now();
     loop {
-        let next = if pending.is_empty() {
-            raw.recv().map_err(|_| RecvTimeoutError::Disconnected)
-        } else {
-            raw.recv_timeout(quiet)
-        };
-        match next {
+        let wait = last.map_or(FOLLOW_EVERY, |t| {
+            (t + quiet)
+                .saturating_duration_since(Instant::now())
+                .min(FOLLOW_EVERY)
+        });
+        match raw.recv_timeout(wait) {
             Ok(paths) => {
                 tracing::debug!(?paths, "changed");
                 pending.extend(paths);
+                last = Some(Instant::now());
             }
-            Err(RecvTimeoutError::Timeout) => {
-                let paths = std::mem::take(&mut pending).into_iter().collect();
-                if tx.send(Change { paths }).is_err() {
-                    return;
-                }
-            }
+            Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
+        }
+        if checked.elapsed() >= FOLLOW_EVERY {
+            checked = Instant::now();
+            if let Some(dir) = follow.reattach() {
+                reattached = Some(dir);
+                last = Some(Instant::now());
+            }
+        }
+        if last.is_some_and(|t| t.elapsed() >= quiet) {
+            last = None;
+            let change = Change {
+                paths: std::mem::take(&mut pending).into_iter().collect(),
+                reattached: reattached.take(),
+            };
+            if tx.send(change).is_err() {
+                return;
+            }
         }
     }
 }
@@ -113,9 +225,10 @@ fn changed_paths(root: &Path, result: DebounceEventResult) -> Vec<PathBuf> {
             .filter(|e| changes_content(&e.event.kind))
             .flat_map(|e| e.event.paths.iter())
             .filter(|p| relevant(p))
-            .map(|p| {
-                p.strip_prefix(root)
-                    .map_or_else(|_| p.clone(), Path::to_path_buf)
+            .map(|p| match p.strip_prefix(root) {
+                Ok(rel) if rel.as_os_str().is_empty() => PathBuf::from("."),
+                Ok(rel) => rel.to_path_buf(),
+                Err(_) => p.clone(),
             })
             .collect(),
         Err(errors) => {
@@ -190,23 +303,40 @@ mod tests {
 
     #[test]
     fn a_burst_of_saves_is_one_change_and_reading_is_none() {
+        // The quiet window is far longer than the gap between saves, so a
+        // loaded machine that delays a save (or the watcher) several times
+        // over still sees one burst; a watcher that reported each save, or
+        // the reads, would still send more than one change.
+        let quiet = Duration::from_millis(1_500);
+        let gap = Duration::from_millis(40);
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("plan.toml");
         std::fs::write(&file, "0").unwrap();
-        let (_watcher, mut rx) = watch(dir.path(), Duration::from_millis(200)).unwrap();
+        let (_watcher, mut rx) = watch(dir.path(), quiet).unwrap();
         for i in 1..=8 {
             std::fs::write(&file, i.to_string()).unwrap();
-            std::thread::sleep(Duration::from_millis(40));
+            std::thread::sleep(gap);
         }
-        let first = rx.blocking_recv().expect("a change");
+        let first = recv_within(&mut rx, Duration::from_secs(30)).expect("a change");
         assert_eq!(first.paths, vec![PathBuf::from("plan.toml")]);
         for _ in 0..5 {
             assert_eq!(std::fs::read_to_string(&file).unwrap(), "8");
         }
-        std::thread::sleep(Duration::from_millis(800));
+        std::thread::sleep(quiet * 3);
         assert!(
             rx.try_recv().is_err(),
             "one change for the burst, none for reads"
         );
+    }
+
+    fn recv_within(rx: &mut UnboundedReceiver<Change>, limit: Duration) -> Option<Change> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(c) = rx.try_recv() {
+                return Some(c);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 }

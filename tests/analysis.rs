@@ -115,7 +115,8 @@ fn rules_match_conjugated_forms_through_base_forms() {
 #[test]
 fn all_hiragana_questions_are_read_against_known_readings() {
     let a = bare_analyzer(&Synonyms::default());
-    let known = |r: &str| r == "テレワーク" || r == "ホジョ";
+    // Readings are compared with vowel length ignored (テレワーク → テレワク).
+    let known = |r: &str| r == "テレワク" || r == "ホジョ";
     let q = a
         .question("てれわーくのほじょはありますか", &known)
         .unwrap();
@@ -124,7 +125,7 @@ fn all_hiragana_questions_are_read_against_known_readings() {
         .iter()
         .flat_map(|c| c.readings.iter().map(String::as_str))
         .collect();
-    assert_eq!(readings, vec!["テレワーク", "ホジョ"]);
+    assert_eq!(readings, vec!["テレワク", "ホジョ"]);
 }
 
 #[test]

@@ -55,9 +55,21 @@ fn logs() {
 /// A bot over a fresh copy of `data/`, watching it, posting to the staff
 /// channel.
 async fn start() -> Bot {
+    start_with(common::copy_data, |paths| {
+        Engine::open(paths, Rebuild::IfStale, &mut |_| {}).unwrap()
+    })
+    .await
+}
+
+/// A bot over the data directory `setup` makes in a temporary directory,
+/// on the engine `open` opens.
+async fn start_with(
+    setup: impl FnOnce(&Path) -> PathBuf,
+    open: impl FnOnce(&madoguchi::engine::Paths) -> Engine + Send + 'static,
+) -> Bot {
     logs();
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = setup(tmp.path());
     let index = tmp.path().join("index");
     let state = tmp.path().join("state");
     let fake = FakeDiscord::start(TOKEN).await;
@@ -66,7 +78,7 @@ async fn start() -> Bot {
         let paths = paths.clone();
         tokio::task::spawn_blocking(move || {
             common::engine(); // the shared dictionary is built
-            Engine::open(&paths, Rebuild::IfStale, &mut |_| {}).unwrap()
+            open(&paths)
         })
         .await
         .unwrap()
@@ -142,6 +154,49 @@ impl Bot {
     fn file(&self, name: &str) -> PathBuf {
         self.data.join(name)
     }
+
+    /// Waits for a staff post whose text satisfies `wanted`; its text.
+    async fn staff_post_where(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        self.fake
+            .wait_until(what, |_| {
+                self.staff_posts()
+                    .iter()
+                    .map(|p| embed_text(&p.body))
+                    .find(|t| wanted(t))
+            })
+            .await
+    }
+
+    /// Waits until the answer to `question` contains `text`.
+    async fn until_answer_has(&self, question: &str, text: &str) {
+        let start = Instant::now();
+        loop {
+            if self.ask(question).await.contains(text) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no answer with {text}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// The part of the note on a replaced data/ before the directory.
+fn reattached_note() -> String {
+    let m = messages().data_reattached;
+    m.split("{dir}").next().unwrap().to_string()
+}
+
+/// A copy of `data/` at `to` with the capybara FAQ answering `answer`.
+fn release(to: &Path, answer: &str) -> PathBuf {
+    let tmp = to.with_extension("making");
+    let data = common::copy_data(&tmp);
+    std::fs::write(data.join("faq/09-live.toml"), capybara_faq(answer)).unwrap();
+    std::fs::rename(&data, to).unwrap();
+    std::fs::remove_dir_all(&tmp).unwrap();
+    to.to_path_buf()
 }
 
 /// An FAQ entry about capybaras with `answer`.
@@ -300,6 +355,144 @@ async fn rapid_successive_saves_are_one_reload_of_the_last_content() {
         std::fs::write(&file, capybara_faq("カピバラ窓口 第6版")).unwrap();
         tokio::time::sleep(QUIET + Duration::from_millis(1500)).await;
         assert_eq!(bot.staff_posts().len(), 1);
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replaced_data_directory_is_followed() {
+    within_limit(async {
+        let bot = start().await;
+        let parent = bot.data.parent().unwrap().to_path_buf();
+        let note = reattached_note();
+
+        // `mv data.new data`: the old one moved aside first.
+        let new = release(&parent.join("data.new"), "カピバラ窓口 第1版");
+        std::fs::rename(&bot.data, parent.join("data.old")).unwrap();
+        std::fs::rename(&new, &bot.data).unwrap();
+        let text = bot
+            .staff_post_where("the move reported", |t| t.contains(&note))
+            .await;
+        assert!(text.contains(&messages().reload_ok), "{text}");
+        bot.until_answer_has(NEW_Q, "カピバラ窓口 第1版").await;
+        // Edits in the new directory are seen; none in the old one.
+        std::fs::write(
+            parent.join("data.old/faq/09-live.toml"),
+            capybara_faq("古いフォルダー"),
+        )
+        .unwrap();
+        std::fs::write(
+            bot.file("faq/09-live.toml"),
+            capybara_faq("カピバラ窓口 第2版"),
+        )
+        .unwrap();
+        bot.until_answer_has(NEW_Q, "カピバラ窓口 第2版").await;
+
+        // Deleted, then made again.
+        let posts = bot.staff_posts().len();
+        std::fs::remove_dir_all(&bot.data).unwrap();
+        tokio::time::sleep(Duration::from_millis(800)).await;
+        release(&bot.data, "カピバラ窓口 第3版");
+        bot.fake
+            .wait_until("the re-creation reported", |_| {
+                let notes = bot
+                    .staff_posts()
+                    .iter()
+                    .skip(posts)
+                    .filter(|p| embed_text(&p.body).contains(&note))
+                    .count();
+                (notes > 0).then_some(())
+            })
+            .await;
+        bot.until_answer_has(NEW_Q, "カピバラ窓口 第3版").await;
+        std::fs::write(
+            bot.file("faq/09-live.toml"),
+            capybara_faq("カピバラ窓口 第4版"),
+        )
+        .unwrap();
+        bot.until_answer_has(NEW_Q, "カピバラ窓口 第4版").await;
+        for p in bot.staff_posts() {
+            assert_no_mentions(&p.body);
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_switched_release_link_is_followed() {
+    within_limit(async {
+        let bot = start_with(
+            |tmp| {
+                let first = release(&tmp.join("release-1"), "カピバラ窓口 第1版");
+                let link = tmp.join("data");
+                std::os::unix::fs::symlink(&first, &link).unwrap();
+                link
+            },
+            |paths| Engine::open(paths, Rebuild::IfStale, &mut |_| {}).unwrap(),
+        )
+        .await;
+        let parent = bot.data.parent().unwrap().to_path_buf();
+        bot.until_answer_has(NEW_Q, "カピバラ窓口 第1版").await;
+        // What deploy tools do: a new link renamed over the old one.
+        let second = release(&parent.join("release-2"), "カピバラ窓口 第2版");
+        let tmp_link = parent.join("data.next");
+        std::os::unix::fs::symlink(&second, &tmp_link).unwrap();
+        std::fs::rename(&tmp_link, &bot.data).unwrap();
+        let text = bot
+            .staff_post_where("the switch reported", |t| t.contains(&reattached_note()))
+            .await;
+        assert!(text.contains("release-2"), "where it leads: {text}");
+        bot.until_answer_has(NEW_Q, "カピバラ窓口 第2版").await;
+        std::fs::write(
+            second.join("faq/09-live.toml"),
+            capybara_faq("カピバラ窓口 第3版"),
+        )
+        .unwrap();
+        bot.until_answer_has(NEW_Q, "カピバラ窓口 第3版").await;
+        bot.stop().await;
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_on_broken_data_serves_the_last_good_knowledge() {
+    within_limit(async {
+        let bot = start_with(common::copy_data, |paths| {
+            // A good start keeps the knowledge with its index…
+            drop(Engine::open(paths, Rebuild::IfStale, &mut |_| {}).unwrap());
+            // … then data/ breaks while the bot is down.
+            let plan = paths.data.join("plan.toml");
+            let good = std::fs::read_to_string(&plan).unwrap();
+            std::fs::write(
+                &plan,
+                good.replacen("[[measure]]", "[[measure]]\nbroken = ", 1),
+            )
+            .unwrap();
+            std::fs::write(paths.data.join("plan.toml.good"), good).unwrap();
+            assert!(Engine::open(paths, Rebuild::IfStale, &mut |_| {}).is_err());
+            let engine = Engine::open_last_good(paths, &mut |_| {}).unwrap();
+            assert!(engine.last_good);
+            engine
+        })
+        .await;
+        let text = bot
+            .staff_post_where("the broken data reported", |t| {
+                t.contains(&messages().started_on_last_good)
+            })
+            .await;
+        assert!(text.contains("plan.toml:"), "file and line: {text}");
+        assert!(text.contains("invalid TOML"), "{text}");
+        let answer = bot.ask(TELEWORK_Q).await;
+        assert!(answer.contains(TELEWORK_FAQ_TEXT), "{answer}");
+        // Fixed: the fixed knowledge is live, and staff are told.
+        let good = std::fs::read_to_string(bot.file("plan.toml.good")).unwrap();
+        std::fs::remove_file(bot.file("plan.toml.good")).unwrap();
+        std::fs::write(bot.file("plan.toml"), good).unwrap();
+        bot.staff_post_where("the fix reported", |t| t.contains(&messages().reload_ok))
+            .await;
+        assert!(bot.ask(TELEWORK_Q).await.contains(TELEWORK_FAQ_TEXT));
         bot.stop().await;
     })
     .await;

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use madoguchi::eval;
-use madoguchi::search::Kind;
+use madoguchi::search::{Decision, Kind};
 
 fn report(path: &std::path::Path) -> eval::Report {
     let text = std::fs::read_to_string(path)
@@ -44,6 +44,56 @@ fn public_questions_meet_the_quality_floor() {
     assert_eq!(
         negative.declined, 1.0,
         "negatives declined; misses: {misses}"
+    );
+}
+
+/// Every group of a realistic question file at or above its floor.
+fn assert_floors(r: &eval::Report, floors: &[(&str, f64)]) {
+    let misses = format!("{:#?}", r.misses);
+    for (name, floor) in floors {
+        let g = group(r, name);
+        let got = if *name == "negative" {
+            g.declined
+        } else {
+            g.hit_at_1
+        };
+        assert!(
+            got >= *floor,
+            "{name}: {got:.3} below {floor}; misses: {misses}"
+        );
+    }
+}
+
+#[test]
+fn realistic_public_messages_meet_the_floor() {
+    let path = common::dev_questions().with_file_name("dev-questions-realistic.tsv");
+    let r = report(&path);
+    assert_floors(
+        &r,
+        &[
+            ("core", 0.88),
+            ("hard", 0.84),
+            ("adjacent", 0.93),
+            ("english", 0.70),
+            ("kana", 0.84),
+            ("negative", 0.95),
+        ],
+    );
+}
+
+#[test]
+fn realistic_own_messages_meet_the_floor() {
+    let r = report(&common::repo().join("tests/questions-realistic.tsv"));
+    assert_floors(
+        &r,
+        &[
+            ("core", 0.85),
+            ("hard", 0.83),
+            ("adjacent", 0.85),
+            ("english", 0.90),
+            ("kana", 0.85),
+            ("negative", 1.0),
+        ],
     );
 }
 
@@ -177,6 +227,74 @@ fn out_of_scope_questions_are_declined() {
             Some("keiei-shidouin"),
             "{q}: a declined answer points to the default channel"
         );
+    }
+}
+
+#[test]
+fn greetings_alone_get_the_help_text() {
+    let engine = common::engine();
+    for q in [
+        "ありがとうございました、助かりました🙏",
+        "おはようございます〜",
+        "お疲れ様です！",
+    ] {
+        let answer = engine.ask(q).unwrap();
+        assert_eq!(answer.decision, Decision::Greeting, "{q}");
+        assert_eq!(
+            answer.message.as_deref(),
+            Some(engine.knowledge.messages.help.trim()),
+            "{q}"
+        );
+    }
+    // Greetings around a question leave the question.
+    let answer = engine
+        .ask("お世話になっております。テレワーク用のパソコン購入に補助はありますか。よろしくお願いいたします。")
+        .unwrap();
+    assert_eq!(answer.decision, Decision::Answer);
+    assert_eq!(
+        answer.measures.first().map(String::as_str),
+        Some("2.tokyo.b.3")
+    );
+}
+
+#[test]
+fn topics_out_of_scope_are_declined_with_their_referral() {
+    let engine = common::engine();
+    for q in [
+        "神奈川県のテレワーク補助金を使いたい",
+        "IT導入補助金の申請期限は？",
+        "Is there a telework subsidy in Osaka?",
+        "インボイスの登録ってどうやるの",
+    ] {
+        let answer = engine.ask(q).unwrap();
+        assert_eq!(answer.decision, Decision::OutOfScope, "{q}");
+        assert!(answer.measures.is_empty(), "{q}");
+        assert!(answer.topic.is_some(), "{q}");
+        assert!(!answer.referrals.is_empty(), "{q}");
+    }
+    // What the question excludes is not what it asks.
+    let answer = engine
+        .ask("IT導入補助金じゃなくて、都のテレワーク機器の補助を知りたい")
+        .unwrap();
+    assert!(answer.answered, "{:?}", answer.decision);
+}
+
+#[test]
+fn english_romaji_and_katakana_find_the_programme() {
+    let engine = common::engine();
+    for (q, id) in [
+        ("Is there a subsidy for telework equipment?", "2.tokyo.b.3"),
+        ("terewaaku no kiki no hojo", "2.tokyo.b.3"),
+        ("terewāku no kiki no hojo", "2.tokyo.b.3"),
+        ("ﾃﾚﾜｰｸﾉｷｷﾉﾎｼﾞｮ", "2.tokyo.b.3"),
+        (
+            "<@123456789012345678> @everyone テレワークの機器の補助は？",
+            "2.tokyo.b.3",
+        ),
+    ] {
+        let answer = engine.ask(q).unwrap();
+        assert!(answer.answered, "{q}: {:?}", answer.decision);
+        assert_eq!(answer.measures.first().map(String::as_str), Some(id), "{q}");
     }
 }
 

@@ -135,7 +135,10 @@ pub fn spawn(
 /// up during a reload are taken together by the next one), and at each
 /// midnight in Japan when the date is not fixed by the configuration. The
 /// outcome is posted to the staff channel, if one is configured: problems
-/// always, a good reload when it changed something or ended a failure.
+/// always, a good reload when it changed something or ended a failure,
+/// and any reload after `data/` was replaced, with where it leads now.
+/// When the bot started on the last good knowledge, `data/` is checked at
+/// once, so staff hear what is broken.
 pub async fn follow(
     shared: Arc<Shared>,
     http: Arc<Http>,
@@ -143,24 +146,34 @@ pub async fn follow(
 ) {
     let clock = shared.config.paths.today.is_none();
     let mut failing = false;
+    // Started on the last good knowledge: check data/ at once, so staff
+    // hear what is broken.
+    let mut starting = shared.engine.load().last_good;
     loop {
         let mut files: Vec<PathBuf> = Vec::new();
-        tokio::select! {
-            change = next(&mut changes) => match change {
-                Some(c) => files.extend(c.paths),
-                None => {
-                    debug!("the watcher stopped: no more live reloads");
-                    changes = None;
-                    continue;
+        let mut reattached: Option<PathBuf> = None;
+        let mut take = |c: Change| {
+            files.extend(c.paths);
+            reattached = c.reattached.or(reattached.take());
+        };
+        if !starting {
+            tokio::select! {
+                change = next(&mut changes) => match change {
+                    Some(c) => take(c),
+                    None => {
+                        debug!("the watcher stopped: no more live reloads");
+                        changes = None;
+                        continue;
+                    }
+                },
+                () = tokio::time::sleep(until_tomorrow(now_secs())), if clock => {
+                    debug!("a new day: checking which plan is in force");
                 }
-            },
-            () = tokio::time::sleep(until_tomorrow(now_secs())), if clock => {
-                debug!("a new day: checking which plan is in force");
             }
         }
         if let Some(rx) = changes.as_mut() {
             while let Ok(c) = rx.try_recv() {
-                files.extend(c.paths);
+                take(c);
             }
         }
         files.sort();
@@ -168,19 +181,35 @@ pub async fn follow(
         if !files.is_empty() {
             info!(files = ?files, "data/ changed: reloading");
         }
-        let msgs = shared.engine.load().knowledge.messages.clone();
-        let sentence = msgs.reload_failed.clone();
+        let messages = shared.engine.load().knowledge.messages.clone();
+        // A replaced data/ is news for staff whatever the reload finds.
+        let note = reattached
+            .as_ref()
+            .map(|dir| messages.data_reattached.replace("{dir}", &code(dir)));
+        let noted = |text: &str| match &note {
+            Some(note) => format!("{note}\n{text}"),
+            None => text.to_string(),
+        };
+        let sentence = noted(if std::mem::take(&mut starting) {
+            &messages.started_on_last_good
+        } else {
+            &messages.reload_failed
+        });
         let data = &shared.config.paths.data;
+        let said_reattached = note.is_some();
         let posts = match shared.reload().await {
-            Reloaded::Done { changed: false, .. } if !failing => Vec::new(),
+            Reloaded::Done { changed: false, .. } if !failing && note.is_none() => Vec::new(),
             Reloaded::Done { summary, .. } => {
                 failing = false;
-                let text = with_files(&summary, &files, data, &msgs);
+                let text = with_files(&noted(&summary), &files, data, &messages, said_reattached);
                 vec![Reply::text(&text, false).fitted()]
             }
             Reloaded::Failed { problems } => {
                 failing = true;
-                problem_posts(&with_files(&sentence, &files, data, &msgs), &problems)
+                problem_posts(
+                    &with_files(&sentence, &files, data, &messages, said_reattached),
+                    &problems,
+                )
             }
         };
         if let Some(channel) = shared.config.staff_channel {
@@ -213,18 +242,29 @@ fn until_tomorrow(now: i64) -> Duration {
 }
 
 /// `sentence`, then what changed: the data directory itself when it was
-/// deleted or replaced (the watcher reports it as an empty path), and the
-/// files.
-fn with_files(sentence: &str, files: &[PathBuf], data: &Path, msgs: &Messages) -> String {
+/// deleted, or replaced (unless the re-attach note already says so; the
+/// watcher reports the directory itself as `.`), and the files.
+fn with_files(
+    sentence: &str,
+    files: &[PathBuf],
+    data: &Path,
+    msgs: &Messages,
+    reattached: bool,
+) -> String {
     let mut out = sentence.to_string();
-    let (root, files): (Vec<&PathBuf>, Vec<&PathBuf>) =
-        files.iter().partition(|f| f.as_os_str().is_empty());
-    if !root.is_empty() {
-        let note = if data.is_dir() {
-            &msgs.data_dir_replaced
-        } else {
-            &msgs.data_dir_removed
-        };
+    let (root, files): (Vec<&PathBuf>, Vec<&PathBuf>) = files
+        .iter()
+        .partition(|f| f.as_os_str().is_empty() || f.as_os_str() == ".");
+    let note = if root.is_empty() {
+        None
+    } else if !data.is_dir() {
+        Some(&msgs.data_dir_removed)
+    } else if !reattached {
+        Some(&msgs.data_dir_replaced)
+    } else {
+        None
+    };
+    if let Some(note) = note {
         out.push('\n');
         out.push_str(&note.replace("{dir}", &code(data)));
     }

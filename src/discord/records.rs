@@ -308,8 +308,9 @@ pub struct Records {
 
 impl Records {
     /// Opens (creating if needed) the state directory and reads back what
-    /// is there. Lines that do not parse (a torn last line after a crash)
-    /// are skipped.
+    /// is there. Lines that cannot be read (a line torn when the disk
+    /// filled, bytes that are not UTF-8, a record that does not parse) are
+    /// skipped with a warning.
     pub fn open(dir: &Path) -> Result<Records, RecordsError> {
         let io = |source| RecordsError::Io {
             path: dir.to_path_buf(),
@@ -319,6 +320,7 @@ impl Records {
         let open = |name: &str| {
             OpenOptions::new()
                 .create(true)
+                .read(true)
                 .append(true)
                 .open(dir.join(name))
                 .map_err(|source| RecordsError::Io {
@@ -336,10 +338,16 @@ impl Records {
             shown: HashMap::new(),
             shown_order: VecDeque::new(),
         };
-        for r in read_lines::<QuestionRecord>(&dir.join(QUESTIONS_FILE)).map_err(io)? {
+        for r in read_lines::<QuestionRecord>(&dir.join(QUESTIONS_FILE))
+            .map_err(io)?
+            .values
+        {
             inner.count_question(&r);
         }
-        for v in read_lines::<VoteRecord>(&dir.join(VOTES_FILE)).map_err(io)? {
+        for v in read_lines::<VoteRecord>(&dir.join(VOTES_FILE))
+            .map_err(io)?
+            .values
+        {
             inner.count_vote(&v);
         }
         Ok(Records {
@@ -506,33 +514,101 @@ fn to_line<T: Serialize>(value: &T) -> String {
     line
 }
 
+/// Appends one record line. A record always starts on a fresh line: when
+/// the file does not end with a newline (a write cut short when the disk
+/// filled), one is written first, so the torn line stays alone.
 fn append(file: &mut File, line: &str, path: &Path) -> Result<(), RecordsError> {
-    file.write_all(line.as_bytes())
-        .and_then(|()| file.flush())
-        .map_err(|source| RecordsError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
+    let write = |file: &mut File| -> std::io::Result<()> {
+        if !ends_a_line(file)? {
+            file.write_all(b"\n")?;
+        }
+        file.write_all(line.as_bytes())?;
+        file.flush()
+    };
+    write(file).map_err(|source| RecordsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> std::io::Result<Vec<T>> {
+/// Whether the file is empty or its last byte ends a line.
+fn ends_a_line(file: &File) -> std::io::Result<bool> {
+    use std::os::unix::fs::FileExt;
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(true);
+    }
+    let mut last = [0u8];
+    file.read_exact_at(&mut last, len - 1)?;
+    Ok(last[0] == b'\n')
+}
+
+/// The records of a JSON-lines file, and how many lines were skipped.
+#[derive(Debug)]
+pub struct Lines<T> {
+    pub values: Vec<T>,
+    /// Lines that are not UTF-8 text or do not parse as a record.
+    pub skipped: usize,
+}
+
+/// Reads a JSON-lines records file; a missing file has none. Lines that
+/// cannot be read (cut inside a character, garbage bytes, a record that
+/// does not parse) are skipped and counted, and one warning names the file
+/// and the first such line.
+pub fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> std::io::Result<Lines<T>> {
     let file = match File::open(path) {
         Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Lines {
+                values: Vec::new(),
+                skipped: 0,
+            });
+        }
         Err(e) => return Err(e),
     };
-    let mut out = Vec::new();
-    for line in BufReader::new(file).lines() {
-        let line = line?;
-        match serde_json::from_str(&line) {
-            Ok(v) => out.push(v),
-            Err(e) if !line.trim().is_empty() => {
-                tracing::warn!(file = %path.display(), error = %e, "skipping a record that does not parse");
+    let mut reader = BufReader::new(file);
+    let mut lines = Lines {
+        values: Vec::new(),
+        skipped: 0,
+    };
+    let mut first_bad: Option<(usize, String)> = None;
+    let mut bytes = Vec::new();
+    let mut number = 0;
+    loop {
+        bytes.clear();
+        if reader.read_until(b'\n', &mut bytes)? == 0 {
+            break;
+        }
+        number += 1;
+        let parsed = std::str::from_utf8(&bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                if text.trim().is_empty() {
+                    return Ok(None);
+                }
+                serde_json::from_str(text)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            });
+        match parsed {
+            Ok(Some(v)) => lines.values.push(v),
+            Ok(None) => {}
+            Err(e) => {
+                lines.skipped += 1;
+                first_bad.get_or_insert((number, e));
             }
-            Err(_) => {}
         }
     }
-    Ok(out)
+    if let Some((line, error)) = first_bad {
+        tracing::warn!(
+            file = %path.display(),
+            line,
+            skipped = lines.skipped,
+            %error,
+            "skipping records that cannot be read (first at this line)"
+        );
+    }
+    Ok(lines)
 }
 
 #[cfg(test)]
@@ -589,6 +665,40 @@ mod tests {
         assert_eq!(r.vote(3, Vote::Down, Some(10), 2).unwrap().shown.len(), 2);
         let unanswered = std::fs::read_to_string(dir.path().join(UNANSWERED_FILE)).unwrap();
         assert_eq!(unanswered.lines().count(), 1);
+    }
+
+    #[test]
+    fn torn_and_garbage_lines_are_skipped_and_the_next_record_starts_a_fresh_line() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let r = Records::open(dir.path()).unwrap();
+            r.question(&q(1, "テレワーク", &["2.tokyo.b.3"])).unwrap();
+        }
+        let path = dir.path().join(QUESTIONS_FILE);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        // Garbage bytes on a line of their own, then a record cut inside
+        // a character (テ is E3 83 86), as when the disk fills.
+        f.write_all(b"\xff\xfe\x00garbage\n").unwrap();
+        let torn = to_line(&q(2, "テレワーク補助", &[]));
+        let cut = torn.find("テ").unwrap() + 2;
+        f.write_all(&torn.as_bytes()[..cut]).unwrap();
+        drop(f);
+        let lines = read_lines::<QuestionRecord>(&path).unwrap();
+        assert_eq!((lines.values.len(), lines.skipped), (1, 2));
+
+        let r = Records::open(dir.path()).unwrap();
+        assert_eq!(r.stats(5, HOME).questions, 1);
+        r.question(&q(3, "明日の天気", &[])).unwrap();
+        drop(r);
+        let r = Records::open(dir.path()).unwrap();
+        assert_eq!(
+            r.stats(5, HOME).questions,
+            2,
+            "the record after the torn line is kept"
+        );
+        assert_eq!(r.unanswered(5, HOME)[0].query, "明日の天気");
+        let lines = read_lines::<QuestionRecord>(&path).unwrap();
+        assert_eq!((lines.values.len(), lines.skipped), (2, 2));
     }
 
     #[test]
@@ -681,7 +791,7 @@ mod tests {
         r.vote(1, Vote::Down, Some(10), 5001).unwrap();
         let s = r.stats(5, HOME);
         assert_eq!((s.up, s.down), (1, 1));
-        let votes: Vec<VoteRecord> = read_lines(&dir.path().join(VOTES_FILE)).unwrap();
+        let votes: Vec<VoteRecord> = read_lines(&dir.path().join(VOTES_FILE)).unwrap().values;
         let latest = latest_votes(votes);
         assert_eq!(latest.len(), 2);
         assert_eq!(latest[1].vote, Vote::Down);

@@ -877,6 +877,8 @@ mod tests {
         Answer {
             query: query.into(),
             answered: true,
+            decision: crate::search::Decision::Answer,
+            topic: None,
             sure: true,
             confidence: 0.9,
             measures: programmes.iter().map(|p| p.id.clone()).collect(),

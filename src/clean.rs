@@ -1,0 +1,269 @@
+//! From a message as typed to the question it asks.
+//!
+//! Owners write the way they write in Discord: a mention first, a URL, an
+//! emoji, a quoted line, a signature, the greetings of a business e-mail. None
+//! of that is the question, and all of it would be searched as words. This
+//! module takes it out, the same way for every surface (CLI, `/ask`, a
+//! mention, a DM), and splits a contrast 「AじゃなくてB」 into what is asked
+//! (B) and what is excluded (A).
+//!
+//! The set phrases (greetings, introductions) are staff data
+//! ([`crate::data::Phrases`]); the markup rules are Discord's and the contrast
+//! markers Japanese grammar, so they live here.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use unicode_normalization::UnicodeNormalization;
+
+use crate::data::Phrases;
+
+/// A message, cleaned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleaned {
+    /// What is asked: the message without noise, and without what a
+    /// contrast excludes.
+    pub asked: String,
+    /// What the message says it is *not* asking about (before 「じゃなくて」).
+    pub excluded: String,
+    /// The message held set phrases (greetings, thanks) and nothing else.
+    pub only_phrases: bool,
+}
+
+/// Markers of a contrast: what precedes is excluded, what follows is asked.
+const CONTRAST: &[&str] = &[
+    "じゃなくて",
+    "ではなくて",
+    "じゃなく",
+    "ではなく",
+    "でなくて",
+    "というより",
+];
+
+/// Discord markup that is no part of a question: user, role and channel
+/// mentions, custom emoji, timestamps, slash-command mentions, @everyone/@here.
+static MARKUP: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|<t:-?\d+(?::\w)?>|</[\w -]+:\d+>|@(?:everyone|here)\b|:[a-z0-9_+-]+:")
+        .expect("a valid pattern")
+});
+
+/// URLs (and bare `www.` addresses), to the end of their ASCII run.
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?:https?://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+")
+        .expect("a valid pattern")
+});
+
+/// Cleans a message: markup, URLs, code, quotes, signatures, emoji and set
+/// phrases out; a contrast split into asked and excluded.
+pub fn clean(message: &str, phrases: &Phrases) -> Cleaned {
+    let kept = kept_lines(message);
+    let text = MARKUP.replace_all(&kept, " ");
+    let text = URL.replace_all(&text, " ");
+    let text: String = text
+        .chars()
+        .map(|c| if is_emoji(c) { ' ' } else { c })
+        .collect::<String>()
+        .nfkc()
+        .collect();
+    let (text, removed) = remove_phrases(&text, phrases);
+    let text = collapse_spaces(&text);
+    let only_phrases = removed && !text.chars().any(char::is_alphanumeric);
+    let (excluded, asked) = split_contrast(&text);
+    Cleaned {
+        asked,
+        excluded,
+        only_phrases,
+    }
+}
+
+/// The lines of a message that can hold the question: no fenced code,
+/// nothing from a signature separator (`-- `) on, no signature line
+/// (――山田); quoted lines without their `>` marker.
+fn kept_lines(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_fence = false;
+    for line in message.lines() {
+        let t = line.trim();
+        if let Some(after) = t.strip_prefix("```") {
+            // A one-line fence (```x```) holds only code, too.
+            let closes_itself = after.contains("```");
+            if !closes_itself {
+                in_fence = !in_fence;
+            }
+            continue;
+        }
+        if in_fence {
+            continue;
+        }
+        // A quoted line is what the owner asks about (「> …って見たんですが」):
+        // its text stays, the marker goes.
+        let line = line
+            .trim_start()
+            .trim_start_matches(['>', '＞'])
+            .trim_start_matches(['>', '＞']);
+        if t == "--" || t == "-- " || t == "—" {
+            break;
+        }
+        if is_signature(t) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A short line introduced by dashes or rules: a signature (――山田, -- 佐藤).
+fn is_signature(line: &str) -> bool {
+    let rest = line.trim_start_matches(['-', '―', '—', '─', 'ー', '–', '〜', '~']);
+    rest.len() < line.len() && line.len() - rest.len() >= 2 && rest.chars().count() <= 24
+}
+
+/// Pictographs, dingbats, flags, keycaps, skin tones, and the joiners and
+/// selectors of emoji sequences.
+fn is_emoji(c: char) -> bool {
+    matches!(c,
+        '\u{1F000}'..='\u{1FAFF}'
+        | '\u{2600}'..='\u{27BF}'
+        | '\u{2B00}'..='\u{2BFF}'
+        | '\u{2300}'..='\u{23FF}'
+        | '\u{FE0E}' | '\u{FE0F}' | '\u{200D}' | '\u{20E3}'
+        | '\u{E0020}'..='\u{E007F}')
+}
+
+/// Removes greetings wherever they occur and introduction sentences whole;
+/// says whether anything was removed.
+fn remove_phrases(text: &str, phrases: &Phrases) -> (String, bool) {
+    let mut removed = false;
+    let mut out = String::with_capacity(text.len());
+    for sentence in sentences(text) {
+        let body = sentence.trim_end_matches(SENTENCE_END).trim_end();
+        if phrases
+            .introductions
+            .iter()
+            .any(|p| body.ends_with(p.as_str()))
+        {
+            removed = true;
+            out.push(' ');
+            continue;
+        }
+        out.push_str(sentence);
+    }
+    // Longest first, so that 「いつもお世話になっております」 goes whole.
+    let mut greetings: Vec<&String> = phrases.greetings.iter().collect();
+    greetings.sort_by_key(|g| std::cmp::Reverse(g.len()));
+    let lower = out.to_lowercase();
+    let mut text = if lower.len() == out.len() { lower } else { out };
+    for g in greetings {
+        let g = g.to_lowercase();
+        if text.contains(&g) {
+            removed = true;
+            text = text.replace(&g, " ");
+        }
+    }
+    (text, removed)
+}
+
+const SENTENCE_END: &[char] = &['。', '！', '？', '!', '?', '\n', '.'];
+
+/// The text cut after each sentence end, ends kept.
+fn sentences(text: &str) -> impl Iterator<Item = &str> {
+    text.split_inclusive(SENTENCE_END)
+}
+
+fn collapse_spaces(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Splits at the last contrast marker: what precedes it is excluded, what
+/// follows is asked. With no marker (or nothing after it) all is asked.
+fn split_contrast(text: &str) -> (String, String) {
+    let found = CONTRAST
+        .iter()
+        .filter_map(|m| text.rfind(m).map(|i| (i, m.len())))
+        .max_by_key(|(i, len)| (*i, *len));
+    match found {
+        Some((i, len)) => {
+            let (before, after) = (&text[..i], &text[i + len..]);
+            if after.chars().any(char::is_alphanumeric) {
+                // Only the clause the contrast is about is excluded: from the
+                // last sentence end before the marker.
+                let start = before.rfind(SENTENCE_END).map_or(0, |j| {
+                    j + before[j..].chars().next().map_or(0, char::len_utf8)
+                });
+                let asked = format!("{} {}", &before[..start], after);
+                (before[start..].trim().to_string(), collapse_spaces(&asked))
+            } else {
+                (String::new(), text.to_string())
+            }
+        }
+        None => (String::new(), text.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn phrases() -> Phrases {
+        Phrases {
+            greetings: vec![
+                "お世話になっております".into(),
+                "いつもお世話になっております".into(),
+                "よろしくお願いいたします".into(),
+                "ありがとうございました".into(),
+                "thanks".into(),
+            ],
+            introductions: vec!["と申します".into()],
+        }
+    }
+
+    fn asked(message: &str) -> String {
+        clean(message, &phrases()).asked
+    }
+
+    #[test]
+    fn markup_urls_and_emoji_go() {
+        assert_eq!(
+            asked("<@123456789012345678> 時差ビズ😇 参加したい <#42> @everyone"),
+            "時差ビズ 参加したい"
+        );
+        assert_eq!(
+            asked("https://example.jp/a?b=1 に載ってた奨励金"),
+            "に載ってた奨励金"
+        );
+        assert_eq!(asked("<:pepe:123> 補助 :thumbsup: 🙏🏻"), "補助");
+    }
+
+    #[test]
+    fn quotes_fences_and_signatures_go() {
+        let m = "> 時差Biz\n```\nlet x = 1;\n```\nテレワークの補助は？\n――山田";
+        assert_eq!(asked(m), "時差biz テレワークの補助は?");
+        assert_eq!(asked("補助は？\n-- \n株式会社〇〇 山田太郎"), "補助は?");
+    }
+
+    #[test]
+    fn greetings_and_introductions_go() {
+        let m = "いつもお世話になっております。株式会社〇〇の山田と申します。\
+                 テレワークの補助はありますか。よろしくお願いいたします。";
+        assert_eq!(asked(m), "。 テレワークの補助はありますか。 。");
+        let c = clean("ありがとうございました🙏", &phrases());
+        assert!(c.only_phrases);
+        assert!(!clean("テレワーク", &phrases()).only_phrases);
+        assert!(!clean("", &phrases()).only_phrases);
+    }
+
+    #[test]
+    fn a_contrast_excludes_what_precedes_it() {
+        let c = clean("育児支援じゃなくて、治療と仕事の両立の支援", &phrases());
+        assert_eq!(c.excluded, "育児支援");
+        assert_eq!(c.asked, "、治療と仕事の両立の支援");
+        let c = clean("妊活中の社員がいます。育児じゃなくて治療のほう", &phrases());
+        assert_eq!(c.excluded, "育児");
+        assert_eq!(c.asked, "妊活中の社員がいます。 治療のほう");
+        // Nothing after the marker: nothing is excluded.
+        let c = clean("それは補助じゃなくて", &phrases());
+        assert_eq!(c.excluded, "");
+        assert_eq!(c.asked, "それは補助じゃなくて");
+    }
+}

@@ -1,0 +1,65 @@
+//! From a message as typed to what search reads: the message cleaned of
+//! noise ([`crate::clean`]), its Latin letters rewritten as Japanese
+//! ([`crate::english`]), and the topic out of scope it is about, if any
+//! ([`crate::scope`]). Built once per knowledge, shared by every surface.
+
+use crate::clean::{self, Cleaned};
+use crate::data::Language;
+use crate::english::Translator;
+use crate::scope::Scope;
+
+/// What search reads of a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reading {
+    /// What is asked, in Japanese.
+    pub asked: String,
+    /// What the message says it is not asking about, in Japanese.
+    pub excluded: String,
+    /// The message held set phrases (greetings, thanks) and nothing else.
+    pub only_phrases: bool,
+    /// The topic out of scope the message asks about.
+    pub topic: Option<String>,
+    /// Some English was read.
+    pub english: bool,
+    /// Some romaji was read.
+    pub romaji: bool,
+}
+
+/// Reads messages with the staff's phrases, English vocabulary and scope.
+pub struct Reader {
+    language: Language,
+    translator: Translator,
+    scope: Scope,
+}
+
+impl Reader {
+    pub fn new(language: &Language) -> Reader {
+        Reader {
+            translator: Translator::new(&language.english),
+            scope: Scope::new(&language.scope),
+            language: language.clone(),
+        }
+    }
+
+    pub fn read(&self, message: &str) -> Reading {
+        let Cleaned {
+            asked,
+            excluded,
+            only_phrases,
+        } = clean::clean(message, &self.language.phrases);
+        // Only what is asked counts: 「IT導入補助金じゃなくて都の…」 is in scope.
+        let topic = self.scope.topic(&asked).map(str::to_owned);
+        let translated = self.translator.translate(&asked);
+        let topic = topic.or_else(|| self.scope.topic(&translated.text).map(str::to_owned));
+        let excluded = self.translator.translate(&excluded);
+        let asked = translated;
+        Reading {
+            topic,
+            only_phrases,
+            english: asked.english,
+            romaji: asked.romaji,
+            asked: asked.text,
+            excluded: excluded.text,
+        }
+    }
+}
