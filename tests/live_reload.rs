@@ -497,3 +497,29 @@ async fn a_start_on_broken_data_serves_the_last_good_knowledge() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_data_directory_is_named_in_the_staff_post() {
+    within_limit(async {
+        let bot = start().await;
+        let moved = bot.data.with_extension("away");
+        std::fs::rename(&bot.data, &moved).unwrap();
+        let post = bot.staff_post(1).await;
+        let text = embed_text(&post.body);
+        let removed = messages().data_dir_removed;
+        let (before, _) = removed.split_once("{dir}").unwrap();
+        assert!(text.contains(before), "{text}");
+        assert!(
+            text.contains(&format!("`{}`", bot.data.display())),
+            "{text}"
+        );
+        let outside_fences = text.replace("```", "");
+        assert!(!outside_fences.contains("``"), "no empty name: {text}");
+        assert!(text.contains(&messages().reload_failed), "{text}");
+        // Still answering from the last good knowledge.
+        assert!(bot.ask(TELEWORK_Q).await.contains(TELEWORK_TEXT));
+        std::fs::rename(&moved, &bot.data).unwrap();
+        bot.stop().await;
+    })
+    .await;
+}

@@ -8,7 +8,7 @@
 //! it) into reloads and posts each outcome to the staff channel, and
 //! reloads at midnight in Japan so a plan takes over on its start date.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -20,7 +20,7 @@ use tracing::{debug, error, info, warn};
 use super::bot::Shared;
 use super::render::{self, Reply, discord_len};
 use super::rest;
-use crate::data::{Date, Knowledge};
+use crate::data::{Date, Knowledge, Messages};
 use crate::engine::{Engine, EngineError, Rebuild};
 use crate::watch::Change;
 
@@ -183,10 +183,9 @@ pub async fn follow(
         }
         let messages = shared.engine.load().knowledge.messages.clone();
         // A replaced data/ is news for staff whatever the reload finds.
-        let note = reattached.as_ref().map(|dir| {
-            let dir = format!("`{}`", dir.display().to_string().replace('`', "'"));
-            messages.data_reattached.replace("{dir}", &dir)
-        });
+        let note = reattached
+            .as_ref()
+            .map(|dir| messages.data_reattached.replace("{dir}", &code(dir)));
         let noted = |text: &str| match &note {
             Some(note) => format!("{note}\n{text}"),
             None => text.to_string(),
@@ -196,15 +195,21 @@ pub async fn follow(
         } else {
             &messages.reload_failed
         });
+        let data = &shared.config.paths.data;
+        let said_reattached = note.is_some();
         let posts = match shared.reload().await {
             Reloaded::Done { changed: false, .. } if !failing && note.is_none() => Vec::new(),
             Reloaded::Done { summary, .. } => {
                 failing = false;
-                vec![Reply::text(&with_files(&noted(&summary), &files), false).fitted()]
+                let text = with_files(&noted(&summary), &files, data, &messages, said_reattached);
+                vec![Reply::text(&text, false).fitted()]
             }
             Reloaded::Failed { problems } => {
                 failing = true;
-                problem_posts(&with_files(&sentence, &files), &problems)
+                problem_posts(
+                    &with_files(&sentence, &files, data, &messages, said_reattached),
+                    &problems,
+                )
             }
         };
         if let Some(channel) = shared.config.staff_channel {
@@ -236,15 +241,43 @@ fn until_tomorrow(now: i64) -> Duration {
     Duration::from_secs((next - local) as u64 + 1)
 }
 
-fn with_files(sentence: &str, files: &[PathBuf]) -> String {
-    if files.is_empty() {
-        return sentence.to_string();
-    }
-    let names: Vec<String> = files
+/// `sentence`, then what changed: the data directory itself when it was
+/// deleted, or replaced (unless the re-attach note already says so; the
+/// watcher reports the directory itself as `.`), and the files.
+fn with_files(
+    sentence: &str,
+    files: &[PathBuf],
+    data: &Path,
+    msgs: &Messages,
+    reattached: bool,
+) -> String {
+    let mut out = sentence.to_string();
+    let (root, files): (Vec<&PathBuf>, Vec<&PathBuf>) = files
         .iter()
-        .map(|f| format!("`{}`", f.display().to_string().replace('`', "'")))
-        .collect();
-    format!("{sentence}\n変更: {}", names.join(" "))
+        .partition(|f| f.as_os_str().is_empty() || f.as_os_str() == ".");
+    let note = if root.is_empty() {
+        None
+    } else if !data.is_dir() {
+        Some(&msgs.data_dir_removed)
+    } else if !reattached {
+        Some(&msgs.data_dir_replaced)
+    } else {
+        None
+    };
+    if let Some(note) = note {
+        out.push('\n');
+        out.push_str(&note.replace("{dir}", &code(data)));
+    }
+    if !files.is_empty() {
+        let names: Vec<String> = files.iter().map(|f| code(f)).collect();
+        out.push_str(&format!("\n変更: {}", names.join(" ")));
+    }
+    out
+}
+
+/// A path as inline code.
+fn code(path: &Path) -> String {
+    format!("`{}`", path.display().to_string().replace('`', "'"))
 }
 
 /// Most messages one failed reload posts.

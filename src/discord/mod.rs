@@ -6,11 +6,13 @@
 //! Discord's limits), [`bot`] (the event handler and commands),
 //! [`home`] (whose staff may use the staff commands), [`cooldown`] and
 //! [`records`] (state kept for staff, outside `data/`),
-//! [`rest`] (retries and what each REST failure means).
+//! [`rest`] (retries and what each REST failure means), [`relay`] (rate
+//! limits behind an API proxy).
 //!
 //! The API base URL is a setting, so the same code runs against a local
 //! Discord-compatible server in tests: REST requests go through serenity's
-//! proxy setting (with its rate limiter off, as the proxy requires), and the
+//! proxy setting (with its rate limiter off, as the proxy requires) to a
+//! local [`relay`] that waits out 429s as the server asks, and the
 //! gateway URL comes from that server's `GET /api/v10/gateway`. Tests can
 //! also hand over their own HTTP client ([`Config::http_client`]) and reach
 //! a local server as `discord.com`, with serenity's rate limiter on.
@@ -21,6 +23,7 @@ pub mod cooldown;
 pub mod home;
 pub mod live;
 pub mod records;
+pub mod relay;
 pub mod render;
 pub mod rest;
 
@@ -41,6 +44,7 @@ use crate::engine::Engine;
 use crate::watch::Change;
 use bot::{Handler, Shared};
 use records::{Records, RecordsError};
+use relay::Relay;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Why the bot stopped other than by `shutdown`.
@@ -82,17 +86,17 @@ pub fn intents(config: &Config) -> GatewayIntents {
     i
 }
 
-fn http(config: &Config) -> Http {
+/// The REST client: straight to Discord (serenity's rate limiter on), or
+/// through `relay` to a Discord-compatible server or API proxy.
+fn http(config: &Config, relay: Option<&Relay>) -> Http {
     let mut b =
         HttpBuilder::new(config.token.expose()).default_allowed_mentions(render::no_mentions());
     if let Some(client) = &config.http_client {
         b = b.client(client.clone());
     }
-    if !config.is_real_discord() {
+    if let Some(relay) = relay {
         // serenity only honours the proxy with its rate limiter off.
-        b = b
-            .proxy(config.api_base.trim_end_matches('/'))
-            .ratelimiter_disabled(true);
+        b = b.proxy(relay.base.as_str()).ratelimiter_disabled(true);
     }
     b.build()
 }
@@ -166,7 +170,17 @@ async fn serve(
         }
     }
 
-    let probe = http(&config);
+    let relay = if config.is_real_discord() {
+        None
+    } else {
+        let client = config.http_client.clone().unwrap_or_default();
+        let started = relay::start(&config.api_base, client).await;
+        Some(started.map_err(|e| RunError::Unreachable {
+            base: config.api_base.clone(),
+            source: Box::new(serenity::Error::Io(e)),
+        })?)
+    };
+    let probe = http(&config, relay.as_ref());
     let me = match rest::send(|| probe.get_current_user()).await {
         Ok(u) => u,
         Err(f) if f.kind == rest::Kind::Unauthorized => return Err(RunError::TokenRejected),
@@ -187,7 +201,7 @@ async fn serve(
     ))));
     let _following = live::spawn(
         Arc::clone(&handler.0),
-        Arc::new(http(&handler.0.config)),
+        Arc::new(http(&handler.0.config, relay.as_ref())),
         changes,
     );
 
@@ -228,7 +242,7 @@ async fn serve(
                 (first, last, total)
             }
         };
-        let client = ClientBuilder::new_with_http(http(&handler.0.config), intents)
+        let client = ClientBuilder::new_with_http(http(&handler.0.config, relay.as_ref()), intents)
             .event_handler_arc(Arc::clone(&handler))
             .await;
         let mut client = match client {

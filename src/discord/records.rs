@@ -3,9 +3,11 @@
 //! (`unanswered.jsonl`) and the 👍/👎 votes (`votes.jsonl`). The files are
 //! append-only JSON lines, one `write` per record, and are read back when the
 //! bot starts, so counts, recent unanswered questions and what each recent
-//! answer showed survive restarts. Memory is bounded: counters per measure,
-//! the last [`RECENT_UNANSWERED`] unanswered questions, and what the last
-//! [`RECENT_ANSWERS`] answers showed (so a vote can be recorded with it).
+//! answer showed survive restarts. Memory is bounded per server that asked:
+//! counters per measure and the last [`RECENT_UNANSWERED`] unanswered
+//! questions; and in all, what the last [`RECENT_ANSWERS`] answers showed
+//! (so a vote can be recorded with it) and the last [`RECENT_VOTERS`]
+//! voters.
 //! Each record carries the server it came from (`guild`; none for a direct
 //! message), and the figures for staff are kept per server: `/unanswered`
 //! and `/stats` show one server's records, with the direct messages

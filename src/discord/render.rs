@@ -115,12 +115,13 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// Whether `c` is a control character or an invisible format character
-/// that can reorder or hide text: bidirectional marks, embeddings,
-/// overrides and isolates, zero-width spaces, soft hyphens, the BOM. The
-/// joiners (U+200C, U+200D) stay: emoji sequences and scripts need them.
+/// Whether `c` is a control character other than whitespace (NUL, ESC …)
+/// or an invisible format character that can reorder or hide text:
+/// bidirectional marks, embeddings, overrides and isolates, zero-width
+/// spaces, soft hyphens, the BOM. Line breaks and tabs are whitespace, and
+/// the joiners (U+200C, U+200D) stay: emoji sequences and scripts need them.
 pub fn is_hidden(c: char) -> bool {
-    c.is_control()
+    (c.is_control() && !c.is_whitespace())
         || matches!(
             c,
             '\u{00AD}'
@@ -139,7 +140,8 @@ pub fn is_hidden(c: char) -> bool {
 
 /// Escaped user text on one line (for titles and lists).
 pub fn escape_line(s: &str) -> String {
-    escape(&s.split_whitespace().collect::<Vec<_>>().join(" "))
+    let visible: String = s.chars().filter(|&c| !is_hidden(c)).collect();
+    escape(&visible.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// One field of an embed.

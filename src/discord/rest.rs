@@ -4,8 +4,10 @@
 //! attempts in all). A 429 is waited out by serenity's rate limiter, which
 //! sleeps for `retry_after` on route and global limits before the bot sees
 //! anything; it is on whenever the bot talks to Discord itself. Behind an API
-//! proxy (serenity's rate limiter off, the proxy's job) a 429 that still
-//! reaches the bot is tried again after at least a second, doubling.
+//! proxy (serenity's rate limiter off) the [`super::relay`] waits out a 429
+//! for as long as the response asks; one that still reaches the bot (a
+//! wait over a minute, or 429s again and again) is tried again after at
+//! least a second, doubling.
 //!
 //! Everything else is final and comes back as a [`Failure`] for the caller
 //! to act on: 401 (the token was revoked: the bot stops), 403 (no permission
