@@ -215,6 +215,7 @@ mod tests {
                 "thanks".into(),
             ],
             introductions: vec!["と申します".into()],
+            actors: Default::default(),
         }
     }
 

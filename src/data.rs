@@ -34,7 +34,8 @@ use toml::Spanned;
 
 mod language;
 pub use language::{
-    ENGLISH_FILE, English, EnglishTerm, Language, PHRASES_FILE, Phrases, SCOPE_FILE, ScopeTopic,
+    ActorNames, ENGLISH_FILE, English, EnglishTerm, Language, PHRASES_FILE, Phrases, SCOPE_FILE,
+    ScopeTopic,
 };
 
 /// Who carries out a measure.

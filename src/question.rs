@@ -3,8 +3,9 @@
 //! ([`crate::english`]), and the topic out of scope it is about, if any
 //! ([`crate::scope`]). Built once per knowledge, shared by every surface.
 
+use crate::analysis::fold;
 use crate::clean::{self, Cleaned};
-use crate::data::Language;
+use crate::data::{Actor, Language};
 use crate::english::Translator;
 use crate::scope::Scope;
 
@@ -23,6 +24,9 @@ pub struct Reading {
     pub english: bool,
     /// Some romaji was read.
     pub romaji: bool,
+    /// The one actor the question names (都 or 東京商工会議所), if it names
+    /// exactly one.
+    pub actor: Option<Actor>,
 }
 
 /// Reads messages with the staff's phrases, English vocabulary and scope.
@@ -41,6 +45,23 @@ impl Reader {
         }
     }
 
+    /// The one actor a text names, if it names exactly one.
+    fn actor(&self, text: &str) -> Option<Actor> {
+        let folded = fold(&text.to_lowercase());
+        let names = |list: &[String]| {
+            list.iter().any(|n| {
+                let n = fold(&n.to_lowercase());
+                !n.is_empty() && folded.contains(&n)
+            })
+        };
+        let actors = &self.language.phrases.actors;
+        match (names(&actors.tokyo), names(&actors.chamber)) {
+            (true, false) => Some(Actor::Tokyo),
+            (false, true) => Some(Actor::Chamber),
+            _ => None,
+        }
+    }
+
     pub fn read(&self, message: &str) -> Reading {
         let Cleaned {
             asked,
@@ -52,8 +73,10 @@ impl Reader {
         let translated = self.translator.translate(&asked);
         let topic = topic.or_else(|| self.scope.topic(&translated.text).map(str::to_owned));
         let excluded = self.translator.translate(&excluded);
+        let actor = self.actor(&format!("{asked} {}", translated.text));
         let asked = translated;
         Reading {
+            actor,
             topic,
             only_phrases,
             english: asked.english,

@@ -17,7 +17,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
 use crate::analysis::{AnalysisError, Analyzer, Concept, QueryAnalysis};
-use crate::data::{ChannelKind, Knowledge};
+use crate::data::{Actor, ChannelKind, Knowledge};
 pub use crate::index::Kind;
 use crate::index::{DocInfo, DocTable, Found, KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
 use crate::question::{Reader, Reading};
@@ -80,6 +80,9 @@ const SCORE_SHARE: f32 = 0.5;
 /// How much a result loses for covering what the question excludes
 /// (「AじゃなくてB」: A), against what it gains for covering what is asked.
 const EXCLUDED_SHARE: f32 = 0.6;
+/// How much a result loses when the question names only the other actor
+/// (「東商のメルマガ」 and a measure of 都).
+const OTHER_ACTOR: f32 = 0.3;
 
 /// Errors from a search.
 #[derive(Debug, thiserror::Error)]
@@ -225,10 +228,18 @@ pub fn search(
             };
             let m = concepts.coverage(&index.docs, doc);
             let x = excluded.coverage(&index.docs, doc);
+            // (Only measures: an FAQ matched in the owner's words knows
+            // better whose programme 「都の支援情報を東商で」 asks for.)
+            let other_actor = doc.kind == Kind::Measure
+                && reading
+                    .actor
+                    .is_some_and(|a| knowledge.measure(&doc.id).is_some_and(|m| m.actor != a));
             let hit = Hit {
                 kind: doc.kind,
                 id: doc.id.clone(),
-                score: m.specific + SCORE_SHARE * score / max - EXCLUDED_SHARE * x.specific,
+                score: m.specific + SCORE_SHARE * score / max
+                    - EXCLUDED_SHARE * x.specific
+                    - if other_actor { OTHER_ACTOR } else { 0.0 },
                 coverage: m.share,
             };
             scored.push((hit, m));
@@ -262,11 +273,11 @@ pub fn search(
     } else {
         Decision::Answer
     };
-    let (ranked, _) = rank_measures(knowledge, &hits, settings.limit);
+    let (ranked, _) = rank_measures(knowledge, &hits, settings.limit, reading.actor);
     if !decision.answered() {
         hits.clear();
     }
-    let (measures, focused) = rank_measures(knowledge, &hits, settings.limit);
+    let (measures, focused) = rank_measures(knowledge, &hits, settings.limit, reading.actor);
     hits.truncate(settings.limit);
     let referrals = match (&decision, &reading.topic) {
         (Decision::OutOfScope, Some(topic)) => knowledge
@@ -296,7 +307,12 @@ pub fn search(
 
 /// Measure ids in rank order, FAQ hits replaced by their measures, and how
 /// many of them come from results scoring close to the best.
-fn rank_measures(knowledge: &Knowledge, hits: &[Hit], limit: usize) -> (Vec<String>, usize) {
+fn rank_measures(
+    knowledge: &Knowledge,
+    hits: &[Hit],
+    limit: usize,
+    actor: Option<Actor>,
+) -> (Vec<String>, usize) {
     // How each measure scored on its own, to order an FAQ's measures.
     let own_score: HashMap<&str, f32> = hits
         .iter()
@@ -317,11 +333,27 @@ fn rank_measures(knowledge: &Knowledge, hits: &[Hit], limit: usize) -> (Vec<Stri
                 // The first measure is what the FAQ is about; the others
                 // follow by how well they scored on their own (stable: the
                 // FAQ's order among those that did not score, last).
-                let rest = ids.get_mut(1..).unwrap_or_default();
+                // An FAQ about several areas at once (「東商のメルマガで情報は
+                //届く？」) has no main measure: all follow their own
+                // relevance, so the area the question names comes first.
+                let areas: HashSet<u32> = ids
+                    .iter()
+                    .filter_map(|id| knowledge.measure(id))
+                    .map(|m| m.area)
+                    .collect();
+                let rest = if areas.len() > 1 {
+                    &mut ids[..]
+                } else {
+                    ids.get_mut(1..).unwrap_or_default()
+                };
                 rest.sort_by(|a, b| {
                     let score = |id| own_score.get(id).copied().unwrap_or(f32::MIN);
                     score(b).total_cmp(&score(a))
                 });
+                // The actor the question names comes first (stable).
+                if let Some(actor) = actor {
+                    ids.sort_by_key(|id| knowledge.measure(id).is_none_or(|m| m.actor != actor));
+                }
                 ids
             }
         };

@@ -23,6 +23,21 @@ pub struct Phrases {
     /// A sentence ending in one of these introduces the writer and is
     /// removed whole (…と申します).
     pub introductions: Vec<String>,
+    /// How owners name each actor of the plan: a question that names only
+    /// one of them prefers that actor's measures.
+    pub actors: ActorNames,
+}
+
+/// How owners name the two actors (`[actors]` of `phrases.toml`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActorNames {
+    /// 都: 東京都, 都庁, 都の…
+    #[serde(default)]
+    pub tokyo: Vec<String>,
+    /// 東京商工会議所: 東商, 会議所…
+    #[serde(default)]
+    pub chamber: Vec<String>,
 }
 
 /// English words owners use, mapped to the plan's Japanese words
@@ -70,6 +85,8 @@ pub struct Language {
 struct RawPhrases {
     greetings: Option<Spanned<Vec<String>>>,
     introductions: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    actors: ActorNames,
 }
 
 #[derive(Deserialize)]
@@ -152,6 +169,10 @@ fn load_phrases(ld: &mut Loader, dir: &Path) -> Phrases {
                 .map(Spanned::into_inner)
                 .unwrap_or_default(),
         ),
+        actors: ActorNames {
+            tokyo: trimmed(raw.actors.tokyo),
+            chamber: trimmed(raw.actors.chamber),
+        },
     }
 }
 
