@@ -34,11 +34,23 @@ pub struct Reader {
     language: Language,
     translator: Translator,
     scope: Scope,
+    /// How owners name 都 and 東京商工会議所, folded.
+    tokyo: Vec<String>,
+    chamber: Vec<String>,
 }
 
 impl Reader {
     pub fn new(language: &Language) -> Reader {
+        let folded = |names: &[String]| -> Vec<String> {
+            names
+                .iter()
+                .map(|n| fold(&n.to_lowercase()))
+                .filter(|n| !n.is_empty())
+                .collect()
+        };
         Reader {
+            tokyo: folded(&language.phrases.actors.tokyo),
+            chamber: folded(&language.phrases.actors.chamber),
             translator: Translator::new(&language.english),
             scope: Scope::new(&language.scope),
             language: language.clone(),
@@ -48,14 +60,8 @@ impl Reader {
     /// The one actor a text names, if it names exactly one.
     fn actor(&self, text: &str) -> Option<Actor> {
         let folded = fold(&text.to_lowercase());
-        let names = |list: &[String]| {
-            list.iter().any(|n| {
-                let n = fold(&n.to_lowercase());
-                !n.is_empty() && folded.contains(&n)
-            })
-        };
-        let actors = &self.language.phrases.actors;
-        match (names(&actors.tokyo), names(&actors.chamber)) {
+        let names = |list: &[String]| list.iter().any(|n| folded.contains(n.as_str()));
+        match (names(&self.tokyo), names(&self.chamber)) {
             (true, false) => Some(Actor::Tokyo),
             (false, true) => Some(Actor::Chamber),
             _ => None,
