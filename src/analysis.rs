@@ -192,6 +192,25 @@ pub struct Concept {
     /// say what the asker wants done and are often said in words the plan
     /// does not use.
     pub weight: f32,
+    /// Said before the sentence that asks (who the owner is, what
+    /// happened): left unmatched, it weighs [`CONTEXT_WEIGHT`] as much.
+    pub context: bool,
+}
+
+/// How much a concept that comes before the sentence that asks weighs
+/// against the evidence when it is not matched.
+pub const CONTEXT_WEIGHT: f32 = 0.5;
+
+/// Byte offset where the last sentence holding a content word starts, when
+/// sentences come before it.
+fn last_sentence_start(normalized: &str, words: &[Word]) -> Option<usize> {
+    let last = words.iter().rev().find(|w| w.content)?;
+    let end = normalized[..last.start].rfind(['。', '!', '?', '\n'])?;
+    let start = end + normalized[end..].chars().next().map_or(1, char::len_utf8);
+    words[..]
+        .iter()
+        .any(|w| w.content && w.end <= start)
+        .then_some(start)
 }
 
 /// Weight of a concept made only of verbs and adjectives.
@@ -587,6 +606,7 @@ impl Analyzer {
             bigrams,
             unknown,
             weight,
+            context: false,
         };
 
         // Hiragana stretches whose content words the segmenter could only
@@ -674,6 +694,7 @@ impl Analyzer {
                 target.2.readings.extend(c.readings);
                 target.2.bigrams.extend(c.bigrams);
                 target.2.weight = target.2.weight.max(c.weight);
+                target.2.context &= c.context;
             }
             let target = &mut concepts[first].2;
             target.unknown = false;
@@ -685,6 +706,15 @@ impl Analyzer {
             }
         }
 
+        // Owners say who they are and what happened first, and ask last:
+        // what comes before the sentence that asks counts less.
+        if let Some(ask) = last_sentence_start(&normalized, &words) {
+            for (_, end, c) in &mut concepts {
+                if *end <= ask {
+                    c.context = true;
+                }
+            }
+        }
         concepts.sort_by_key(|(start, _, _)| *start);
         // The same words said twice are one concept.
         let mut seen = HashSet::new();
@@ -988,6 +1018,36 @@ mod tests {
         assert_eq!(found, vec!["テレワク", "ホジョキン"]);
         let (s, e, _) = &greedy_readings("ノホジョ", &known)[0];
         assert_eq!((*s, *e), ("ノ".len(), "ノホジョ".len()));
+    }
+
+    #[test]
+    fn the_asking_sentence_is_the_last_with_content() {
+        let word = |text: &str, w: &str, content| {
+            let start = text.find(w).unwrap();
+            Word {
+                term: w.into(),
+                reading: None,
+                start,
+                end: start + w.len(),
+                content,
+                unknown: false,
+                predicate: false,
+                parts: Vec::new(),
+            }
+        };
+        let t = "印刷業です。補助はある?";
+        let words = [
+            word(t, "印刷業", true),
+            word(t, "補助", true),
+            word(t, "ある", false),
+        ];
+        assert_eq!(
+            last_sentence_start(t, &words),
+            Some(t.find("補助").unwrap())
+        );
+        // One sentence: no context.
+        let t = "補助はある?";
+        assert_eq!(last_sentence_start(t, &[word(t, "補助", true)]), None);
     }
 
     #[test]

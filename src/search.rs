@@ -16,7 +16,7 @@ use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 
-use crate::analysis::{AnalysisError, Analyzer, Concept, QueryAnalysis};
+use crate::analysis::{AnalysisError, Analyzer, CONTEXT_WEIGHT, Concept, QueryAnalysis};
 use crate::data::{Actor, ChannelKind, Knowledge};
 pub use crate::index::Kind;
 use crate::index::{DocInfo, DocTable, Found, KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
@@ -430,6 +430,8 @@ struct ConceptIds {
 
 struct ConceptId {
     weight: f32,
+    /// What it weighs when a document does not have it.
+    unmatched: f32,
     /// How specific the most specific of its words is.
     idf: f32,
     /// Terms and readings: any one matches.
@@ -478,6 +480,11 @@ impl ConceptIds {
                 let idf = if idf > 0.0 { idf } else { unknown_idf };
                 ConceptId {
                     weight: c.weight,
+                    unmatched: if c.context {
+                        c.weight * CONTEXT_WEIGHT
+                    } else {
+                        c.weight
+                    },
                     idf,
                     any,
                     phrases,
@@ -500,9 +507,12 @@ impl ConceptIds {
                 Some(Found::Secondary) => SECONDARY_MATCH,
                 None => 0.0,
             };
-            total += c.weight;
+            // Matched, a concept weighs its weight; unmatched, what it
+            // weighs unmatched (less for context).
+            let weight = c.unmatched + (c.weight - c.unmatched) * found;
+            total += weight;
             matched += c.weight * found;
-            total_idf += c.weight * c.idf;
+            total_idf += weight * c.idf;
             matched_idf += c.weight * c.idf * found;
         }
         let share = |m: f32, t: f32| if t > 0.0 { m / t } else { 0.0 };

@@ -87,8 +87,8 @@ fn realistic_own_messages_meet_the_floor() {
     assert_floors(
         &r,
         &[
-            ("core", 0.87),
-            ("hard", 0.85),
+            ("core", 0.89),
+            ("hard", 0.87),
             ("adjacent", 0.85),
             ("english", 0.90),
             ("kana", 0.85),
