@@ -1179,6 +1179,17 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
     }
 
     let language = language::load(&mut ld, dir, &channels);
+    let texts: Vec<(String, &str)> = plans
+        .iter()
+        .flat_map(|p| &p.measures)
+        .map(|m| (format!("measure {}", m.id), m.text.as_str()))
+        .chain(faqs.iter().flat_map(|f| {
+            std::iter::once(&f.question)
+                .chain(&f.alternates)
+                .map(move |q| (format!("the FAQ entry {}", f.id), q.as_str()))
+        }))
+        .collect();
+    language::check_scope_triggers(&mut ld, dir, &language.scope, &texts);
 
     // userdict.csv
     let mut user_words = Vec::new();

@@ -154,6 +154,48 @@ measures = ["2.tokyo.b.3"]
 }
 
 #[test]
+fn check_validates_the_language_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::copy_data(tmp.path());
+    let append = |file: &str, text: &str| {
+        let mut s = std::fs::read_to_string(data.join(file)).unwrap();
+        let line = s.lines().count() + 2;
+        s.push('\n');
+        s.push_str(text);
+        std::fs::write(data.join(file), s).unwrap();
+        line
+    };
+    let english = append(
+        "english.toml",
+        "[[term]]\nen = [\"telework\"]\nja = [\"テレワーク\"]\n",
+    );
+    let scope = append(
+        "scope.toml",
+        "[[topic]]\nid = \"nowhere\"\nname = \"x\"\ntriggers = [\"火星支社\"]\nreferral = \"nowhere\"\n\n\
+         [[topic]]\nid = \"too-wide\"\nname = \"x\"\ntriggers = [\"テレワーク\"]\nreferral = \"keiei-shidouin\"\n",
+    );
+    let (out, _, stderr) = run(madoguchi(&data, &tmp.path().join("index")).arg("check"));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for e in [
+        format!(
+            "{}:{english}: [telework]: `telework` is already a term at line",
+            data.join("english.toml").display()
+        ),
+        format!(
+            "{}:{scope}: [nowhere]: `referral` names `nowhere`, which is no channel",
+            data.join("scope.toml").display()
+        ),
+    ] {
+        assert!(stderr.contains(e.as_str()), "missing {e:?} in:\n{stderr}");
+    }
+    assert!(
+        stderr.contains("the trigger `テレワーク` occurs in measure")
+            || stderr.contains("the trigger `テレワーク` occurs in the FAQ entry"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn the_index_is_rebuilt_when_data_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let data = common::copy_data(tmp.path());

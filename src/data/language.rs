@@ -70,6 +70,9 @@ pub struct ScopeTopic {
     pub except: Vec<String>,
     /// The channel the owner is referred to.
     pub referral: String,
+    /// Where the topic starts in `scope.toml`.
+    #[serde(skip)]
+    pub line: usize,
 }
 
 /// Everything of this module's three files.
@@ -304,8 +307,52 @@ fn load_scope(ld: &mut Loader, dir: &Path, channels: &[Channel]) -> Vec<ScopeTop
                 triggers,
                 except: trimmed(t.except),
                 referral: t.referral,
+                line,
             });
         }
     }
     topics
+}
+
+/// Problems with scope triggers that occur in the knowledge's own texts
+/// (`texts`: what each text is, and the text): such a trigger would
+/// decline questions the plan answers.
+pub(super) fn check_scope_triggers(
+    ld: &mut Loader,
+    dir: &Path,
+    scope: &[ScopeTopic],
+    texts: &[(String, &str)],
+) {
+    let folded: Vec<(&String, String)> = texts
+        .iter()
+        .map(|(what, text)| (what, crate::analysis::fold(&text.to_lowercase())))
+        .collect();
+    for topic in scope {
+        for trigger in &topic.triggers {
+            let t = crate::analysis::fold(&trigger.to_lowercase());
+            let inside_except = |text: &str| {
+                topic.except.iter().any(|e| {
+                    let e = crate::analysis::fold(&e.to_lowercase());
+                    e.contains(&t) && text.contains(&e)
+                })
+            };
+            if let Some((what, _)) = folded
+                .iter()
+                .find(|(_, text)| !t.is_empty() && text.contains(&t) && !inside_except(text))
+            {
+                ld.problems.push(super::Problem {
+                    file: dir.join(SCOPE_FILE),
+                    line: Some(topic.line),
+                    entry: Some(topic.id.clone()),
+                    message: format!(
+                        "the trigger `{trigger}` occurs in {what}: questions the plan answers \
+                         would be declined"
+                    ),
+                    fix: "remove the trigger, or write it longer so that it names only the \
+                          topic out of scope"
+                        .into(),
+                });
+            }
+        }
+    }
 }
