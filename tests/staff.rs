@@ -368,6 +368,58 @@ fn faq_new_appends_a_valid_entry_and_never_rewrites_the_file() {
     );
 }
 
+#[test]
+fn faq_new_refuses_a_question_an_entry_already_asks_and_check_names_both_entries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::copy_data(tmp.path());
+    let index = tmp.path().join("index");
+    let file = data.join("faq/02-telework.toml");
+    let original = std::fs::read(&file).unwrap();
+    let k = data::load(&data).unwrap_or_else(|p| panic!("{p}"));
+    let taken = k.faq("telework-equipment-subsidy").unwrap();
+    // The same question in other widths and spacing, and an alternate.
+    let asked = format!("{}　", taken.question.replace('？', "?"));
+    for question in [asked.as_str(), taken.alternates[0].as_str()] {
+        let (out, _, stderr) = run(madoguchi(&data, &index).args([
+            "faq",
+            "new",
+            "--question",
+            question,
+            "--measure",
+            "2.tokyo.b.3",
+        ]));
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        for want in [
+            "already asked by `telework-equipment-subsidy`".to_string(),
+            format!("02-telework.toml:{}", taken.line),
+            "alternates".to_string(),
+        ] {
+            assert!(stderr.contains(&want), "{want:?} in {stderr}");
+        }
+        assert_eq!(std::fs::read(&file).unwrap(), original);
+    }
+
+    // Written by hand, the same question in two entries: check names the
+    // file, the line and both entries.
+    add_faq(
+        &data,
+        &format!(
+            "[[faq]]\nid = \"copy\"\nquestion = \"別の言い方\"\nalternates = [\"{}\"]\nanswer = \"同じ\"\nmeasures = [\"2.tokyo.b.3\"]\n",
+            taken.question
+        ),
+    );
+    let (out, _, stderr) = run(madoguchi(&data, &index).arg("check"));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for want in [
+        "faq/09-plans.toml:1: [copy]",
+        "is already asked by `telework-equipment-subsidy`",
+        &format!("02-telework.toml:{}", taken.line),
+        "how to fix",
+    ] {
+        assert!(stderr.contains(want), "{want:?} in {stderr}");
+    }
+}
+
 // ---- report ---------------------------------------------------------------------
 
 /// 2024-05-01 10:00 in Japan.
