@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use madoguchi::data::{self, Date};
 use madoguchi::discord::records::{QuestionRecord, Records, Source, Vote};
 use madoguchi::engine::{Engine, Rebuild};
+use madoguchi::search::Decision;
 
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
 const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
@@ -433,6 +434,11 @@ fn record(answer: u64, ts: u64, query: &str, shown: &[&str]) -> QuestionRecord {
         query: query.into(),
         answered: !shown.is_empty(),
         sure: !shown.is_empty(),
+        decision: Some(if shown.is_empty() {
+            Decision::Decline
+        } else {
+            Decision::Answer
+        }),
         confidence: if shown.is_empty() { 0.1 } else { 0.9 },
         shown: shown.iter().map(|s| s.to_string()).collect(),
         faq: None,
@@ -460,7 +466,13 @@ fn report_reads_the_records_the_bot_keeps() {
         .into_iter()
         .enumerate()
         {
-            r.question(&record(i as u64 + 1, ts, q, shown)).unwrap();
+            let mut record = record(i as u64 + 1, ts, q, shown);
+            // Shown as 「もしかして」: programmes, not sure.
+            if q == "人手が足りない" {
+                record.sure = false;
+                record.decision = Some(Decision::DidYouMean);
+            }
+            r.question(&record).unwrap();
         }
         r.vote(6, Vote::Down, None, 1).unwrap();
         r.vote(7, Vote::Down, None, 1).unwrap();
@@ -475,7 +487,7 @@ fn report_reads_the_records_the_bot_keeps() {
     assert!(out.status.success(), "{stderr}");
     for want in [
         "2024-05-01 〜 2024-05-10",
-        "質問 8 件",
+        "質問 8 件 ・回答 2 件 ・もしかして 1 件（12.5%） ・該当なし 5 件（62.5%、うち対象外 0 件）",
         "4件  カピバラの補助金はありますか",
         "👎2 👍0  テレワークの機器を買うのに補助はありますか",
         "[2.tokyo.b.3] テレワークの機器導入経費補助",
@@ -493,6 +505,11 @@ fn report_reads_the_records_the_bot_keeps() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["questions"], 8);
     assert_eq!(v["unanswered"], 5);
+    assert_eq!(
+        (v["answered"].as_u64(), v["did_you_mean"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(v["no_match_over_time"][1]["did_you_mean"], 1);
     assert_eq!(v["unanswered_groups"].as_array().unwrap().len(), 1);
     assert_eq!(v["unanswered_groups"][0]["count"], 4);
     assert_eq!(v["down_voted"][0]["down"], 2);
