@@ -1338,13 +1338,21 @@ pub fn asked_by<'a>(faqs: &'a [Faq], question: &str) -> Option<(&'a Faq, &'a str
 /// them apart, so owners would only ever see one of them.
 fn repeated_questions(faqs: &[Faq]) -> Vec<Problem> {
     let mut problems = Vec::new();
-    for (i, f) in faqs.iter().enumerate() {
+    // Each wording's key, with the first entry that has it.
+    let mut asked: HashMap<String, (&Faq, &str)> = HashMap::new();
+    for f in faqs {
         let wordings = std::iter::once(("question", &f.question))
             .chain(f.alternates.iter().map(|a| ("alternate", a)));
         for (what, text) in wordings {
-            let Some((other, used)) = asked_by(&faqs[..i], text) else {
+            let key = question_key(text);
+            if key.is_empty() {
                 continue;
-            };
+            }
+            let (other, used) = *asked.entry(key).or_insert((f, text));
+            // One entry repeating its own wording is not two entries.
+            if std::ptr::eq(other, f) {
+                continue;
+            }
             problems.push(Problem {
                 file: f.file.clone(),
                 line: Some(f.line),
