@@ -332,11 +332,18 @@ fn generate_knowledge(from: &Path, to: &Path, engine: &Engine) {
         }
     }
     let mut rng = fastrand::Rng::with_seed(SEED);
+    // Each wording once: two entries may not ask the same thing.
+    let mut asked = std::collections::HashSet::new();
     let mut pick = |n: usize| -> String {
-        (0..n)
-            .map(|_| words[rng.usize(..words.len())].as_str())
-            .collect::<Vec<_>>()
-            .join("の")
+        loop {
+            let wording = (0..n)
+                .map(|_| words[rng.usize(..words.len())].as_str())
+                .collect::<Vec<_>>()
+                .join("の");
+            if asked.insert(madoguchi::data::question_key(&wording)) {
+                return wording;
+            }
+        }
     };
     let mut rng2 = fastrand::Rng::with_seed(SEED + 1);
     let mut out = String::new();

@@ -1133,6 +1133,8 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
         }
     }
 
+    ld.problems.extend(repeated_questions(&faqs));
+
     // synonyms.toml
     let mut synonyms = Synonyms::default();
     if let Some(src) = ld.read(&dir.join(SYNONYMS_FILE), false)
@@ -1318,6 +1320,74 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
     })
 }
 
+/// A question as FAQ entries are compared by: NFKC, lowercase, without
+/// whitespace, so 「テレワーク　補助」 and 「ﾃﾚﾜｰｸ補助」 are one question.
+pub fn question_key(question: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    question
+        .nfkc()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The entry among `faqs` that already asks `question` (as its question or
+/// an alternate, compared by [`question_key`]), with the wording it uses.
+pub fn asked_by<'a>(faqs: &'a [Faq], question: &str) -> Option<(&'a Faq, &'a str)> {
+    let key = question_key(question);
+    if key.is_empty() {
+        return None;
+    }
+    faqs.iter().find_map(|f| {
+        std::iter::once(&f.question)
+            .chain(&f.alternates)
+            .find(|q| question_key(q) == key)
+            .map(|q| (f, q.as_str()))
+    })
+}
+
+/// Two FAQ entries with the same question or alternate: search cannot tell
+/// them apart, so owners would only ever see one of them.
+fn repeated_questions(faqs: &[Faq]) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    // Each wording's key, with the first entry that has it.
+    let mut asked: HashMap<String, (&Faq, &str)> = HashMap::new();
+    for f in faqs {
+        let wordings = std::iter::once(("question", &f.question))
+            .chain(f.alternates.iter().map(|a| ("alternate", a)));
+        for (what, text) in wordings {
+            let key = question_key(text);
+            if key.is_empty() {
+                continue;
+            }
+            let (other, used) = *asked.entry(key).or_insert((f, text));
+            // One entry repeating its own wording is not two entries.
+            if std::ptr::eq(other, f) {
+                continue;
+            }
+            problems.push(Problem {
+                file: f.file.clone(),
+                line: Some(f.line),
+                entry: Some(f.id.clone()),
+                message: format!(
+                    "the {what} 「{}」 is already asked by `{}` at {}:{} (as 「{}」)",
+                    text.trim(),
+                    other.id,
+                    other.file.display(),
+                    other.line,
+                    used.trim()
+                ),
+                fix: format!(
+                    "keep the wording in one entry: remove it from `{}` or from `{}`, or merge \
+                     the two entries",
+                    f.id, other.id
+                ),
+            });
+        }
+    }
+    problems
+}
+
 /// Up to three known ids that look like `wanted` (same area and actor first).
 fn closest_ids<'a>(wanted: &str, ids: impl Iterator<Item = &'a String>) -> String {
     let prefix: String = wanted.rsplitn(2, '.').last().unwrap_or("").to_string();
@@ -1359,6 +1429,61 @@ mod tests {
             ..m
         };
         assert_eq!(item.parent_id(), None);
+    }
+
+    fn faq(id: &str, line: usize, question: &str, alternates: &[&str]) -> Faq {
+        Faq {
+            id: id.into(),
+            question: question.into(),
+            alternates: alternates.iter().map(|a| a.to_string()).collect(),
+            answer: "回答".into(),
+            measures: vec!["2.tokyo.b.3".into()],
+            tags: Vec::new(),
+            plan: None,
+            file: PathBuf::from("data/faq/02-telework.toml"),
+            line,
+        }
+    }
+
+    #[test]
+    fn questions_compare_by_width_case_and_spacing() {
+        assert_eq!(
+            question_key(" テレワーク　の補助は？ "),
+            question_key("ﾃﾚﾜｰｸ の 補助は?")
+        );
+        assert_eq!(question_key("ＩＴ導入"), question_key("it導入"));
+        assert_ne!(question_key("テレワーク"), question_key("テレワーク補助"));
+    }
+
+    #[test]
+    fn an_entry_asking_what_another_asks_is_a_problem_naming_both() {
+        let faqs = [
+            faq("a", 3, "テレワークの補助", &["在宅勤務の補助"]),
+            faq("b", 12, "育児休業", &[]),
+            faq("c", 20, "ざいたく勤務", &[" 在宅勤務の 補助 "]),
+            faq("d", 30, "ＴＥＬＥＷＯＲＫの補助", &["telework の補助"]),
+        ];
+        let problems = repeated_questions(&faqs);
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        let p = &problems[0];
+        assert_eq!((p.line, p.entry.as_deref()), (Some(20), Some("c")));
+        let text = p.to_string();
+        for want in [
+            "data/faq/02-telework.toml:20",
+            "[c]",
+            "alternate 「在宅勤務の 補助」",
+            "`a` at data/faq/02-telework.toml:3",
+            "how to fix",
+        ] {
+            assert!(text.contains(want), "{want:?} in {text}");
+        }
+        // One entry repeating its own wording is not two entries.
+        assert!(repeated_questions(&faqs[3..]).is_empty());
+        assert_eq!(
+            asked_by(&faqs, "TELEWORKの補助").map(|(f, q)| (f.id.as_str(), q)),
+            Some(("d", "ＴＥＬＥＷＯＲＫの補助"))
+        );
+        assert!(asked_by(&faqs, "  ").is_none());
     }
 
     #[test]

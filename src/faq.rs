@@ -36,6 +36,17 @@ pub enum FaqError {
         file: PathBuf,
         line: usize,
     },
+    #[error(
+        "「{question}」 is already asked by `{id}` at {}:{line} (as 「{used}」): refine that entry (its answer, or add your wording to its alternates) instead of adding another",
+        file.display()
+    )]
+    QuestionTaken {
+        question: String,
+        id: String,
+        used: String,
+        file: PathBuf,
+        line: usize,
+    },
     #[error("the new entry would not load; nothing was written.\n{0}")]
     Invalid(Problems),
     #[error(
@@ -59,6 +70,53 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> FaqError + '_ {
     }
 }
 
+/// Refuses a draft whose question or alternates an entry of `knowledge`
+/// already asks ([`data::asked_by`]), naming that entry.
+pub fn check_unasked(knowledge: &Knowledge, draft: &Draft) -> Result<(), FaqError> {
+    if draft
+        .plan
+        .as_ref()
+        .is_some_and(|p| *p != knowledge.plan.start)
+    {
+        return Ok(());
+    }
+    for question in std::iter::once(&draft.question).chain(&draft.alternates) {
+        if let Some((f, used)) = data::asked_by(&knowledge.faqs, question) {
+            return Err(FaqError::QuestionTaken {
+                question: question.trim().to_string(),
+                id: f.id.clone(),
+                used: used.trim().to_string(),
+                file: f.file.clone(),
+                line: f.line,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// `text` in 「」: brackets inside it become 『』 (the nested form), and a
+/// text that is one bracketed phrase already keeps its own, so brackets are
+/// never doubled (「「…」」).
+fn quoted(text: &str) -> String {
+    let text = text.trim();
+    let one_phrase = text.starts_with('「')
+        && text.ends_with('」')
+        && text.matches('「').count() == 1
+        && text.matches('」').count() == 1;
+    if one_phrase {
+        return text.to_string();
+    }
+    let inner: String = text
+        .chars()
+        .map(|c| match c {
+            '「' => '『',
+            '」' => '』',
+            c => c,
+        })
+        .collect();
+    format!("「{inner}」")
+}
+
 /// An answer drafted from the plan alone: what each measure is and where it
 /// sits, and where to ask. Nothing that the plan does not say.
 pub fn draft_answer(knowledge: &Knowledge, measures: &[String]) -> String {
@@ -69,8 +127,10 @@ pub fn draft_answer(knowledge: &Knowledge, measures: &[String]) -> String {
         };
         let actor = m.actor.as_str();
         out.push_str(&format!(
-            "{actor}は「{}」を実施しています（実施計画 {}・{actor}の取組 {}）。",
-            m.text, m.area, m.label
+            "{actor}は{}を実施しています（実施計画 {}・{actor}の取組 {}）。",
+            quoted(&m.text),
+            m.area,
+            m.label
         ));
     }
     // Somewhere to ask (a desk, a centre, an advisor) that the plan names
@@ -247,6 +307,9 @@ pub fn append(
             line: f.line,
         });
     }
+    if let Ok(k) = &before {
+        check_unasked(k, draft)?;
+    }
     let text = match (&draft.answer, &before) {
         (Some(answer), _) => to_toml(draft, answer, false),
         (None, Ok(k)) => to_toml(draft, &draft_answer(k, &draft.measures), true),
@@ -321,4 +384,77 @@ pub fn append(
         line,
         text,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn knowledge() -> Knowledge {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+        data::load(&dir).unwrap_or_else(|p| panic!("{p}"))
+    }
+
+    #[test]
+    fn brackets_in_a_measure_text_are_nested_not_doubled() {
+        assert_eq!(quoted("時差出勤の推進"), "「時差出勤の推進」");
+        assert_eq!(
+            quoted("「テレワーク東京ルール実践企業」宣言制度の普及"),
+            "「『テレワーク東京ルール実践企業』宣言制度の普及」"
+        );
+        assert_eq!(quoted("「時差Biz」"), "「時差Biz」");
+        let k = knowledge();
+        let bracketed: Vec<String> = k
+            .measures
+            .iter()
+            .filter(|m| m.text.starts_with('「'))
+            .map(|m| m.id.clone())
+            .collect();
+        assert!(!bracketed.is_empty(), "the plan has such measures");
+        let answer = draft_answer(&k, &bracketed);
+        assert!(
+            !answer.contains("「「") && !answer.contains("」」"),
+            "{answer}"
+        );
+        assert!(answer.contains("都は「『テレワーク東京ルール実践企業』宣言制度の普及」を実施"));
+        assert_eq!(answer.matches('「').count(), answer.matches('」').count());
+    }
+
+    #[test]
+    fn a_question_an_entry_already_asks_is_refused_naming_the_entry() {
+        let k = knowledge();
+        let f = k
+            .faqs
+            .iter()
+            .find(|f| !f.alternates.is_empty())
+            .expect("an entry with alternates");
+        let draft = |question: &str, alternates: &[&str], plan: Option<&str>| Draft {
+            id: "new-entry".into(),
+            question: question.into(),
+            measures: f.measures.clone(),
+            alternates: alternates.iter().map(|a| a.to_string()).collect(),
+            plan: plan.map(str::to_owned),
+            ..Draft::default()
+        };
+        let spaced = format!(" {} ", f.question.replace('？', "?"));
+        for d in [
+            draft(&spaced, &[], None),
+            draft("まだ誰も聞いていない質問", &[&f.alternates[0]], None),
+        ] {
+            match check_unasked(&k, &d) {
+                Err(e @ FaqError::QuestionTaken { .. }) => {
+                    let text = e.to_string();
+                    assert!(text.contains(&format!("`{}`", f.id)), "{text}");
+                    assert!(
+                        text.contains(&format!("{}:{}", f.file.display(), f.line)),
+                        "{text}"
+                    );
+                }
+                other => panic!("{:?} not refused: {other:?}", d.question),
+            }
+        }
+        assert!(check_unasked(&k, &draft("まだ誰も聞いていない質問", &[], None)).is_ok());
+        // An entry for another plan does not meet the current plan's.
+        assert!(check_unasked(&k, &draft(&f.question, &[], Some("2099-04-01"))).is_ok());
+    }
 }

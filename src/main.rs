@@ -46,6 +46,7 @@ struct Cli {
 enum FaqCommand {
     /// Add a new FAQ entry at the end of an FAQ file, with an answer drafted
     /// from the plan. Asks for what is missing when stdin is a terminal.
+    /// Refuses a question (or alternate) an entry already asks, naming it.
     New(FaqNewArgs),
 }
 
@@ -589,6 +590,16 @@ fn faq_new(args: FaqNewArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
         None => anyhow::bail!("--question is required when stdin is not a terminal"),
     };
     anyhow::ensure!(!question.trim().is_empty(), "the question is empty");
+    // Refused before anything else is asked: an entry already answers it.
+    faq::check_unasked(
+        &knowledge,
+        &faq::Draft {
+            question: question.clone(),
+            alternates: args.alternates.clone(),
+            plan: args.plan.clone(),
+            ..faq::Draft::default()
+        },
+    )?;
     let mut measures = args.measures;
     if measures.is_empty() {
         anyhow::ensure!(

@@ -4,8 +4,11 @@
 //! ([`crate::discord::records`]: `questions.jsonl`, `votes.jsonl`) it finds
 //! the most frequent unanswered questions, near-duplicates grouped (same
 //! analysed terms, or character bigrams mostly shared), the answers voted 👎
-//! with their questions, the no-match rate per day or week (dates in
-//! Japan), and the programmes shown most. [`Report`] serialises as the
+//! with their questions, the no-match and 「もしかして」 rates per day or
+//! week (dates in Japan), and the programmes shown most. Questions are
+//! counted as answered (sure), answered as 「もしかして」 (programmes shown,
+//! not sure) and unanswered (of which out of scope: declined with a
+//! referral). [`Report`] serialises as the
 //! `--json` output and renders as text for a terminal. Only reads.
 
 use std::collections::{BTreeMap, HashMap};
@@ -229,7 +232,16 @@ pub struct Report {
     pub from: Option<Date>,
     pub to: Option<Date>,
     pub questions: u64,
+    /// Answered at the "sure" level.
+    pub answered: u64,
+    /// Answered as 「もしかして」: programmes shown, not sure.
+    pub did_you_mean: u64,
+    pub did_you_mean_rate: f64,
+    /// No programme shown (declined, out of scope, greetings, failures).
     pub unanswered: u64,
+    /// Of the unanswered, those declined as about a topic the plan does
+    /// not cover (with its referral).
+    pub out_of_scope: u64,
     pub no_match_rate: f64,
     pub votes_up: u64,
     pub votes_down: u64,
@@ -291,7 +303,10 @@ pub struct PeriodRate {
     pub start: Date,
     pub questions: u64,
     pub unanswered: u64,
+    /// The no-match rate.
     pub rate: f64,
+    pub did_you_mean: u64,
+    pub did_you_mean_rate: f64,
 }
 
 /// How often a programme was shown.
@@ -329,7 +344,10 @@ pub fn build(
     options: &Options,
 ) -> Report {
     let questions = &records.questions;
-    let unanswered = questions.iter().filter(|q| !q.answered).count() as u64;
+    let count =
+        |f: &dyn Fn(&QuestionRecord) -> bool| questions.iter().filter(|q| f(q)).count() as u64;
+    let unanswered = count(&|q| !q.answered);
+    let did_you_mean = count(&QuestionRecord::did_you_mean);
     let from = questions.iter().map(|q| q.ts).min().map(day_of);
     let to = questions.iter().map(|q| q.ts).max().map(day_of);
     let period = options.period.unwrap_or(match (from, to) {
@@ -340,7 +358,11 @@ pub fn build(
         from,
         to,
         questions: questions.len() as u64,
+        answered: count(&|q| q.answered && !q.did_you_mean()),
+        did_you_mean,
+        did_you_mean_rate: rate(did_you_mean, questions.len() as u64),
         unanswered,
+        out_of_scope: count(&QuestionRecord::out_of_scope),
         no_match_rate: rate(unanswered, questions.len() as u64),
         votes_up: records.votes.iter().filter(|v| v.vote == Vote::Up).count() as u64,
         votes_down: records
@@ -519,13 +541,12 @@ fn over_time(questions: &[QuestionRecord], period: Period) -> Vec<PeriodRate> {
             Period::Week => Date::from_days(d.days() - i64::from(d.weekday())),
         }
     };
-    let mut buckets: BTreeMap<Date, (u64, u64)> = BTreeMap::new();
+    let mut buckets: BTreeMap<Date, (u64, u64, u64)> = BTreeMap::new();
     for q in questions {
         let b = buckets.entry(start_of(q.ts)).or_default();
         b.0 += 1;
-        if !q.answered {
-            b.1 += 1;
-        }
+        b.1 += u64::from(!q.answered);
+        b.2 += u64::from(q.did_you_mean());
     }
     // Days or weeks without questions are shown too, as zeros.
     let step = match period {
@@ -542,12 +563,14 @@ fn over_time(questions: &[QuestionRecord], period: Period) -> Vec<PeriodRate> {
     let mut d = first.days();
     while d <= last.days() {
         let start = Date::from_days(d);
-        let (n, un) = buckets.get(&start).copied().unwrap_or_default();
+        let (n, un, dym) = buckets.get(&start).copied().unwrap_or_default();
         out.push(PeriodRate {
             start,
             questions: n,
             unanswered: un,
             rate: rate(un, n),
+            did_you_mean: dym,
+            did_you_mean_rate: rate(dym, n),
         });
         d += step;
     }
@@ -603,10 +626,14 @@ impl Report {
         let _ = writeln!(o, "madoguchi 利用レポート（{span}、日付は日本時間）");
         let _ = writeln!(
             o,
-            "質問 {} 件 ・該当なし {} 件（{:.1}%） ・👍 {} ・👎 {}",
+            "質問 {} 件 ・回答 {} 件 ・もしかして {} 件（{:.1}%） ・該当なし {} 件（{:.1}%、うち対象外 {} 件） ・👍 {} ・👎 {}",
             self.questions,
+            self.answered,
+            self.did_you_mean,
+            100.0 * self.did_you_mean_rate,
             self.unanswered,
             100.0 * self.no_match_rate,
+            self.out_of_scope,
             self.votes_up,
             self.votes_down
         );
@@ -676,7 +703,7 @@ impl Report {
             Period::Day => "日ごと",
             Period::Week => "週ごと、月曜から",
         };
-        let _ = writeln!(o, "\n■ 該当なし率の推移（{unit}）");
+        let _ = writeln!(o, "\n■ 該当なし率・もしかして率の推移（{unit}）");
         if self.no_match_over_time.is_empty() {
             let _ = writeln!(o, "  （なし）");
         }
@@ -684,11 +711,13 @@ impl Report {
             let bar = "█".repeat((p.rate * 20.0).round() as usize);
             let _ = writeln!(
                 o,
-                "  {}  質問 {:>4}  該当なし {:>4}  {:>5.1}% {bar}",
+                "  {}  質問 {:>4}  該当なし {:>4}  {:>5.1}% {bar:<20}  もしかして {:>4}  {:>5.1}%",
                 p.start,
                 p.questions,
                 p.unanswered,
-                100.0 * p.rate
+                100.0 * p.rate,
+                p.did_you_mean,
+                100.0 * p.did_you_mean_rate
             );
         }
 
@@ -718,6 +747,7 @@ impl Report {
 mod tests {
     use super::*;
     use crate::discord::records::Source;
+    use crate::search::Decision;
 
     /// 2024-05-01 10:00 in Japan.
     const MAY_1: u64 = 1_714_525_200;
@@ -730,7 +760,12 @@ mod tests {
             source: Source::Mention,
             query: query.into(),
             answered: !shown.is_empty(),
-            sure: true,
+            sure: !shown.is_empty(),
+            decision: Some(if shown.is_empty() {
+                Decision::Decline
+            } else {
+                Decision::Answer
+            }),
             confidence: if shown.is_empty() { 0.0 } else { 0.9 },
             shown: shown.iter().map(|s| s.to_string()).collect(),
             faq: None,
@@ -901,6 +936,62 @@ mod tests {
         assert_eq!(weekly.no_match_over_time.len(), 1);
         assert_eq!(weekly.no_match_over_time[0].start.to_string(), "2024-04-29");
         assert_eq!(weekly.no_match_over_time[0].questions, 9);
+    }
+
+    #[test]
+    fn did_you_mean_answers_are_counted_apart_from_answered_and_unanswered() {
+        let mut records = fixture();
+        let day3 = MAY_1 + 2 * DAY;
+        let unsure = QuestionRecord {
+            sure: false,
+            decision: Some(Decision::DidYouMean),
+            ..q(20, day3 + 10, "テレワ的な何か", &["2.tokyo.b.3"])
+        };
+        let out = QuestionRecord {
+            decision: Some(Decision::OutOfScope),
+            ..q(21, day3 + 20, "神奈川県のテレワーク補助金", &[])
+        };
+        // A record from before decisions were noted: answered, not sure.
+        let old: QuestionRecord = serde_json::from_str(&format!(
+            "{{\"ts\":{},\"answer\":22,\"source\":\"dm\",\"query\":\"昔の質問\",\"answered\":true,\"sure\":false,\"confidence\":0.4,\"shown\":[\"6.tokyo.a\"],\"faq\":null}}",
+            day3 + 30
+        ))
+        .unwrap();
+        assert_eq!(old.decision, None);
+        records.questions.extend([unsure, out, old]);
+        let r = build(&records, None, &QuestionKey::plain, &Options::default());
+        assert_eq!(
+            (
+                r.questions,
+                r.answered,
+                r.did_you_mean,
+                r.unanswered,
+                r.out_of_scope
+            ),
+            (12, 4, 2, 6, 1)
+        );
+        assert!((r.did_you_mean_rate - 0.167).abs() < 1e-9);
+        assert!((r.no_match_rate - 0.5).abs() < 1e-9, "declines as before");
+        let last = &r.no_match_over_time[2];
+        assert_eq!(
+            (last.questions, last.unanswered, last.did_you_mean),
+            (5, 1, 2)
+        );
+        assert!((last.rate - 0.2).abs() < 1e-9 && (last.did_you_mean_rate - 0.4).abs() < 1e-9);
+        let text = r.to_text();
+        for want in [
+            "質問 12 件 ・回答 4 件 ・もしかして 2 件（16.7%） ・該当なし 6 件（50.0%、うち対象外 1 件）",
+            "もしかして率",
+            "2024-05-03  質問    5  該当なし    1   20.0% ████",
+            "もしかして    2   40.0%",
+        ] {
+            assert!(text.contains(want), "missing {want:?} in\n{text}");
+        }
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["did_you_mean"], 2);
+        assert_eq!(v["out_of_scope"], 1);
+        assert_eq!(v["answered"], 4);
+        assert_eq!(v["no_match_over_time"][2]["did_you_mean"], 2);
     }
 
     #[test]

@@ -340,7 +340,7 @@ fn a_full_disk_fails_the_build_clearly_and_keeps_the_previous_index() {
     let out_dir = tmp.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
     // One generation fits in 512 KiB, two do not (an index is ~230 KiB; the
-    // rebuild below adds ~800 FAQ entries).
+    // rebuild below adds ~800 FAQ entries, each asking in its own words).
     let script = r#"
         set -u
         mount -t tmpfs -o size=64k tmpfs "$2" || exit 90
@@ -351,7 +351,9 @@ fn a_full_disk_fails_the_build_clearly_and_keeps_the_previous_index() {
         cat "$2/CURRENT" >"$3/first.current"
         for f in "$1"/faq/*.toml; do
           for n in 1 2 3 4 5 6 7 8 9 10 11 12; do
-            sed "s/^id = \"\(.*\)\"/id = \"\1-copy$n\"/" "$f" >"${f%.toml}-copy$n.toml"
+            sed -e "s/^id = \"\(.*\)\"/id = \"\1-copy$n\"/" \
+              -e "s/^question = \"/question = \"copy$n: /" -e "s/^  \"/  \"copy$n: /" \
+              "$f" >"${f%.toml}-copy$n.toml"
           done
         done
         "$MADOGUCHI" ask --json "$4" >/dev/null 2>"$3/full.err"; echo $? >"$3/full.code"
@@ -421,7 +423,8 @@ fn a_full_disk_fails_the_build_clearly_and_keeps_the_previous_index() {
 fn a_rebuild_killed_at_any_moment_leaves_a_whole_index() {
     let tmp = tempfile::tempdir().unwrap();
     let data = common::copy_data(tmp.path());
-    // Forty copies of every FAQ entry: a build long enough to kill inside.
+    // Forty copies of every FAQ entry (each asking in its own words, as
+    // entries must): a build long enough to kill inside.
     for entry in std::fs::read_dir(data.join("faq")).unwrap() {
         let path = entry.unwrap().path();
         let text = std::fs::read_to_string(&path).unwrap();
@@ -430,7 +433,14 @@ fn a_rebuild_killed_at_any_moment_leaves_a_whole_index() {
                 .lines()
                 .map(|l| match l.strip_prefix("id = \"") {
                     Some(rest) => format!("id = \"{}-copy{n}\"", rest.trim_end_matches('"')),
-                    None => l.to_string(),
+                    // The question and the alternates (one a line).
+                    None => match l.strip_prefix("question = \"") {
+                        Some(rest) => format!("question = \"copy{n}: {rest}"),
+                        None => match l.strip_prefix("  \"") {
+                            Some(rest) => format!("  \"copy{n}: {rest}"),
+                            None => l.to_string(),
+                        },
+                    },
                 })
                 .collect::<Vec<_>>()
                 .join("\n");

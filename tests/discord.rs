@@ -785,6 +785,14 @@ async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good
         let text = embed_text(&cb.body["data"]);
         assert!(text.contains("質問数: 2"), "{text}");
         assert!(text.contains("該当なし: 1（50.0%）"), "{text}");
+        assert!(text.contains("もしかして: 0（0.0%）"), "{text}");
+        // Each record carries what search decided.
+        let decisions: Vec<Value> = bot
+            .lines(QUESTIONS_FILE)
+            .iter()
+            .map(|r| r["decision"].clone())
+            .collect();
+        assert_eq!(decisions, ["decline", "answer"]);
 
         // A broken data/: /reload reports the problem and the bot keeps answering.
         let plan = data.join("plan.toml");

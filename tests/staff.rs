@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use madoguchi::data::{self, Date};
 use madoguchi::discord::records::{QuestionRecord, Records, Source, Vote};
 use madoguchi::engine::{Engine, Rebuild};
+use madoguchi::search::Decision;
 
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
 const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
@@ -368,6 +369,58 @@ fn faq_new_appends_a_valid_entry_and_never_rewrites_the_file() {
     );
 }
 
+#[test]
+fn faq_new_refuses_a_question_an_entry_already_asks_and_check_names_both_entries() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::copy_data(tmp.path());
+    let index = tmp.path().join("index");
+    let file = data.join("faq/02-telework.toml");
+    let original = std::fs::read(&file).unwrap();
+    let k = data::load(&data).unwrap_or_else(|p| panic!("{p}"));
+    let taken = k.faq("telework-equipment-subsidy").unwrap();
+    // The same question in other widths and spacing, and an alternate.
+    let asked = format!("{}　", taken.question.replace('？', "?"));
+    for question in [asked.as_str(), taken.alternates[0].as_str()] {
+        let (out, _, stderr) = run(madoguchi(&data, &index).args([
+            "faq",
+            "new",
+            "--question",
+            question,
+            "--measure",
+            "2.tokyo.b.3",
+        ]));
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        for want in [
+            "already asked by `telework-equipment-subsidy`".to_string(),
+            format!("02-telework.toml:{}", taken.line),
+            "alternates".to_string(),
+        ] {
+            assert!(stderr.contains(&want), "{want:?} in {stderr}");
+        }
+        assert_eq!(std::fs::read(&file).unwrap(), original);
+    }
+
+    // Written by hand, the same question in two entries: check names the
+    // file, the line and both entries.
+    add_faq(
+        &data,
+        &format!(
+            "[[faq]]\nid = \"copy\"\nquestion = \"別の言い方\"\nalternates = [\"{}\"]\nanswer = \"同じ\"\nmeasures = [\"2.tokyo.b.3\"]\n",
+            taken.question
+        ),
+    );
+    let (out, _, stderr) = run(madoguchi(&data, &index).arg("check"));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for want in [
+        "faq/09-plans.toml:1: [copy]",
+        "is already asked by `telework-equipment-subsidy`",
+        &format!("02-telework.toml:{}", taken.line),
+        "how to fix",
+    ] {
+        assert!(stderr.contains(want), "{want:?} in {stderr}");
+    }
+}
+
 // ---- report ---------------------------------------------------------------------
 
 /// 2024-05-01 10:00 in Japan.
@@ -381,6 +434,11 @@ fn record(answer: u64, ts: u64, query: &str, shown: &[&str]) -> QuestionRecord {
         query: query.into(),
         answered: !shown.is_empty(),
         sure: !shown.is_empty(),
+        decision: Some(if shown.is_empty() {
+            Decision::Decline
+        } else {
+            Decision::Answer
+        }),
         confidence: if shown.is_empty() { 0.1 } else { 0.9 },
         shown: shown.iter().map(|s| s.to_string()).collect(),
         faq: None,
@@ -408,7 +466,13 @@ fn report_reads_the_records_the_bot_keeps() {
         .into_iter()
         .enumerate()
         {
-            r.question(&record(i as u64 + 1, ts, q, shown)).unwrap();
+            let mut record = record(i as u64 + 1, ts, q, shown);
+            // Shown as 「もしかして」: programmes, not sure.
+            if q == "人手が足りない" {
+                record.sure = false;
+                record.decision = Some(Decision::DidYouMean);
+            }
+            r.question(&record).unwrap();
         }
         r.vote(6, Vote::Down, None, 1).unwrap();
         r.vote(7, Vote::Down, None, 1).unwrap();
@@ -423,7 +487,7 @@ fn report_reads_the_records_the_bot_keeps() {
     assert!(out.status.success(), "{stderr}");
     for want in [
         "2024-05-01 〜 2024-05-10",
-        "質問 8 件",
+        "質問 8 件 ・回答 2 件 ・もしかして 1 件（12.5%） ・該当なし 5 件（62.5%、うち対象外 0 件）",
         "4件  カピバラの補助金はありますか",
         "👎2 👍0  テレワークの機器を買うのに補助はありますか",
         "[2.tokyo.b.3] テレワークの機器導入経費補助",
@@ -441,6 +505,11 @@ fn report_reads_the_records_the_bot_keeps() {
     let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(v["questions"], 8);
     assert_eq!(v["unanswered"], 5);
+    assert_eq!(
+        (v["answered"].as_u64(), v["did_you_mean"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(v["no_match_over_time"][1]["did_you_mean"], 1);
     assert_eq!(v["unanswered_groups"].as_array().unwrap().len(), 1);
     assert_eq!(v["unanswered_groups"][0]["count"], 4);
     assert_eq!(v["down_voted"][0]["down"], 2);

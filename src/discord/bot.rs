@@ -595,6 +595,11 @@ impl Handler {
                 s.unanswered,
                 100.0 * s.no_match_rate()
             ),
+            format!(
+                "もしかして: {}（{:.1}%）",
+                s.did_you_mean,
+                100.0 * s.did_you_mean_rate()
+            ),
             format!("👍 {}　👎 {}", s.up, s.down),
             "よく表示された支援策:".to_string(),
         ];

@@ -12,7 +12,11 @@
 //! message), and the figures for staff are kept per server: `/unanswered`
 //! and `/stats` show one server's records, with the direct messages
 //! ([`Scope`]). Records written before servers were noted load as if they
-//! came without one. One vote counts per user and answer, the latest: a vote
+//! came without one. A question record carries what search decided
+//! (`decision`: answered, 「もしかして」, declined, out of scope, a greeting);
+//! records from before it was noted load without one and are told apart by
+//! `answered` and `sure`, as before. `/stats` counts the 「もしかして」
+//! answers apart from the sure ones. One vote counts per user and answer, the latest: a vote
 //! carries a keyed hash of the user id with the answer id (`voter`, keyed by
 //! a random key made once in the state directory, [`VOTER_KEY_FILE`]), never
 //! the id, and a repeated vote changes nothing. No user ids are stored.
@@ -27,6 +31,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
+use crate::search::Decision;
 
 pub const QUESTIONS_FILE: &str = "questions.jsonl";
 pub const UNANSWERED_FILE: &str = "unanswered.jsonl";
@@ -62,7 +67,12 @@ pub struct QuestionRecord {
     pub source: Source,
     pub query: String,
     pub answered: bool,
+    /// Answered at the "sure" level; answered but not sure: shown as
+    /// 「もしかして」.
     pub sure: bool,
+    /// What search decided; none in a record from before it was noted.
+    #[serde(default)]
+    pub decision: Option<Decision>,
     pub confidence: f32,
     /// Measure ids shown, in order.
     pub shown: Vec<String>,
@@ -88,6 +98,7 @@ impl QuestionRecord {
             query: answer.query.clone(),
             answered: answer.answered,
             sure: answer.sure,
+            decision: Some(answer.decision),
             confidence: answer.confidence,
             shown: answer.programmes.iter().map(|p| p.id.clone()).collect(),
             faq: answer.faq.as_ref().map(|f| f.id.clone()),
@@ -109,10 +120,23 @@ impl QuestionRecord {
             query: query.to_string(),
             answered: false,
             sure: false,
+            decision: Some(Decision::Decline),
             confidence: 0.0,
             shown: Vec::new(),
             faq: None,
         }
+    }
+}
+
+impl QuestionRecord {
+    /// Answered below the "sure" level: programmes shown as 「もしかして」.
+    pub fn did_you_mean(&self) -> bool {
+        self.answered && !self.sure
+    }
+
+    /// Declined as about a topic the plan does not cover.
+    pub fn out_of_scope(&self) -> bool {
+        self.decision == Some(Decision::OutOfScope)
     }
 }
 
@@ -183,6 +207,8 @@ impl Scope {
 pub struct Stats {
     pub questions: u64,
     pub unanswered: u64,
+    /// Answered as 「もしかして」 (not sure).
+    pub did_you_mean: u64,
     pub up: u64,
     pub down: u64,
     /// Measures most often shown first, with counts, most first.
@@ -196,6 +222,15 @@ impl Stats {
             0.0
         } else {
             self.unanswered as f64 / self.questions as f64
+        }
+    }
+
+    /// Share of questions answered as 「もしかして」.
+    pub fn did_you_mean_rate(&self) -> f64 {
+        if self.questions == 0 {
+            0.0
+        } else {
+            self.did_you_mean as f64 / self.questions as f64
         }
     }
 }
@@ -219,6 +254,7 @@ pub enum RecordsError {
 struct Tally {
     questions: u64,
     unanswered: u64,
+    did_you_mean: u64,
     up: u64,
     down: u64,
     first_shown: HashMap<String, u64>,
@@ -242,6 +278,9 @@ impl Inner {
     fn count_question(&mut self, r: &QuestionRecord) {
         let tally = self.tallies.entry(r.guild).or_default();
         tally.questions += 1;
+        if r.did_you_mean() {
+            tally.did_you_mean += 1;
+        }
         if !r.answered {
             tally.unanswered += 1;
             if tally.recent_unanswered.len() == RECENT_UNANSWERED {
@@ -446,6 +485,7 @@ impl Records {
         for t in inner.tallies(scope) {
             stats.questions += t.questions;
             stats.unanswered += t.unanswered;
+            stats.did_you_mean += t.did_you_mean;
             stats.up += t.up;
             stats.down += t.down;
             for (id, n) in &t.first_shown {
@@ -622,7 +662,12 @@ mod tests {
             source: Source::Mention,
             query: query.into(),
             answered: !shown.is_empty(),
-            sure: true,
+            sure: !shown.is_empty(),
+            decision: Some(if shown.is_empty() {
+                Decision::Decline
+            } else {
+                Decision::Answer
+            }),
             confidence: 0.8,
             shown: shown.iter().map(|s| s.to_string()).collect(),
             faq: None,
@@ -764,6 +809,50 @@ mod tests {
             .collect();
         assert!(!there.iter().any(|q| q == "ここの質問"), "{there:?}");
         assert_eq!(r.stats(5, other).up, 1);
+    }
+
+    #[test]
+    fn did_you_mean_answers_are_counted_apart_also_in_records_from_before() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let r = Records::open(dir.path()).unwrap();
+            r.question(&q(1, "テレワーク", &["2.tokyo.b.3"])).unwrap();
+            let unsure = QuestionRecord {
+                sure: false,
+                decision: Some(Decision::DidYouMean),
+                ..q(2, "テレワ的な何か", &["2.tokyo.b.3"])
+            };
+            r.question(&unsure).unwrap();
+            let out = QuestionRecord {
+                decision: Some(Decision::OutOfScope),
+                ..q(3, "神奈川県のテレワーク補助金", &[])
+            };
+            assert!(out.out_of_scope() && !out.did_you_mean());
+            r.question(&out).unwrap();
+            let s = r.stats(5, HOME);
+            assert_eq!((s.questions, s.unanswered, s.did_you_mean), (3, 1, 1));
+        }
+        // Records from before the decision was noted: answered and not
+        // sure is 「もしかして」, answered and sure is answered.
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(dir.path().join(QUESTIONS_FILE))
+            .unwrap();
+        for (answer, sure) in [(4, false), (5, true)] {
+            f.write_all(
+                format!("{{\"ts\":1,\"answer\":{answer},\"source\":\"dm\",\"query\":\"昔の質問\",\"answered\":true,\"sure\":{sure},\"confidence\":0.5,\"shown\":[\"2.tokyo.a\"],\"faq\":null}}\n")
+                    .as_bytes(),
+            )
+            .unwrap();
+        }
+        drop(f);
+        let r = Records::open(dir.path()).unwrap();
+        let s = r.stats(5, HOME);
+        assert_eq!((s.questions, s.unanswered, s.did_you_mean), (5, 1, 2));
+        assert!((s.did_you_mean_rate() - 0.4).abs() < 1e-9);
+        let text = std::fs::read_to_string(dir.path().join(QUESTIONS_FILE)).unwrap();
+        assert!(text.contains("\"decision\":\"did_you_mean\""), "{text}");
+        assert!(text.contains("\"decision\":\"out_of_scope\""), "{text}");
     }
 
     #[test]
