@@ -79,6 +79,7 @@ mod tests {
             triggers: vec!["京都".into(), "神奈川県".into(), "IT導入補助金".into()],
             except: vec!["東京都".into()],
             referral: "x".into(),
+            line: 1,
         }])
     }
 
