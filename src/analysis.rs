@@ -37,7 +37,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 7;
+pub const ANALYSIS_VERSION: u32 = 8;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -201,16 +201,36 @@ pub struct Concept {
 /// against the evidence when it is not matched.
 pub const CONTEXT_WEIGHT: f32 = 0.5;
 
-/// Byte offset where the last sentence holding a content word starts, when
-/// sentences come before it.
-fn last_sentence_start(normalized: &str, words: &[Word]) -> Option<usize> {
-    let last = words.iter().rev().find(|w| w.content)?;
-    let end = normalized[..last.start].rfind(['。', '!', '?', '\n'])?;
-    let start = end + normalized[end..].chars().next().map_or(1, char::len_utf8);
-    words[..]
+/// The byte range of the sentence that asks, when other sentences with
+/// content words surround it: the last sentence holding a question mark and
+/// a content word, else the last holding a content word.
+fn asking_sentence(normalized: &str, words: &[Word]) -> Option<(usize, usize)> {
+    const ENDS: [char; 4] = ['。', '!', '?', '\n'];
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    for (i, c) in normalized.char_indices() {
+        if ENDS.contains(&c) {
+            sentences.push((start, i + c.len_utf8(), c == '?'));
+            start = i + c.len_utf8();
+        }
+    }
+    sentences.push((start, normalized.len(), false));
+    let has_content = |&(s, e, _): &(usize, usize, bool)| {
+        words
+            .iter()
+            .any(|w| w.content && w.start >= s && w.end <= e)
+    };
+    let with_content: Vec<(usize, usize, bool)> =
+        sentences.into_iter().filter(has_content).collect();
+    if with_content.len() < 2 {
+        return None;
+    }
+    let ask = with_content
         .iter()
-        .any(|w| w.content && w.end <= start)
-        .then_some(start)
+        .rev()
+        .find(|(_, _, question)| *question)
+        .or(with_content.last())?;
+    Some((ask.0, ask.1))
 }
 
 /// Weight of a concept made only of verbs and adjectives.
@@ -706,11 +726,11 @@ impl Analyzer {
             }
         }
 
-        // Owners say who they are and what happened first, and ask last:
-        // what comes before the sentence that asks counts less.
-        if let Some(ask) = last_sentence_start(&normalized, &words) {
-            for (_, end, c) in &mut concepts {
-                if *end <= ask {
+        // Owners say who they are and what happened around the sentence
+        // that asks: what the other sentences say counts less.
+        if let Some((ask_start, ask_end)) = asking_sentence(&normalized, &words) {
+            for (start, end, c) in &mut concepts {
+                if *end <= ask_start || *start >= ask_end {
                     c.context = true;
                 }
             }
@@ -1021,7 +1041,7 @@ mod tests {
     }
 
     #[test]
-    fn the_asking_sentence_is_the_last_with_content() {
+    fn the_asking_sentence_is_the_one_with_a_question_mark() {
         let word = |text: &str, w: &str, content| {
             let start = text.find(w).unwrap();
             Word {
@@ -1041,13 +1061,15 @@ mod tests {
             word(t, "補助", true),
             word(t, "ある", false),
         ];
-        assert_eq!(
-            last_sentence_start(t, &words),
-            Some(t.find("補助").unwrap())
-        );
+        let at = |w: &str| t.find(w).unwrap();
+        assert_eq!(asking_sentence(t, &words), Some((at("補助"), t.len())));
+        // The question first, context after it.
+        let t = "補助はある? 印刷業です";
+        let words = [word(t, "補助", true), word(t, "印刷業", true)];
+        assert_eq!(asking_sentence(t, &words), Some((0, t.find(' ').unwrap())));
         // One sentence: no context.
         let t = "補助はある?";
-        assert_eq!(last_sentence_start(t, &[word(t, "補助", true)]), None);
+        assert_eq!(asking_sentence(t, &[word(t, "補助", true)]), None);
     }
 
     #[test]

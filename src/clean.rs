@@ -61,8 +61,13 @@ pub fn clean(message: &str, phrases: &Phrases) -> Cleaned {
     let text = URL.replace_all(&text, " ");
     let text: String = text
         .chars()
-        .map(|c| if is_emoji(c) { ' ' } else { c })
+        .map(|c| if is_emoji(c) { '\u{1}' } else { c })
         .collect::<String>()
+        // An emoji (or a run of them) ends a sentence, as 。 would.
+        .split('\u{1}')
+        .filter(|part| !part.trim().is_empty())
+        .collect::<Vec<_>>()
+        .join("。")
         .nfkc()
         .collect();
     let (text, removed) = remove_phrases(&text, phrases);
@@ -108,8 +113,15 @@ fn kept_lines(message: &str) -> String {
             continue;
         }
         out.push_str(line);
+        // A line ends a sentence, as 。 would.
+        if !line.trim_end().ends_with(SENTENCE_END) && !line.trim().is_empty() {
+            out.push('。');
+        }
         out.push('\n');
     }
+    // (The last line needs no 。 of its own.)
+    let end = out.trim_end_matches(['\n', '。']).len();
+    out.truncate(end);
     out
 }
 
@@ -225,9 +237,10 @@ mod tests {
 
     #[test]
     fn markup_urls_and_emoji_go() {
+        // An emoji ends a sentence, as 。 would.
         assert_eq!(
             asked("<@123456789012345678> 時差ビズ😇 参加したい <#42> @everyone"),
-            "時差ビズ 参加したい"
+            "時差ビズ。 参加したい"
         );
         assert_eq!(
             asked("https://example.jp/a?b=1 に載ってた奨励金"),
@@ -239,7 +252,7 @@ mod tests {
     #[test]
     fn quotes_fences_and_signatures_go() {
         let m = "> 時差Biz\n```\nlet x = 1;\n```\nテレワークの補助は？\n――山田";
-        assert_eq!(asked(m), "時差biz テレワークの補助は?");
+        assert_eq!(asked(m), "時差biz。 テレワークの補助は?");
         assert_eq!(asked("補助は？\n-- \n株式会社〇〇 山田太郎"), "補助は?");
     }
 
@@ -247,7 +260,7 @@ mod tests {
     fn greetings_and_introductions_go() {
         let m = "いつもお世話になっております。株式会社〇〇の山田と申します。\
                  テレワークの補助はありますか。よろしくお願いいたします。";
-        assert_eq!(asked(m), "。 テレワークの補助はありますか。 。");
+        assert_eq!(asked(m), "。 テレワークの補助はありますか。");
         let c = clean("ありがとうございました🙏", &phrases());
         assert!(c.only_phrases);
         assert!(!clean("テレワーク", &phrases()).only_phrases);
