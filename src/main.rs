@@ -488,6 +488,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut out = stdout();
             let reading = engine.reader.read(&text);
             writeln!(out, "asked:      {}", reading.asked)?;
+            if reading.english || reading.romaji {
+                let read_as = if reading.english { "English" } else { "romaji" };
+                writeln!(out, "read as:    {read_as}, in Japanese above")?;
+            }
             if !reading.excluded.is_empty() {
                 writeln!(out, "excluded:   {}", reading.excluded)?;
             }

@@ -128,7 +128,9 @@ impl Decision {
     }
 }
 
-/// How strongly the best result matches: the figures the decision rests on.
+/// How strongly the best result matches: the figures the decision rests on
+/// (`matched`, `focus`, `coverage`), and `margin`, shown beside them in
+/// `madoguchi analyze` and the calibration.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct Evidence {
     /// Specificity (idf) of the question's concepts the best result has,
@@ -273,11 +275,14 @@ pub fn search(
     } else {
         Decision::Answer
     };
-    let (ranked, _) = rank_measures(knowledge, &hits, settings.limit, reading.actor);
-    if !decision.answered() {
+    let (ranked, focused) = rank_measures(knowledge, &hits, settings.limit, reading.actor);
+    // What an answer shows is the ranking; a declined one shows none.
+    let (measures, focused) = if decision.answered() {
+        (ranked.clone(), focused)
+    } else {
         hits.clear();
-    }
-    let (measures, focused) = rank_measures(knowledge, &hits, settings.limit, reading.actor);
+        (Vec::new(), 0)
+    };
     hits.truncate(settings.limit);
     let referrals = match (&decision, &reading.topic) {
         (Decision::OutOfScope, Some(topic)) => knowledge

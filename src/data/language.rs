@@ -136,6 +136,18 @@ pub(super) fn load(ld: &mut Loader, dir: &Path, channels: &[Channel]) -> Languag
     }
 }
 
+/// An optional file of `dir`, read and parsed; `None` when it is absent or
+/// broken (the problem is recorded).
+fn read_optional<T: serde::de::DeserializeOwned>(
+    ld: &mut Loader,
+    dir: &Path,
+    file: &str,
+) -> Option<(super::Source, T)> {
+    let src = ld.read(&dir.join(file), false)?;
+    let raw = ld.parse::<T>(&src)?;
+    Some((src, raw))
+}
+
 fn trimmed(words: Vec<String>) -> Vec<String> {
     words
         .into_iter()
@@ -145,10 +157,7 @@ fn trimmed(words: Vec<String>) -> Vec<String> {
 }
 
 fn load_phrases(ld: &mut Loader, dir: &Path) -> Phrases {
-    let Some(src) = ld.read(&dir.join(PHRASES_FILE), false) else {
-        return Phrases::default();
-    };
-    let Some(raw) = ld.parse::<RawPhrases>(&src) else {
+    let Some((src, raw)) = read_optional::<RawPhrases>(ld, dir, PHRASES_FILE) else {
         return Phrases::default();
     };
     for (key, list) in [
@@ -180,10 +189,7 @@ fn load_phrases(ld: &mut Loader, dir: &Path) -> Phrases {
 }
 
 fn load_english(ld: &mut Loader, dir: &Path) -> English {
-    let Some(src) = ld.read(&dir.join(ENGLISH_FILE), false) else {
-        return English::default();
-    };
-    let Some(raw) = ld.parse::<RawEnglish>(&src) else {
+    let Some((src, raw)) = read_optional::<RawEnglish>(ld, dir, ENGLISH_FILE) else {
         return English::default();
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -237,10 +243,7 @@ fn load_english(ld: &mut Loader, dir: &Path) -> English {
 }
 
 fn load_scope(ld: &mut Loader, dir: &Path, channels: &[Channel]) -> Vec<ScopeTopic> {
-    let Some(src) = ld.read(&dir.join(SCOPE_FILE), false) else {
-        return Vec::new();
-    };
-    let Some(raw) = ld.parse::<RawScope>(&src) else {
+    let Some((src, raw)) = read_optional::<RawScope>(ld, dir, SCOPE_FILE) else {
         return Vec::new();
     };
     let mut ids: HashMap<String, usize> = HashMap::new();
