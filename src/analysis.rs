@@ -176,8 +176,13 @@ pub struct Word {
 /// synonyms and rules add.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Concept {
-    /// What the question said, as terms.
+    /// What the question said, as terms: any one of them is the concept,
+    /// unless `whole`.
     pub terms: Vec<String>,
+    /// The terms are the words of one expression (a synonym trigger over
+    /// several words, 働き方改革 → 働く 改革): all of them found is the
+    /// concept, some of them is a partial match.
+    pub whole: bool,
     /// Other ways of saying the same (from synonyms, rules or the parts of a
     /// compound), each a phrase whose terms must all be found.
     pub alternatives: Vec<Vec<String>>,
@@ -621,6 +626,7 @@ impl Analyzer {
         let mut concepts: Vec<(usize, usize, Concept)> = Vec::new();
         let concept = |terms, readings, bigrams, unknown, weight| Concept {
             terms,
+            whole: false,
             alternatives: Vec::new(),
             readings,
             bigrams,
@@ -704,6 +710,9 @@ impl Analyzer {
                 concepts.push((s, e, c));
                 continue;
             };
+            if !rest.is_empty() {
+                concepts[first].2.whole = true;
+            }
             for &i in rest.iter().rev() {
                 let (cs, ce, c) = concepts.remove(i);
                 let target = &mut concepts[first];
@@ -719,7 +728,7 @@ impl Analyzer {
             let target = &mut concepts[first].2;
             target.unknown = false;
             for a in additions {
-                let already = a.len() == 1 && target.terms.contains(&a[0]);
+                let already = !target.whole && a.len() == 1 && target.terms.contains(&a[0]);
                 if !already && !target.alternatives.contains(a) {
                     target.alternatives.push(a.clone());
                 }

@@ -72,6 +72,9 @@ const WEIGHT_ALTERNATIVE: f32 = 0.7;
 /// How much a concept found only in an FAQ answer or a measure's context
 /// counts, against one found in what the document is about.
 const SECONDARY_MATCH: f32 = 0.75;
+/// How much of a concept one word of a several-word expression is worth
+/// (働く without 改革 for 働き方改革).
+const PARTIAL_MATCH: f32 = 0.5;
 /// Results scoring below this share of the best are left out of what an
 /// answer shows (they stay in the ranked list).
 pub const FOCUS_SHARE: f32 = 0.6;
@@ -441,6 +444,8 @@ struct ConceptId {
     idf: f32,
     /// Terms and readings: any one matches.
     any: Vec<u32>,
+    /// The words of one expression: any one alone is a partial match.
+    partial: Vec<u32>,
     /// Alternatives: any one matches where all its terms are found.
     phrases: Vec<Vec<u32>>,
     /// Bigrams of an unknown word: two thirds must match.
@@ -452,15 +457,19 @@ impl ConceptIds {
         let concepts = concepts
             .iter()
             .map(|c| {
-                let phrases: Vec<Vec<u32>> = c
+                let mut phrases: Vec<Vec<u32>> = c
                     .alternatives
                     .iter()
                     .filter_map(|p| p.iter().map(|t| table.term_id(t)).collect())
                     .collect();
-                let any: Vec<u32> = c
-                    .terms
-                    .iter()
-                    .filter_map(|t| table.term_id(t))
+                let terms: Vec<u32> = c.terms.iter().filter_map(|t| table.term_id(t)).collect();
+                let whole = c.whole && c.terms.len() > 1;
+                let partial = if whole { terms.clone() } else { Vec::new() };
+                if whole && terms.len() == c.terms.len() {
+                    phrases.push(terms.clone());
+                }
+                let any: Vec<u32> = (if whole { Vec::new() } else { terms })
+                    .into_iter()
                     .chain(
                         c.readings
                             .iter()
@@ -477,6 +486,7 @@ impl ConceptIds {
                 };
                 let idf = any
                     .iter()
+                    .chain(&partial)
                     .chain(phrases.iter().flatten())
                     .chain(bigrams.iter().flatten())
                     .map(|&t| table.idf(t))
@@ -492,6 +502,7 @@ impl ConceptIds {
                     },
                     idf,
                     any,
+                    partial,
                     phrases,
                     bigrams,
                 }
@@ -507,11 +518,14 @@ impl ConceptIds {
     fn coverage(&self, table: &DocTable, doc: &DocInfo) -> Coverage {
         let (mut total, mut matched, mut total_idf, mut matched_idf) = (0.0, 0.0, 0.0, 0.0);
         for c in &self.concepts {
-            let found = match Self::found(c, table, doc) {
+            let credit = |f: Option<Found>| match f {
                 Some(Found::Primary) => 1.0,
                 Some(Found::Secondary) => SECONDARY_MATCH,
                 None => 0.0,
             };
+            let found = credit(Self::found(c, table, doc)).max(
+                PARTIAL_MATCH * credit(c.partial.iter().filter_map(|&t| table.find(doc, t)).min()),
+            );
             // Matched, a concept weighs its weight; unmatched, what it
             // weighs unmatched (less for context).
             let weight = c.unmatched + (c.weight - c.unmatched) * found;
