@@ -208,7 +208,8 @@ pub const CONTEXT_WEIGHT: f32 = 0.5;
 
 /// The byte range of the sentence that asks, when other sentences with
 /// content words surround it: the last sentence holding a question mark and
-/// a content word, else the last holding a content word.
+/// a content word (with the questions right before it), else the last
+/// holding a content word.
 fn asking_sentence(normalized: &str, words: &[Word]) -> Option<(usize, usize)> {
     const ENDS: [char; 4] = ['。', '!', '?', '\n'];
     let mut sentences = Vec::new();
@@ -230,12 +231,16 @@ fn asking_sentence(normalized: &str, words: &[Word]) -> Option<(usize, usize)> {
     if with_content.len() < 2 {
         return None;
     }
-    let ask = with_content
+    let Some(last) = with_content.iter().rposition(|(_, _, question)| *question) else {
+        return with_content.last().map(|&(s, e, _)| (s, e));
+    };
+    // Questions asked one after another are one question: 「What is the
+    // Telework Tokyo Rule? Is it mandatory?」 asks about the rule.
+    let first = with_content[..last]
         .iter()
-        .rev()
-        .find(|(_, _, question)| *question)
-        .or(with_content.last())?;
-    Some((ask.0, ask.1))
+        .rposition(|(_, _, question)| !*question)
+        .map_or(0, |i| i + 1);
+    Some((with_content[first].0, with_content[last].1))
 }
 
 /// Weight of a concept made only of verbs and adjectives.
@@ -1076,6 +1081,18 @@ mod tests {
         let t = "補助はある? 印刷業です";
         let words = [word(t, "補助", true), word(t, "印刷業", true)];
         assert_eq!(asking_sentence(t, &words), Some((0, t.find(' ').unwrap())));
+        // Questions one after another ask together; what comes before them
+        // is context.
+        let t = "印刷業です。ルールって何?義務なの?";
+        let words = [
+            word(t, "印刷業", true),
+            word(t, "ルール", true),
+            word(t, "義務", true),
+        ];
+        assert_eq!(
+            asking_sentence(t, &words),
+            Some((t.find("ルール").unwrap(), t.len()))
+        );
         // One sentence: no context.
         let t = "補助はある?";
         assert_eq!(asking_sentence(t, &[word(t, "補助", true)]), None);
