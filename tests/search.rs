@@ -73,7 +73,7 @@ fn realistic_public_messages_meet_the_floor() {
         &[
             ("core", 0.94),
             ("hard", 0.86),
-            ("adjacent", 0.93),
+            ("adjacent", 1.0),
             ("english", 0.64),
             ("kana", 0.92),
             ("negative", 0.95),
@@ -88,10 +88,10 @@ fn realistic_own_messages_meet_the_floor() {
         &r,
         &[
             ("core", 0.89),
-            ("hard", 0.87),
+            ("hard", 0.89),
             ("adjacent", 0.85),
-            ("english", 0.90),
-            ("kana", 0.85),
+            ("english", 0.92),
+            ("kana", 0.90),
             ("negative", 1.0),
         ],
     );
