@@ -75,6 +75,9 @@ const SECONDARY_MATCH: f32 = 0.75;
 /// How much of a concept one word of a several-word expression is worth
 /// (働く without 改革 for 働き方改革).
 const PARTIAL_MATCH: f32 = 0.5;
+/// How much of a concept another way of saying it is worth (a synonym, the
+/// parts of a compound): the owner's own word, found, is the better sign.
+const ALTERNATIVE_MATCH: f32 = 0.9;
 /// Results scoring below this share of the best are left out of what an
 /// answer shows (they stay in the ranked list).
 pub const FOCUS_SHARE: f32 = 0.6;
@@ -518,14 +521,7 @@ impl ConceptIds {
     fn coverage(&self, table: &DocTable, doc: &DocInfo) -> Coverage {
         let (mut total, mut matched, mut total_idf, mut matched_idf) = (0.0, 0.0, 0.0, 0.0);
         for c in &self.concepts {
-            let credit = |f: Option<Found>| match f {
-                Some(Found::Primary) => 1.0,
-                Some(Found::Secondary) => SECONDARY_MATCH,
-                None => 0.0,
-            };
-            let found = credit(Self::found(c, table, doc)).max(
-                PARTIAL_MATCH * credit(c.partial.iter().filter_map(|&t| table.find(doc, t)).min()),
-            );
+            let found = Self::credit(c, table, doc);
             // Matched, a concept weighs its weight; unmatched, what it
             // weighs unmatched (less for context).
             let weight = c.unmatched + (c.weight - c.unmatched) * found;
@@ -543,21 +539,28 @@ impl ConceptIds {
         }
     }
 
-    /// Where the best of a concept's words is found in a document.
-    fn found(c: &ConceptId, table: &DocTable, doc: &DocInfo) -> Option<Found> {
+    /// How well a document has a concept: in full where the question's own
+    /// words are in what the document is about, less where they are only
+    /// in its answer or context ([`SECONDARY_MATCH`]) or where only other
+    /// ways of saying them are ([`ALTERNATIVE_MATCH`]), half for one word
+    /// of a several-word expression ([`PARTIAL_MATCH`]); nothing where none is.
+    fn credit(c: &ConceptId, table: &DocTable, doc: &DocInfo) -> f32 {
+        let field = |f: Option<Found>| match f {
+            Some(Found::Primary) => 1.0,
+            Some(Found::Secondary) => SECONDARY_MATCH,
+            None => 0.0,
+        };
         // A phrase is found as well as its least well found term.
         let phrase = |p: &Vec<u32>| -> Option<Found> {
             p.iter()
                 .map(|&t| table.find(doc, t))
                 .try_fold(Found::Primary, |worst, f| f.map(|f| worst.max(f)))
         };
-        let best = c
-            .any
-            .iter()
-            .filter_map(|&t| table.find(doc, t))
-            .chain(c.phrases.iter().filter_map(phrase))
-            .min();
-        if best == Some(Found::Primary) || c.bigrams.is_empty() {
+        let own = field(c.any.iter().filter_map(|&t| table.find(doc, t)).min());
+        let other = ALTERNATIVE_MATCH * field(c.phrases.iter().filter_map(phrase).min());
+        let part = PARTIAL_MATCH * field(c.partial.iter().filter_map(|&t| table.find(doc, t)).min());
+        let best = own.max(other).max(part);
+        if best >= 1.0 || c.bigrams.is_empty() {
             return best;
         }
         let found = c
@@ -565,9 +568,11 @@ impl ConceptIds {
             .iter()
             .filter(|b| b.is_some_and(|t| table.find(doc, t).is_some()))
             .count();
-        (found * 3 >= c.bigrams.len() * 2)
-            .then_some(Found::Primary)
-            .or(best)
+        if found * 3 >= c.bigrams.len() * 2 {
+            1.0
+        } else {
+            best
+        }
     }
 }
 
