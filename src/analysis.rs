@@ -37,7 +37,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 8;
+pub const ANALYSIS_VERSION: u32 = 9;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -80,6 +80,7 @@ const STOP_WORDS: &[&str] = &[
     "ため",
     "よう",
     "ところ",
+    "とこ",
     "方法",
     "場所",
     "場合",
@@ -140,6 +141,7 @@ const STOP_WORDS: &[&str] = &[
     "助かる",
     "仕方",
     "やり方",
+    "解説",
     // "How to …" nouns say that a way is asked, not what about.
     "作り方",
     "使い方",
@@ -295,15 +297,28 @@ impl SynonymMatcher {
     }
 
     /// Entries found in a question, each with the byte span (in the
-    /// normalised text) of its longest trigger, in entry order.
+    /// normalised text) of every place one of its triggers is (the longest
+    /// where triggers overlap), in entry order.
     fn find(&self, normalized: &str, words: &[Word]) -> Vec<(usize, (usize, usize))> {
-        let mut found: Vec<Option<(usize, (usize, usize))>> = vec![None; self.additions.len()];
+        let mut found: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.additions.len()];
+        let overlaps = |spans: &[(usize, usize)], (s, e): (usize, usize)| {
+            spans.iter().any(|&(a, b)| a < e && b > s)
+        };
         let (folded, map) = fold_with_map(normalized);
-        for m in self.surface.find_overlapping_iter(&folded) {
-            let entry = self.surface_entry[m.pattern().as_usize()];
-            let len = m.end() - m.start();
-            if found[entry].is_none_or(|(l, _)| len > l) {
-                found[entry] = Some((len, (map[m.start()], map[m.end()])));
+        let mut surface: Vec<(usize, (usize, usize))> = self
+            .surface
+            .find_overlapping_iter(&folded)
+            .map(|m| {
+                let entry = self.surface_entry[m.pattern().as_usize()];
+                (entry, (map[m.start()], map[m.end()]))
+            })
+            .collect();
+        // Longest first, so that a trigger inside a longer one of the same
+        // entry is not counted again.
+        surface.sort_by_key(|&(_, (s, e))| std::cmp::Reverse(e - s));
+        for (entry, span) in surface {
+            if !overlaps(&found[entry], span) {
+                found[entry].push(span);
             }
         }
         // Base forms: each byte of the joined string remembers its word.
@@ -315,17 +330,20 @@ impl SynonymMatcher {
             joined.push_str(&f);
         }
         for m in self.base.find_overlapping_iter(&joined) {
-            let entry = self.base_entry[m.pattern().as_usize()];
-            if found[entry].is_some() || m.end() == 0 {
+            if m.end() == 0 {
                 continue;
             }
+            let entry = self.base_entry[m.pattern().as_usize()];
             let (first, last) = (owner[m.start()], owner[m.end() - 1]);
-            found[entry] = Some((0, (words[first].start, words[last].end)));
+            let span = (words[first].start, words[last].end);
+            if !overlaps(&found[entry], span) {
+                found[entry].push(span);
+            }
         }
         found
             .into_iter()
             .enumerate()
-            .filter_map(|(i, f)| f.map(|(_, span)| (i, span)))
+            .flat_map(|(i, spans)| spans.into_iter().map(move |span| (i, span)))
             .collect()
     }
 }

@@ -558,7 +558,8 @@ impl ConceptIds {
         };
         let own = field(c.any.iter().filter_map(|&t| table.find(doc, t)).min());
         let other = ALTERNATIVE_MATCH * field(c.phrases.iter().filter_map(phrase).min());
-        let part = PARTIAL_MATCH * field(c.partial.iter().filter_map(|&t| table.find(doc, t)).min());
+        let part =
+            PARTIAL_MATCH * field(c.partial.iter().filter_map(|&t| table.find(doc, t)).min());
         let best = own.max(other).max(part);
         if best >= 1.0 || c.bigrams.is_empty() {
             return best;

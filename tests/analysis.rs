@@ -113,6 +113,33 @@ fn rules_match_conjugated_forms_through_base_forms() {
 }
 
 #[test]
+fn a_rule_applies_at_every_place_its_triggers_are() {
+    let syn = Synonyms {
+        groups: vec![],
+        rules: vec![Rule {
+            when: vec!["36協定".into(), "変形労働時間".into()],
+            add: vec!["知識".into()],
+        }],
+    };
+    let a = bare_analyzer(&syn);
+    let q = a
+        .question("36協定とか変形労働時間制とか", &|_| false)
+        .unwrap();
+    let with_addition: Vec<_> = q
+        .concepts
+        .iter()
+        .filter(|c| c.alternatives.contains(&vec!["知識".to_string()]))
+        .collect();
+    assert_eq!(with_addition.len(), 2, "{:?}", q.concepts);
+    // Each place is one concept: 36 with 協定, 変形 with 労働.
+    assert!(
+        with_addition.iter().all(|c| c.terms.len() >= 2),
+        "{:?}",
+        q.concepts
+    );
+}
+
+#[test]
 fn all_hiragana_questions_are_read_against_known_readings() {
     let a = bare_analyzer(&Synonyms::default());
     // Readings are compared with vowel length ignored (テレワーク → テレワク).
