@@ -37,7 +37,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::data::Synonyms;
 
 /// Bumped whenever the terms produced for a text change.
-pub const ANALYSIS_VERSION: u32 = 9;
+pub const ANALYSIS_VERSION: u32 = 10;
 
 /// Questions are analysed up to this many characters; the rest is ignored.
 pub const MAX_QUESTION_CHARS: usize = 1_000;
@@ -364,7 +364,8 @@ pub struct Analyzer {
     stem: JapaneseKatakanaStemTokenFilter,
     lower: LowercaseTokenFilter,
     stop_words: HashSet<&'static str>,
-    /// Katakana readings of the stop words, for stop words written in kana.
+    /// Katakana readings of the stop words (vowel length ignored), for stop
+    /// words written in kana.
     stop_readings: HashSet<String>,
     synonyms: SynonymMatcher,
 }
@@ -400,7 +401,7 @@ impl Analyzer {
                 if let Some(r) = word.reading
                     && word.term == *w
                 {
-                    stop_readings.insert(r);
+                    stop_readings.insert(loose_reading(&r));
                 }
             }
         }
@@ -547,7 +548,10 @@ impl Analyzer {
 
     fn is_content(&self, token: &mut Token<'_>, term: &str) -> bool {
         if self.stop_words.contains(term)
-            || (term.chars().all(is_hiragana) && self.stop_readings.contains(&to_katakana(term)))
+            || (term.chars().all(is_hiragana)
+                && self
+                    .stop_readings
+                    .contains(&loose_reading(&to_katakana(term))))
         {
             return false;
         }
@@ -671,17 +675,19 @@ impl Analyzer {
                 continue;
             }
             let run = &normalized[start..end];
-            let found: Vec<(usize, usize, String)> =
-                greedy_readings(&to_katakana(run), known_reading)
-                    .into_iter()
-                    .map(|(s, e, r)| (start + s, start + e, r))
-                    .filter(|(s, e, r)| {
-                        r.chars().count() >= 3
-                            || inside
-                                .iter()
-                                .any(|&i| words[i].start < *e && words[i].end > *s)
-                    })
-                    .collect();
+            // Stop words read (ほしい, ため) explain the stretch too, but
+            // are not asked about.
+            let readable = |r: &str| known_reading(r) || self.stop_readings.contains(r);
+            let found: Vec<(usize, usize, String)> = greedy_readings(&to_katakana(run), &readable)
+                .into_iter()
+                .map(|(s, e, r)| (start + s, start + e, r))
+                .filter(|(s, e, r)| {
+                    r.chars().count() >= 3
+                        || inside
+                            .iter()
+                            .any(|&i| words[i].start < *e && words[i].end > *s)
+                })
+                .collect();
             let matched: usize = found.iter().map(|(s, e, _)| e - s).sum();
             let content: usize = inside.iter().map(|&i| words[i].end - words[i].start).sum();
             if found.is_empty() || matched * 3 < content * 2 {
@@ -690,7 +696,7 @@ impl Analyzer {
             for &i in &inside {
                 reread[i] = true;
             }
-            for (s, e, r) in found {
+            for (s, e, r) in found.into_iter().filter(|(_, _, r)| known_reading(r)) {
                 concepts.push((s, e, concept(Vec::new(), vec![r], Vec::new(), false, 1.0)));
             }
         }

@@ -140,6 +140,24 @@ fn a_rule_applies_at_every_place_its_triggers_are() {
 }
 
 #[test]
+fn stop_words_in_a_kana_stretch_count_as_read() {
+    let a = bare_analyzer(&Synonyms::default());
+    // Romaji becomes one stretch of kana; ほしい and の are read, not asked.
+    let known = |r: &str| ["ロド", "ジカン", "ジョホ", "マトメ"].contains(&r);
+    let q = a
+        .question("ろうどうじかんのほうのきまりじょうほうまとめほしい", &known)
+        .unwrap();
+    let readings: Vec<&str> = q
+        .concepts
+        .iter()
+        .flat_map(|c| c.readings.iter().map(String::as_str))
+        .collect();
+    assert!(readings.contains(&"ロド"), "{:?}", q.concepts);
+    assert!(readings.contains(&"ジョホ"), "{:?}", q.concepts);
+    assert!(!readings.contains(&"ホシイ"), "{:?}", q.concepts);
+}
+
+#[test]
 fn all_hiragana_questions_are_read_against_known_readings() {
     let a = bare_analyzer(&Synonyms::default());
     // Readings are compared with vowel length ignored (テレワーク → テレワク).
