@@ -95,19 +95,25 @@ impl Translator {
         let mut rest = text;
         while let Some((start, end)) = next_latin_run(rest) {
             out.text.push_str(&rest[..start]);
-            let run = &rest[start..end];
-            let words = words_of(run);
-            if self.is_romaji(&words) {
-                out.romaji = true;
-                out.text.push(' ');
-                out.text.push_str(&to_kana(&words));
-                out.text.push(' ');
-            } else {
-                let (japanese, looked_up) = self.english(&words);
-                out.english |= looked_up;
-                out.text.push(' ');
-                out.text.push_str(&japanese);
-                out.text.push(' ');
+            // An English sentence ends where Japanese would write 。, so
+            // that what is said before the question stays context.
+            for (i, run) in english_sentences(&rest[start..end]).enumerate() {
+                if i > 0 {
+                    out.text.push('。');
+                }
+                let words = words_of(run);
+                if self.is_romaji(&words) {
+                    out.romaji = true;
+                    out.text.push(' ');
+                    out.text.push_str(&to_kana(&words));
+                    out.text.push(' ');
+                } else {
+                    let (japanese, looked_up) = self.english(&words);
+                    out.english |= looked_up;
+                    out.text.push(' ');
+                    out.text.push_str(&japanese);
+                    out.text.push(' ');
+                }
             }
             rest = &rest[end..];
         }
@@ -160,10 +166,31 @@ impl Translator {
     }
 }
 
-/// The lower-case words of a Latin run (letters, digits, inner `'` and `-`).
+/// A Latin run cut after each `.`, `!` or `?` that a space follows.
+fn english_sentences(run: &str) -> impl Iterator<Item = &str> {
+    let mut cuts = Vec::new();
+    let mut chars = run.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '.' | '!' | '?') && chars.peek().is_some_and(|(_, n)| n.is_whitespace()) {
+            cuts.push(i + 1);
+        }
+    }
+    let mut start = 0;
+    cuts.into_iter()
+        .chain(std::iter::once(run.len()))
+        .map(move |end| {
+            let piece = &run[start..end];
+            start = end;
+            piece
+        })
+        .filter(|piece| piece.chars().any(|c| c.is_ascii_alphanumeric()))
+}
+
+/// The lower-case words of a Latin run (letters, digits, inner `'`); a
+/// hyphen parts words (40-employee, full-time), here and in the vocabulary.
 fn words_of(run: &str) -> Vec<String> {
-    run.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || c == '-' || is_macron(c)))
-        .map(|w| w.trim_matches(['\'', '-']).to_lowercase())
+    run.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || is_macron(c)))
+        .map(|w| w.trim_matches('\'').to_lowercase())
         .filter(|w| !w.is_empty())
         .collect()
 }
@@ -259,7 +286,13 @@ mod tests {
         assert!(t.english);
         assert_eq!(
             t.text.split_whitespace().collect::<Vec<_>>().join(" "),
-            "補助 助成 remote-work 機器 ?"
+            "補助 助成 テレワーク 機器 ?"
+        );
+        // A hyphen parts words; a full stop before a space ends a sentence.
+        let t = translator().translate("Our 40-employee office. Any subsidy?");
+        assert_eq!(
+            t.text.split_whitespace().collect::<Vec<_>>().join(" "),
+            "40 employee オフィス 。 補助 助成 ?"
         );
         let t = translator().translate("remote work の補助金ってある？");
         assert_eq!(
