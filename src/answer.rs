@@ -139,7 +139,7 @@ impl Answer {
             .take(outcome.focused.clamp(1, SHOWN_PROGRAMMES))
             .filter_map(|id| knowledge.measure(id))
             .map(|m| Programme {
-                id: m.id.clone(),
+                id: m.id.to_string(),
                 place: knowledge.place(m),
                 area: m.area,
                 area_title: knowledge
@@ -186,12 +186,12 @@ impl Answer {
             plan: PlanRef {
                 title: plan.title.clone(),
                 year: plan.year.clone(),
-                start: plan.start.clone(),
+                start: plan.start.to_string(),
                 basis: msgs
                     .basis
                     .replace("{title}", &plan.title)
                     .replace("{year}", &plan.year)
-                    .replace("{start}", &plan.start),
+                    .replace("{start}", &plan.start.to_string()),
             },
         }
     }

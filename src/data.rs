@@ -23,7 +23,7 @@
 //! - `phrases.toml`, `english.toml`, `scope.toml`: set phrases, the English
 //!   vocabulary and the topics out of scope ([`language`])
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::fs;
 use std::ops::Range;
@@ -32,11 +32,15 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+pub use crate::clock::{Date, DateError};
+
 mod language;
+mod measure_id;
 pub use language::{
     ActorNames, ENGLISH_FILE, English, EnglishTerm, Language, PHRASES_FILE, Phrases, SCOPE_FILE,
     ScopeTopic,
 };
+pub use measure_id::{MeasureId, MeasureIdError};
 
 /// Who carries out a measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,118 +58,24 @@ impl Actor {
             Actor::Chamber => "東京商工会議所",
         }
     }
-}
 
-/// A calendar date (`YYYY-MM-DD`), for plan start dates and "today".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    year: i32,
-    month: u32,
-    day: u32,
-}
-
-/// A date that does not parse.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("`{0}` is not a date in the form YYYY-MM-DD")]
-pub struct DateError(String);
-
-impl Date {
-    /// A date from its parts, if it exists.
-    pub fn new(year: i32, month: u32, day: u32) -> Option<Date> {
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-        let days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
-        (1..=days)
-            .contains(&day)
-            .then_some(Date { year, month, day })
-    }
-
-    /// The date `days` days after 1970-01-01 (proleptic Gregorian).
-    pub fn from_days(days: i64) -> Date {
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
-    }
-
-    /// Days since 1970-01-01.
-    pub fn days(self) -> i64 {
-        let y = i64::from(self.year) - i64::from(self.month <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y.rem_euclid(400);
-        let m = i64::from(self.month);
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
-    }
-
-    /// Day of the week, 0 for Monday to 6 for Sunday.
-    pub fn weekday(self) -> u32 {
-        (self.days() + 3).rem_euclid(7) as u32
-    }
-
-    /// The date in Japan (UTC+9, no daylight saving) at `secs` seconds after
-    /// the Unix epoch.
-    pub fn in_japan(secs: i64) -> Date {
-        Date::from_days((secs + 9 * 3600).div_euclid(86_400))
-    }
-}
-
-impl std::str::FromStr for Date {
-    type Err = DateError;
-
-    fn from_str(s: &str) -> Result<Date, DateError> {
-        let bad = || DateError(s.to_string());
-        let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return Err(bad());
+    /// The actor's word in a measure id: `tokyo` or `cci`.
+    pub fn id_word(self) -> &'static str {
+        match self {
+            Actor::Tokyo => "tokyo",
+            Actor::Chamber => "cci",
         }
-        let digits = |r: Range<usize>| -> Result<u32, DateError> {
-            let part = &s[r];
-            if part.bytes().all(|c| c.is_ascii_digit()) {
-                part.parse().map_err(|_| bad())
-            } else {
-                Err(bad())
-            }
-        };
-        let year = digits(0..4)? as i32;
-        Date::new(year, digits(5..7)?, digits(8..10)?).ok_or_else(bad)
-    }
-}
-
-impl fmt::Display for Date {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
-impl Serialize for Date {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
     }
 }
 
 /// What the knowledge rests on.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PlanInfo {
     pub title: String,
     /// Year as the plan names it, e.g. `令和5年度（2023年度）`.
     pub year: String,
-    /// Date the plan is in force from, `YYYY-MM-DD`.
-    pub start: String,
+    /// The date the plan is in force from.
+    pub start: Date,
     pub parties: Vec<String>,
 }
 
@@ -180,23 +90,11 @@ pub struct Area {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Measure {
-    pub id: String,
+    pub id: MeasureId,
     pub area: u32,
     pub actor: Actor,
     pub label: String,
     pub text: String,
-}
-
-impl Measure {
-    /// The id of the item this bullet sits under (`2.tokyo.b` for
-    /// `2.tokyo.b.3`), if it is a bullet.
-    pub fn parent_id(&self) -> Option<&str> {
-        let (head, tail) = self.id.rsplit_once('.')?;
-        tail.chars()
-            .all(|c| c.is_ascii_digit())
-            .then_some(head)
-            .filter(|h| h.matches('.').count() == 2)
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -205,11 +103,11 @@ pub struct Faq {
     pub question: String,
     pub alternates: Vec<String>,
     pub answer: String,
-    pub measures: Vec<String>,
+    pub measures: Vec<MeasureId>,
     pub tags: Vec<String>,
     /// The start date of the plan the entry names, if it names one;
     /// otherwise it follows the current plan.
-    pub plan: Option<String>,
+    pub plan: Option<Date>,
     pub file: PathBuf,
     pub line: usize,
 }
@@ -235,7 +133,7 @@ pub struct Channel {
     pub kind: ChannelKind,
     pub operator: String,
     pub description: String,
-    pub measures: Vec<String>,
+    pub measures: Vec<MeasureId>,
     pub areas: Vec<u32>,
     pub default: bool,
     pub url: Option<String>,
@@ -329,7 +227,7 @@ pub struct Knowledge {
     pub messages: Messages,
     /// blake3 of every file read, in path order.
     pub fingerprint: String,
-    measure_index: HashMap<String, usize>,
+    measure_index: HashMap<MeasureId, usize>,
 }
 
 impl Knowledge {
@@ -348,14 +246,12 @@ impl Knowledge {
     /// Channels the plan names for a measure (directly, through the item the
     /// measure sits under, or through its area), in file order.
     pub fn channels_for(&self, measure: &Measure) -> impl Iterator<Item = &Channel> {
-        let parent = measure.parent_id().map(str::to_owned);
-        let id = measure.id.clone();
-        let area = measure.area;
+        let parent = measure.id.parent();
         self.channels.iter().filter(move |c| {
             c.measures
                 .iter()
-                .any(|m| *m == id || Some(m) == parent.as_ref())
-                || c.areas.contains(&area)
+                .any(|m| *m == measure.id || Some(m) == parent.as_ref())
+                || c.areas.contains(&measure.area)
         })
     }
 
@@ -420,11 +316,20 @@ impl fmt::Display for Problems {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPlanFile {
-    plan: Spanned<PlanInfo>,
+    plan: Spanned<RawPlanInfo>,
     #[serde(default)]
     area: Vec<Spanned<RawArea>>,
     #[serde(default)]
     measure: Vec<Spanned<RawMeasure>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPlanInfo {
+    title: String,
+    year: String,
+    start: String,
+    parties: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -717,12 +622,10 @@ fn valid_id(id: &str) -> bool {
 /// One plan file (`plan.toml` or `plans/*.toml`), validated on its own.
 struct LoadedPlan {
     info: PlanInfo,
-    /// `None` when `start` is not a date (a problem is reported).
-    start: Option<Date>,
     file: PathBuf,
     areas: Vec<Area>,
     measures: Vec<Measure>,
-    measure_index: HashMap<String, usize>,
+    measure_index: HashMap<MeasureId, usize>,
 }
 
 /// The `*.toml` files of a directory, sorted; none when it does not exist.
@@ -740,7 +643,8 @@ fn toml_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Reads and validates one plan file; `None` when it cannot be read or
-/// parsed (the problem is recorded).
+/// parsed, or its start is not a date, so it cannot be placed among the
+/// others (the problems are recorded).
 fn load_plan(ld: &mut Loader, path: &Path) -> Option<LoadedPlan> {
     let src = ld.read(path, true)?;
     let raw = ld.parse::<RawPlanFile>(&src)?;
@@ -786,15 +690,39 @@ fn load_plan(ld: &mut Loader, path: &Path) -> Option<LoadedPlan> {
     for m in raw.measure {
         let span = m.span();
         let m = m.into_inner();
-        if !valid_id(&m.id) {
+        let id = match m.id.parse::<MeasureId>() {
+            Ok(id) => id,
+            Err(e) => {
+                ld.problems.push(src.problem(
+                    Some(span.clone()),
+                    Some(&m.id),
+                    e.to_string(),
+                    "use the id scheme <area>.<tokyo|cci>.<item>[.<n>], e.g. 2.tokyo.b.3",
+                ));
+                continue;
+            }
+        };
+        if id.area() != m.area {
             ld.problems.push(src.problem(
                 Some(span.clone()),
                 Some(&m.id),
-                "a measure id may hold only ASCII letters, digits, '.', '-' and '_'",
-                "use the id scheme <area>.<tokyo|cci>.<item>[.<n>], e.g. 2.tokyo.b.3",
+                format!("the id names area {} but `area` is {}", id.area(), m.area),
+                "make the id's first number and `area` the same",
             ));
         }
-        if measure_index.contains_key(&m.id) {
+        if id.actor() != m.actor {
+            ld.problems.push(src.problem(
+                Some(span.clone()),
+                Some(&m.id),
+                format!(
+                    "the id names `{}` but `actor` is \"{}\"",
+                    id.actor().id_word(),
+                    m.actor.as_str()
+                ),
+                "use `tokyo` in the id for 都 and `cci` for 東京商工会議所",
+            ));
+        }
+        if measure_index.contains_key(&id) {
             ld.problems.push(src.problem(
                 Some(span.clone()),
                 Some(&m.id),
@@ -812,9 +740,9 @@ fn load_plan(ld: &mut Loader, path: &Path) -> Option<LoadedPlan> {
             ));
         }
         nonempty(&mut ld.problems, &src, &span, &m.id, "text", &m.text);
-        measure_index.insert(m.id.clone(), measures.len());
+        measure_index.insert(id.clone(), measures.len());
         measures.push(Measure {
-            id: m.id,
+            id,
             area: m.area,
             actor: m.actor,
             label: m.label,
@@ -830,8 +758,12 @@ fn load_plan(ld: &mut Loader, path: &Path) -> Option<LoadedPlan> {
         ));
     }
     Some(LoadedPlan {
-        info,
-        start,
+        info: PlanInfo {
+            title: info.title,
+            year: info.year,
+            start: start?,
+            parties: info.parties,
+        },
         file: src.path.clone(),
         areas,
         measures,
@@ -871,11 +803,10 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             plans.push(p);
         }
     }
-    plans.sort_by_key(|p| p.start);
+    plans.sort_by_key(|p| p.info.start);
     for pair in plans.windows(2) {
         if let [a, b] = pair
-            && a.start.is_some()
-            && a.start == b.start
+            && a.info.start == b.info.start
         {
             ld.problems.push(Problem {
                 file: b.file.clone(),
@@ -895,7 +826,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
     }
     let current = plans
         .iter()
-        .rposition(|p| p.start.is_some_and(|s| today.is_none_or(|t| s <= t)));
+        .rposition(|p| today.is_none_or(|t| p.info.start <= t));
     if let (None, Some(today), false) = (current, today, plans.is_empty()) {
         ld.problems.push(Problem {
             file: dir.join(PLAN_FILE),
@@ -909,7 +840,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
     }
     let all_measures: HashSet<&str> = plans
         .iter()
-        .flat_map(|p| p.measure_index.keys().map(String::as_str))
+        .flat_map(|p| p.measure_index.keys().map(MeasureId::as_str))
         .collect();
     let area_numbers: HashSet<u32> = plans
         .iter()
@@ -970,7 +901,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
                 kind: c.kind,
                 operator: c.operator,
                 description: c.description,
-                measures: c.measures,
+                measures: c.measures.iter().filter_map(|m| m.parse().ok()).collect(),
                 areas: c.areas,
                 default: c.default,
                 url: c.url,
@@ -1019,7 +950,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             // The plans the entry belongs to: the one it names, or the
             // current plan and every later one.
             let members: Vec<usize> = match &f.plan {
-                Some(named) => match plans.iter().position(|p| p.info.start == *named) {
+                Some(named) => match plans.iter().position(|p| Ok(p.info.start) == named.parse()) {
                     Some(i) => vec![i],
                     None => {
                         ld.problems.push(src.problem(
@@ -1082,7 +1013,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
             for &i in &members {
                 let plan = &plans[i];
                 for m in &f.measures {
-                    if plan.measure_index.contains_key(m) {
+                    if plan.measure_index.contains_key(m.as_str()) {
                         continue;
                     }
                     let hint = closest_ids(m, plan.measure_index.keys());
@@ -1105,7 +1036,7 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
                             format!(
                                 "add plan = \"{}\" to keep the entry with the current plan, or \
                                  use a measure id from {file}",
-                                current.map_or("", |c| plans[c].info.start.as_str())
+                                current.map_or(String::new(), |c| plans[c].info.start.to_string())
                             ),
                         )
                     };
@@ -1124,9 +1055,9 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
                 question: f.question,
                 alternates: f.alternates,
                 answer: f.answer,
-                measures: f.measures,
+                measures: f.measures.iter().filter_map(|m| m.parse().ok()).collect(),
                 tags: f.tags,
-                plan: f.plan,
+                plan: f.plan.and_then(|p| p.parse().ok()),
                 file: path.clone(),
                 line,
             });
@@ -1295,7 +1226,8 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
     let current = current.expect("a current plan when there are no problems");
     let messages = messages.expect("messages parsed when there are no problems");
     // Which plan is current is part of what the index is built from.
-    ld.hasher.update(plans[current].info.start.as_bytes());
+    ld.hasher
+        .update(plans[current].info.start.to_string().as_bytes());
     let infos = plans.iter().map(|p| p.info.clone()).collect();
     let LoadedPlan {
         info: plan,
@@ -1388,24 +1320,12 @@ fn repeated_questions(faqs: &[Faq]) -> Vec<Problem> {
     problems
 }
 
-/// Up to three known ids that look like `wanted` (same area and actor first).
-fn closest_ids<'a>(wanted: &str, ids: impl Iterator<Item = &'a String>) -> String {
-    let prefix: String = wanted.rsplitn(2, '.').last().unwrap_or("").to_string();
-    let mut near: BTreeMap<usize, Vec<&str>> = BTreeMap::new();
-    for id in ids {
-        let common = id
-            .chars()
-            .zip(wanted.chars())
-            .take_while(|(a, b)| a == b)
-            .count();
-        if common >= prefix.len().min(3) && common > 0 {
-            near.entry(usize::MAX - common).or_default().push(id);
-        }
-    }
-    let mut out: Vec<&str> = near.into_values().flatten().take(3).collect();
-    out.sort();
-    out.iter()
-        .map(|s| format!("`{s}`"))
+/// Up to three known ids that look like `wanted`, as a hint:
+/// `` `2.tokyo.b`, `2.tokyo.b.1` ``.
+fn closest_ids<'a>(wanted: &str, ids: impl Iterator<Item = &'a MeasureId>) -> String {
+    measure_id::closest(wanted, ids)
+        .iter()
+        .map(|id| format!("`{id}`"))
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -1414,30 +1334,13 @@ fn closest_ids<'a>(wanted: &str, ids: impl Iterator<Item = &'a String>) -> Strin
 mod tests {
     use super::*;
 
-    #[test]
-    fn parent_of_a_bullet_is_its_item() {
-        let m = Measure {
-            id: "2.tokyo.b.3".into(),
-            area: 2,
-            actor: Actor::Tokyo,
-            label: "イ・3".into(),
-            text: String::new(),
-        };
-        assert_eq!(m.parent_id(), Some("2.tokyo.b"));
-        let item = Measure {
-            id: "2.tokyo.b".into(),
-            ..m
-        };
-        assert_eq!(item.parent_id(), None);
-    }
-
     fn faq(id: &str, line: usize, question: &str, alternates: &[&str]) -> Faq {
         Faq {
             id: id.into(),
             question: question.into(),
             alternates: alternates.iter().map(|a| a.to_string()).collect(),
             answer: "回答".into(),
-            measures: vec!["2.tokyo.b.3".into()],
+            measures: vec!["2.tokyo.b.3".parse().unwrap()],
             tags: Vec::new(),
             plan: None,
             file: PathBuf::from("data/faq/02-telework.toml"),

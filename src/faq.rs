@@ -76,7 +76,7 @@ pub fn check_unasked(knowledge: &Knowledge, draft: &Draft) -> Result<(), FaqErro
     if draft
         .plan
         .as_ref()
-        .is_some_and(|p| *p != knowledge.plan.start)
+        .is_some_and(|p| p.parse() != Ok(knowledge.plan.start))
     {
         return Ok(());
     }
@@ -299,7 +299,10 @@ pub fn append(
     let before = data::load_on(data_dir, today);
     if let Ok(k) = &before
         && let Some(f) = k.faq(&draft.id)
-        && draft.plan.as_ref().is_none_or(|p| *p == k.plan.start)
+        && draft
+            .plan
+            .as_ref()
+            .is_none_or(|p| p.parse() == Ok(k.plan.start))
     {
         return Err(FaqError::IdTaken {
             id: draft.id.clone(),
@@ -408,7 +411,7 @@ mod tests {
             .measures
             .iter()
             .filter(|m| m.text.starts_with('「'))
-            .map(|m| m.id.clone())
+            .map(|m| m.id.to_string())
             .collect();
         assert!(!bracketed.is_empty(), "the plan has such measures");
         let answer = draft_answer(&k, &bracketed);
@@ -431,7 +434,7 @@ mod tests {
         let draft = |question: &str, alternates: &[&str], plan: Option<&str>| Draft {
             id: "new-entry".into(),
             question: question.into(),
-            measures: f.measures.clone(),
+            measures: f.measures.iter().map(ToString::to_string).collect(),
             alternates: alternates.iter().map(|a| a.to_string()).collect(),
             plan: plan.map(str::to_owned),
             ..Draft::default()

@@ -645,7 +645,7 @@ fn write_documents(
             context.push_str(&a.short);
             context.push('\n');
         }
-        if let Some(parent) = m.parent_id().and_then(|p| knowledge.measure(p)) {
+        if let Some(parent) = m.id.parent().and_then(|p| knowledge.measure(p.as_str())) {
             context.push_str(&parent.text);
             context.push('\n');
         }
@@ -653,14 +653,14 @@ fn write_documents(
             context.push_str(&c.name);
             context.push('\n');
         }
-        let title = analysed_measure(&m.id).cloned().unwrap_or_default();
+        let title = analysed_measure(m.id.as_str()).cloned().unwrap_or_default();
         let area_short = analyzer.analyse(area.map_or("", |a| a.short.as_str()))?;
         let mut readings = title.readings.clone();
         readings.extend(area_short.readings);
         Ok(document(
             &f,
             DocParts {
-                id: &m.id,
+                id: m.id.as_str(),
                 kind: "measure",
                 title: title.terms,
                 alt: Vec::new(),
@@ -686,7 +686,7 @@ fn write_documents(
         let context: Vec<String> = faq
             .measures
             .iter()
-            .filter_map(|id| analysed_measure(id))
+            .filter_map(|id| analysed_measure(id.as_str()))
             .flat_map(|a| a.terms.iter().cloned())
             .collect();
         Ok(document(

@@ -432,7 +432,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         plan.areas.len(),
                         plan.measures.len(),
                         plan.year,
-                        plan.start,
+                        plan.start.map(|d| d.to_string()).unwrap_or_default(),
                         path.display()
                     );
                 }

@@ -771,7 +771,7 @@ fn basis(knowledge: &Knowledge) -> String {
         .basis
         .replace("{title}", &plan.title)
         .replace("{year}", &plan.year)
-        .replace("{start}", &plan.start)
+        .replace("{start}", &plan.start.to_string())
 }
 
 fn page_button(area: u32, page: usize, emoji: char) -> Button {
