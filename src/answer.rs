@@ -13,6 +13,10 @@ use crate::search::{Decision, Kind, Outcome};
 /// far below the best).
 pub const SHOWN_PROGRAMMES: usize = 5;
 
+/// An FAQ answer is shown only from this many leading results: an entry
+/// further down answers some other question.
+const FAQ_FROM_LEADING: usize = 3;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub query: String,
@@ -124,7 +128,7 @@ impl Answer {
         let faq = outcome
             .hits
             .iter()
-            .take(3)
+            .take(FAQ_FROM_LEADING)
             .find(|h| h.kind == Kind::Faq && h.coverage >= outcome.confidence)
             .and_then(|h| knowledge.faq(&h.id))
             .filter(|_| outcome.answered)

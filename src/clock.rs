@@ -3,7 +3,7 @@
 //! "today in Japan". The calendar arithmetic is the `time` crate's.
 
 use std::fmt;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 use time::{Month, OffsetDateTime, UtcOffset};
@@ -16,10 +16,26 @@ pub const JAPAN: UtcOffset = match UtcOffset::from_hms(9, 0, 0) {
 };
 
 /// Seconds since the Unix epoch now (0 if the clock is set before it).
-pub fn now_secs() -> i64 {
+pub fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Time from `now` (Unix seconds) to just after the next midnight in Japan,
+/// when the plan in force may change.
+pub fn until_tomorrow_in_japan(now: u64) -> Duration {
+    let day = Duration::from_secs(86_400);
+    let Some(t) = i64::try_from(now)
+        .ok()
+        .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+    else {
+        return day;
+    };
+    let t = t.to_offset(JAPAN);
+    t.date().next_day().map_or(day, |d| {
+        (d.midnight().assume_offset(JAPAN) - t).unsigned_abs()
+    }) + Duration::from_secs(1)
 }
 
 /// A calendar date (`YYYY-MM-DD`), for plan start dates and "today".
@@ -73,7 +89,7 @@ impl Date {
 
     /// The date in Japan now.
     pub fn today_in_japan() -> Date {
-        Date::in_japan(now_secs())
+        Date::in_japan(i64::try_from(now_secs()).unwrap_or(i64::MAX))
     }
 
     /// The `time` crate's date.
@@ -189,6 +205,15 @@ mod tests {
         assert_eq!(Date::in_japan(t).to_string(), "2024-04-01");
         let instant = OffsetDateTime::from_unix_timestamp(t).unwrap();
         assert_eq!(Date::from(instant).to_string(), "2024-04-01");
+        // 2024-03-31 14:59:59 UTC is 23:59:59 in Japan.
+        assert_eq!(
+            until_tomorrow_in_japan(t as u64 - 1),
+            Duration::from_secs(2)
+        );
+        assert_eq!(
+            until_tomorrow_in_japan(t as u64),
+            Duration::from_secs(86_401)
+        );
     }
 
     #[test]

@@ -246,15 +246,6 @@ pub struct Appended {
     pub text: String,
 }
 
-/// Removes a scratch directory when dropped.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 fn copy_dir(from: &Path, to: &Path) -> Result<(), FaqError> {
     fs::create_dir_all(to).map_err(io_err(to))?;
     for entry in fs::read_dir(from).map_err(io_err(from))? {
@@ -331,11 +322,12 @@ pub fn append(
     let addition = format!("{separator}{text}");
 
     // Check on a copy.
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let copy = Scratch(scratch.join(format!(".faq-check-{}-{nonce}", std::process::id())));
-    let copy_data = copy.0.join("data");
+    fs::create_dir_all(scratch).map_err(io_err(scratch))?;
+    let copy = tempfile::Builder::new()
+        .prefix(".faq-check-")
+        .tempdir_in(scratch)
+        .map_err(io_err(scratch))?;
+    let copy_data = copy.path().join("data");
     copy_dir(data_dir, &copy_data)?;
     let copy_file = copy_data.join(FAQ_DIR).join(name);
     let mut copied = original.clone().unwrap_or_default();

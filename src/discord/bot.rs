@@ -26,7 +26,7 @@ use tokio::sync::{Mutex, Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
 use super::config::Config;
-use super::cooldown::{Cooldown, Verdict};
+use super::cooldown::{Cooldown, Verdict, make_room};
 use super::home::{Decision, Home};
 use super::live::Reloaded;
 use super::records::{QuestionRecord, Records, Scope, Source, Vote};
@@ -69,6 +69,9 @@ pub struct Shared {
 pub const MUTE_PERIOD: Duration = Duration::from_secs(10 * 60);
 /// Most channels remembered as muted.
 const MUTED_CAPACITY: usize = 10_000;
+/// Unanswered questions `/unanswered` lists, newest first: enough to see
+/// what owners miss, few enough to read in one reply.
+const UNANSWERED_SHOWN: usize = 20;
 
 impl Shared {
     pub fn new(config: Config, engine: Engine, records: Records, me: UserId) -> Shared {
@@ -122,14 +125,12 @@ impl Shared {
     fn mute(&self, channel: u64, failure: &Failure) {
         let now = Instant::now();
         let mut muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
-        if muted.len() >= MUTED_CAPACITY {
-            muted.retain(|_, until| *until > now);
-            if muted.len() >= MUTED_CAPACITY
-                && let Some(first) = muted.iter().min_by_key(|(_, t)| **t).map(|(c, _)| *c)
-            {
-                muted.remove(&first);
-            }
-        }
+        make_room(
+            &mut muted,
+            MUTED_CAPACITY,
+            |until| *until <= now,
+            |until| *until,
+        );
         let earlier = muted.insert(channel, now + MUTE_PERIOD);
         if earlier.is_some_and(|until| until > now) {
             // Answers that were already on their way when the first 403
@@ -180,7 +181,7 @@ pub fn commands(max_question_chars: usize) -> Vec<CreateCommand> {
                 .name_localized("ja", "質問内容")
                 .required(true)
                 .set_autocomplete(true)
-                .max_length(max_question_chars.clamp(1, 6000) as u16),
+                .max_length(max_question_chars.clamp(1, render::limits::STRING_OPTION) as u16),
             ),
         CreateCommand::new(names::PROGRAMS)
             .name_localized("ja", "支援策一覧")
@@ -236,7 +237,7 @@ pub fn question_text(content: &str, me: UserId) -> String {
         out.push(c);
         rest = &rest[c.len_utf8()..];
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::clean::collapse_spaces(&out)
 }
 
 /// Sends interaction responses by interaction id and token.
@@ -571,7 +572,7 @@ impl Handler {
         let lines: Vec<String> = self
             .shared()
             .records
-            .unanswered(20, scope)
+            .unanswered(UNANSWERED_SHOWN, scope)
             .iter()
             .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
             .collect();

@@ -44,6 +44,8 @@ pub mod limits {
     pub const CHOICES: usize = 25;
     pub const CHOICE_NAME: usize = 100;
     pub const CHOICE_VALUE: usize = 100;
+    /// The longest `max_length` a string option of a command may have.
+    pub const STRING_OPTION: usize = 6000;
 }
 
 /// Measures in programmes of an area shown per page of `/programs`.
@@ -141,7 +143,7 @@ pub fn is_hidden(c: char) -> bool {
 /// Escaped user text on one line (for titles and lists).
 pub fn escape_line(s: &str) -> String {
     let visible: String = s.chars().filter(|&c| !is_hidden(c)).collect();
-    escape(&visible.split_whitespace().collect::<Vec<_>>().join(" "))
+    escape(&crate::clean::collapse_spaces(&visible))
 }
 
 /// One field of an embed.
