@@ -29,10 +29,11 @@ use super::config::Config;
 use super::cooldown::{Cooldown, Verdict, make_room};
 use super::home::{Decision, Home};
 use super::live::Reloaded;
-use super::records::{QuestionRecord, Records, Scope, Source, Vote};
-use super::render::{self, Reply, escape_line, ids};
+use super::records::{QuestionRecord, Records, Scope, Source};
+use super::render::{self, Candidate, CustomId, Reply, escape_line};
 use super::rest::{self, Failure, Kind as Failed};
 use crate::engine::Engine;
+use crate::search;
 
 /// Command names (ASCII, with Japanese localisations).
 pub mod names {
@@ -674,17 +675,12 @@ impl Handler {
             ComponentInteractionDataKind::StringSelect { values } => values.first().cloned(),
             _ => None,
         };
-        let mut parts = custom_id.split(':');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(ids::VOTE), Some(v), Some(answer)) => {
-                let vote = match v {
-                    "up" => Vote::Up,
-                    "down" => Vote::Down,
-                    _ => return,
-                };
-                let Ok(answer) = answer.parse::<u64>() else {
-                    return;
-                };
+        let Ok(id) = custom_id.parse::<CustomId>() else {
+            debug!(custom_id, "unknown component");
+            return;
+        };
+        match id {
+            CustomId::Vote { vote, answer } => {
                 match shared.records.vote(
                     answer,
                     vote,
@@ -697,13 +693,13 @@ impl Handler {
                 let thanks = shared.engine.load().knowledge.messages.vote_thanks.clone();
                 responder.reply(&Reply::text(&thanks, true).fitted()).await;
             }
-            (Some(ids::PICK), None, None) => {
+            CustomId::Pick => {
                 let engine = shared.engine.load_full();
                 let k = &engine.knowledge;
-                let question = value.as_deref().and_then(|v| match v.split_once(':') {
-                    Some(("m", id)) => k.measure(id).map(|m| m.text.clone()),
-                    Some(("f", id)) => k.faq(id).map(|f| f.question.clone()),
-                    _ => None,
+                let candidate = value.and_then(|v| v.parse::<Candidate>().ok());
+                let question = candidate.and_then(|c| match c.kind {
+                    search::Kind::Measure => k.measure(&c.id).map(|m| m.text.clone()),
+                    search::Kind::Faq => k.faq(&c.id).map(|f| f.question.clone()),
                 });
                 let Some(question) = question else {
                     // The knowledge changed since the menu was sent.
@@ -719,7 +715,7 @@ impl Handler {
                 let work = self.answer(question, c.id.get(), (Source::Pick, c.guild_id), true);
                 responder.in_time(shared.config.defer_after, work).await;
             }
-            (Some(ids::AREA), None, None) => {
+            CustomId::Area => {
                 let engine = shared.engine.load();
                 let reply = value
                     .and_then(|v| v.parse::<u32>().ok())
@@ -727,13 +723,9 @@ impl Handler {
                     .unwrap_or_else(|| render::areas(&engine.knowledge));
                 responder.reply(&reply).await;
             }
-            (Some(ids::PAGE), Some(area), Some(page)) => {
+            CustomId::Page { area, page } => {
                 let engine = shared.engine.load();
-                let reply = area
-                    .parse::<u32>()
-                    .ok()
-                    .zip(page.parse::<usize>().ok())
-                    .and_then(|(a, p)| render::area_page(&engine.knowledge, a, p))
+                let reply = render::area_page(&engine.knowledge, area, page)
                     .unwrap_or_else(|| render::areas(&engine.knowledge));
                 responder
                     .respond(CreateInteractionResponse::UpdateMessage(
@@ -741,7 +733,6 @@ impl Handler {
                     ))
                     .await;
             }
-            _ => debug!(custom_id, "unknown component"),
         }
     }
 }
