@@ -138,44 +138,7 @@ pub fn parse(text: &str) -> Result<ImportedPlan, ImportError> {
             Section::Preamble => {}
             Section::Aims => area.aims.push(bare.to_string()),
             Section::Measures(actor) => {
-                let area_no = area.number;
-                if let Some(text) = bare.strip_prefix('・') {
-                    let Some((idx, bullets)) = item.as_mut() else {
-                        return Err(err("a ・ bullet before any item (ア, イ, …)".into()));
-                    };
-                    *bullets += 1;
-                    let parent = measures[*idx].clone();
-                    measures.push(ImportedMeasure {
-                        id: parent.id.bullet_of(*bullets),
-                        area: area_no,
-                        actor,
-                        label: format!("{}・{bullets}", parent.label),
-                        text: text.trim().to_string(),
-                    });
-                } else if let Some((label, letter, text)) = item_line(bare) {
-                    let Some(id) = MeasureId::item_of(area_no, actor, letter) else {
-                        return Err(err(format!("item {label} has no id letter")));
-                    };
-                    measures.push(ImportedMeasure {
-                        id,
-                        area: area_no,
-                        actor,
-                        label: label.to_string(),
-                        text: text.to_string(),
-                    });
-                    item = Some((measures.len() - 1, 0));
-                } else if bare.starts_with('（') && bare.ends_with('）') {
-                    // Channels in parentheses continue the line before.
-                    let Some(last) = measures.last_mut() else {
-                        return Err(err("a parenthesised line before any item".into()));
-                    };
-                    last.text.push_str(bare);
-                } else {
-                    return Err(err(format!(
-                        "cannot place `{bare}`: expected an item (ア …), a ・ bullet, or a \
-                         parenthesised continuation"
-                    )));
-                }
+                measure_line(&mut measures, &mut item, area.number, actor, bare).map_err(err)?;
             }
         }
     }
@@ -193,6 +156,57 @@ pub fn parse(text: &str) -> Result<ImportedPlan, ImportError> {
         areas,
         measures,
     })
+}
+
+/// One line of an actor's measures: an item (ア text), a ・ bullet of the
+/// item before, or a parenthesised continuation of the line before.
+/// `item` is the current item (its index in `measures`, bullets so far).
+fn measure_line(
+    measures: &mut Vec<ImportedMeasure>,
+    item: &mut Option<(usize, u32)>,
+    area: u32,
+    actor: Actor,
+    bare: &str,
+) -> Result<(), String> {
+    if let Some(text) = bare.strip_prefix('・') {
+        let Some((idx, bullets)) = item.as_mut() else {
+            return Err("a ・ bullet before any item (ア, イ, …)".into());
+        };
+        *bullets += 1;
+        let parent = &measures[*idx];
+        let bullet = ImportedMeasure {
+            id: parent.id.bullet_of(*bullets),
+            area,
+            actor,
+            label: format!("{}・{bullets}", parent.label),
+            text: text.trim().to_string(),
+        };
+        measures.push(bullet);
+    } else if let Some((label, letter, text)) = item_line(bare) {
+        let Some(id) = MeasureId::item_of(area, actor, letter) else {
+            return Err(format!("item {label} has no id letter"));
+        };
+        measures.push(ImportedMeasure {
+            id,
+            area,
+            actor,
+            label: label.to_string(),
+            text: text.to_string(),
+        });
+        *item = Some((measures.len() - 1, 0));
+    } else if bare.starts_with('（') && bare.ends_with('）') {
+        // Channels in parentheses continue the line before.
+        let Some(last) = measures.last_mut() else {
+            return Err("a parenthesised line before any item".into());
+        };
+        last.text.push_str(bare);
+    } else {
+        return Err(format!(
+            "cannot place `{bare}`: expected an item (ア …), a ・ bullet, or a parenthesised \
+             continuation"
+        ));
+    }
+    Ok(())
 }
 
 /// Parentheses made full-width, letters spaced one by one joined, runs of
