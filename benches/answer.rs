@@ -392,8 +392,11 @@ impl Fts {
         )
         .expect("fts5 table");
         for m in &engine.knowledge.measures {
-            db.execute("INSERT INTO m (id, text) VALUES (?1, ?2)", (&m.id, &m.text))
-                .expect("insert");
+            db.execute(
+                "INSERT INTO m (id, text) VALUES (?1, ?2)",
+                (m.id.as_str(), &m.text),
+            )
+            .expect("insert");
         }
         Fts { db }
     }

@@ -859,12 +859,24 @@ pub fn to_hiragana(s: &str) -> String {
     s.chars()
         .map(|c| {
             if ('\u{30A1}'..='\u{30F6}').contains(&c) {
-                char::from_u32(c as u32 - 0x60).unwrap_or(c)
+                char::from_u32(c as u32 - KANA_GAP).unwrap_or(c)
             } else {
                 c
             }
         })
         .collect()
+}
+
+/// How far a katakana letter is from its hiragana in Unicode (ア − あ).
+const KANA_GAP: u32 = 0x60;
+
+/// The katakana of a hiragana letter; any other character unchanged.
+fn katakana_of(c: char) -> char {
+    if is_hiragana(c) {
+        char::from_u32(c as u32 + KANA_GAP).unwrap_or(c)
+    } else {
+        c
+    }
 }
 
 /// Whether every letter of a text is kana (and some are katakana).
@@ -922,15 +934,7 @@ fn vowel_of(c: char) -> Option<char> {
 
 /// Hiragana to katakana; everything else unchanged.
 pub fn to_katakana(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if is_hiragana(c) {
-                char::from_u32(c as u32 + 0x60).unwrap_or(c)
-            } else {
-                c
-            }
-        })
-        .collect()
+    s.chars().map(katakana_of).collect()
 }
 
 /// Drops a final long-vowel mark from katakana words of
@@ -958,11 +962,7 @@ fn fold_with_map(s: &str) -> (String, Vec<usize>) {
         if !(c.is_alphanumeric() || c == 'ー') {
             continue;
         }
-        let c = if is_hiragana(c) {
-            char::from_u32(c as u32 + 0x60).unwrap_or(c)
-        } else {
-            c
-        };
+        let c = katakana_of(c);
         for _ in 0..c.len_utf8() {
             map.push(i);
         }

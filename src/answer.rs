@@ -13,6 +13,10 @@ use crate::search::{Decision, Kind, Outcome};
 /// far below the best).
 pub const SHOWN_PROGRAMMES: usize = 5;
 
+/// An FAQ answer is shown only from this many leading results: an entry
+/// further down answers some other question.
+const FAQ_FROM_LEADING: usize = 3;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub query: String,
@@ -124,7 +128,7 @@ impl Answer {
         let faq = outcome
             .hits
             .iter()
-            .take(3)
+            .take(FAQ_FROM_LEADING)
             .find(|h| h.kind == Kind::Faq && h.coverage >= outcome.confidence)
             .and_then(|h| knowledge.faq(&h.id))
             .filter(|_| outcome.answered)
@@ -139,7 +143,7 @@ impl Answer {
             .take(outcome.focused.clamp(1, SHOWN_PROGRAMMES))
             .filter_map(|id| knowledge.measure(id))
             .map(|m| Programme {
-                id: m.id.clone(),
+                id: m.id.to_string(),
                 place: knowledge.place(m),
                 area: m.area,
                 area_title: knowledge
@@ -186,12 +190,12 @@ impl Answer {
             plan: PlanRef {
                 title: plan.title.clone(),
                 year: plan.year.clone(),
-                start: plan.start.clone(),
+                start: plan.start.to_string(),
                 basis: msgs
                     .basis
                     .replace("{title}", &plan.title)
                     .replace("{year}", &plan.year)
-                    .replace("{start}", &plan.start),
+                    .replace("{start}", &plan.start.to_string()),
             },
         }
     }

@@ -183,7 +183,8 @@ fn sentences(text: &str) -> impl Iterator<Item = &str> {
     text.split_inclusive(SENTENCE_END)
 }
 
-fn collapse_spaces(text: &str) -> String {
+/// `text` with every run of whitespace made one space, ends trimmed.
+pub fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

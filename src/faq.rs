@@ -76,7 +76,7 @@ pub fn check_unasked(knowledge: &Knowledge, draft: &Draft) -> Result<(), FaqErro
     if draft
         .plan
         .as_ref()
-        .is_some_and(|p| *p != knowledge.plan.start)
+        .is_some_and(|p| p.parse() != Ok(knowledge.plan.start))
     {
         return Ok(());
     }
@@ -246,15 +246,6 @@ pub struct Appended {
     pub text: String,
 }
 
-/// Removes a scratch directory when dropped.
-struct Scratch(PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 fn copy_dir(from: &Path, to: &Path) -> Result<(), FaqError> {
     fs::create_dir_all(to).map_err(io_err(to))?;
     for entry in fs::read_dir(from).map_err(io_err(from))? {
@@ -299,7 +290,10 @@ pub fn append(
     let before = data::load_on(data_dir, today);
     if let Ok(k) = &before
         && let Some(f) = k.faq(&draft.id)
-        && draft.plan.as_ref().is_none_or(|p| *p == k.plan.start)
+        && draft
+            .plan
+            .as_ref()
+            .is_none_or(|p| p.parse() == Ok(k.plan.start))
     {
         return Err(FaqError::IdTaken {
             id: draft.id.clone(),
@@ -328,11 +322,12 @@ pub fn append(
     let addition = format!("{separator}{text}");
 
     // Check on a copy.
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let copy = Scratch(scratch.join(format!(".faq-check-{}-{nonce}", std::process::id())));
-    let copy_data = copy.0.join("data");
+    fs::create_dir_all(scratch).map_err(io_err(scratch))?;
+    let copy = tempfile::Builder::new()
+        .prefix(".faq-check-")
+        .tempdir_in(scratch)
+        .map_err(io_err(scratch))?;
+    let copy_data = copy.path().join("data");
     copy_dir(data_dir, &copy_data)?;
     let copy_file = copy_data.join(FAQ_DIR).join(name);
     let mut copied = original.clone().unwrap_or_default();
@@ -408,7 +403,7 @@ mod tests {
             .measures
             .iter()
             .filter(|m| m.text.starts_with('「'))
-            .map(|m| m.id.clone())
+            .map(|m| m.id.to_string())
             .collect();
         assert!(!bracketed.is_empty(), "the plan has such measures");
         let answer = draft_answer(&k, &bracketed);
@@ -431,7 +426,7 @@ mod tests {
         let draft = |question: &str, alternates: &[&str], plan: Option<&str>| Draft {
             id: "new-entry".into(),
             question: question.into(),
-            measures: f.measures.clone(),
+            measures: f.measures.iter().map(ToString::to_string).collect(),
             alternates: alternates.iter().map(|a| a.to_string()).collect(),
             plan: plan.map(str::to_owned),
             ..Draft::default()

@@ -11,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::data::Actor;
+use crate::data::{Actor, Date, MeasureId};
 
 /// An area read from the text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +24,7 @@ pub struct ImportedArea {
 /// A measure read from the text, with its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ImportedMeasure {
-    pub id: String,
+    pub id: MeasureId,
     pub area: u32,
     pub actor: Actor,
     pub label: String,
@@ -37,8 +37,8 @@ pub struct ImportedPlan {
     pub title: String,
     /// e.g. `令和5年度（2023年度）`
     pub year: String,
-    /// `YYYY-MM-DD`
-    pub start: String,
+    /// The date of 「…から実施」, if the text gives one.
+    pub start: Option<Date>,
     pub areas: Vec<ImportedArea>,
     pub measures: Vec<ImportedMeasure>,
 }
@@ -54,7 +54,7 @@ pub struct ImportError {
 const ITEM_LABELS: [char; 12] = [
     'ア', 'イ', 'ウ', 'エ', 'オ', 'カ', 'キ', 'ク', 'ケ', 'コ', 'サ', 'シ',
 ];
-const ITEM_LETTERS: &str = "abcdefghijkl";
+const ITEM_LETTERS: [char; 12] = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'];
 
 #[derive(PartialEq)]
 enum Section {
@@ -67,7 +67,7 @@ enum Section {
 pub fn parse(text: &str) -> Result<ImportedPlan, ImportError> {
     let mut title = String::new();
     let mut year = String::new();
-    let mut start = String::new();
+    let mut start = None;
     let mut areas: Vec<ImportedArea> = Vec::new();
     let mut measures: Vec<ImportedMeasure> = Vec::new();
     let mut section = Section::Preamble;
@@ -95,7 +95,7 @@ pub fn parse(text: &str) -> Result<ImportedPlan, ImportError> {
         }
         if line.contains("から実施") {
             if let Some(d) = find_start(&line) {
-                start = d;
+                start = Some(d);
             }
             continue;
         }
@@ -138,50 +138,7 @@ pub fn parse(text: &str) -> Result<ImportedPlan, ImportError> {
             Section::Preamble => {}
             Section::Aims => area.aims.push(bare.to_string()),
             Section::Measures(actor) => {
-                let area_no = area.number;
-                let actor_id = match actor {
-                    Actor::Tokyo => "tokyo",
-                    Actor::Chamber => "cci",
-                };
-                if let Some(text) = bare.strip_prefix('・') {
-                    let Some((idx, bullets)) = item.as_mut() else {
-                        return Err(err("a ・ bullet before any item (ア, イ, …)".into()));
-                    };
-                    *bullets += 1;
-                    let parent = measures[*idx].clone();
-                    measures.push(ImportedMeasure {
-                        id: format!("{}.{bullets}", parent.id),
-                        area: area_no,
-                        actor,
-                        label: format!("{}・{bullets}", parent.label),
-                        text: text.trim().to_string(),
-                    });
-                } else if let Some((label, text)) = item_line(bare) {
-                    let pos = ITEM_LABELS
-                        .iter()
-                        .position(|&c| c == label)
-                        .expect("item_line only returns known labels");
-                    let letter = &ITEM_LETTERS[pos..pos + 1];
-                    measures.push(ImportedMeasure {
-                        id: format!("{area_no}.{actor_id}.{letter}"),
-                        area: area_no,
-                        actor,
-                        label: label.to_string(),
-                        text: text.to_string(),
-                    });
-                    item = Some((measures.len() - 1, 0));
-                } else if bare.starts_with('（') && bare.ends_with('）') {
-                    // Channels in parentheses continue the line before.
-                    let Some(last) = measures.last_mut() else {
-                        return Err(err("a parenthesised line before any item".into()));
-                    };
-                    last.text.push_str(bare);
-                } else {
-                    return Err(err(format!(
-                        "cannot place `{bare}`: expected an item (ア …), a ・ bullet, or a \
-                         parenthesised continuation"
-                    )));
-                }
+                measure_line(&mut measures, &mut item, area.number, actor, bare).map_err(err)?;
             }
         }
     }
@@ -199,6 +156,57 @@ pub fn parse(text: &str) -> Result<ImportedPlan, ImportError> {
         areas,
         measures,
     })
+}
+
+/// One line of an actor's measures: an item (ア text), a ・ bullet of the
+/// item before, or a parenthesised continuation of the line before.
+/// `item` is the current item (its index in `measures`, bullets so far).
+fn measure_line(
+    measures: &mut Vec<ImportedMeasure>,
+    item: &mut Option<(usize, u32)>,
+    area: u32,
+    actor: Actor,
+    bare: &str,
+) -> Result<(), String> {
+    if let Some(text) = bare.strip_prefix('・') {
+        let Some((idx, bullets)) = item.as_mut() else {
+            return Err("a ・ bullet before any item (ア, イ, …)".into());
+        };
+        *bullets += 1;
+        let parent = &measures[*idx];
+        let bullet = ImportedMeasure {
+            id: parent.id.bullet_of(*bullets),
+            area,
+            actor,
+            label: format!("{}・{bullets}", parent.label),
+            text: text.trim().to_string(),
+        };
+        measures.push(bullet);
+    } else if let Some((label, letter, text)) = item_line(bare) {
+        let Some(id) = MeasureId::item_of(area, actor, letter) else {
+            return Err(format!("item {label} has no id letter"));
+        };
+        measures.push(ImportedMeasure {
+            id,
+            area,
+            actor,
+            label: label.to_string(),
+            text: text.to_string(),
+        });
+        *item = Some((measures.len() - 1, 0));
+    } else if bare.starts_with('（') && bare.ends_with('）') {
+        // Channels in parentheses continue the line before.
+        let Some(last) = measures.last_mut() else {
+            return Err("a parenthesised line before any item".into());
+        };
+        last.text.push_str(bare);
+    } else {
+        return Err(format!(
+            "cannot place `{bare}`: expected an item (ア …), a ・ bullet, or a parenthesised \
+             continuation"
+        ));
+    }
+    Ok(())
 }
 
 /// Parentheses made full-width, letters spaced one by one joined, runs of
@@ -266,15 +274,17 @@ fn area_heading(line: &str) -> Option<(u32, String)> {
     Some((n, rest.trim().to_string()))
 }
 
-fn item_line(line: &str) -> Option<(char, &str)> {
+/// An item line `ア text`: its label, the label's letter in ids (ア → a,
+/// イ → b, …) and its text.
+fn item_line(line: &str) -> Option<(char, char, &str)> {
     let mut chars = line.chars();
     let label = chars.next()?;
-    if !ITEM_LABELS.contains(&label) {
-        return None;
-    }
-    let rest = chars.as_str();
-    let text = rest.strip_prefix(' ')?;
-    Some((label, text.trim()))
+    let letter = ITEM_LABELS
+        .iter()
+        .zip(ITEM_LETTERS)
+        .find_map(|(&l, letter)| (l == label).then_some(letter))?;
+    let text = chars.as_str().strip_prefix(' ')?;
+    Some((label, letter, text.trim()))
 }
 
 /// `令和 5 年度（2023 年度）` → `令和5年度（2023年度）`.
@@ -289,8 +299,9 @@ fn find_year(line: &str) -> Option<String> {
     Some(rest[..end].to_string())
 }
 
-/// `令和5年（2023年）4月1日から実施する` → `2023-04-01`.
-fn find_start(line: &str) -> Option<String> {
+/// `令和5年（2023年）4月1日から実施する` → 2023-04-01; `None` when it names
+/// no date that exists.
+fn find_start(line: &str) -> Option<Date> {
     let compact: String = line.chars().filter(|c| *c != ' ').collect();
     let numbers: Vec<u32> = compact
         .split(|c: char| !c.is_ascii_digit())
@@ -305,7 +316,7 @@ fn find_start(line: &str) -> Option<String> {
         .skip(1)
         .collect();
     let (month, day) = (*after.first()?, *after.get(1)?);
-    Some(format!("{year:04}-{month:02}-{day:02}"))
+    Date::new(i32::try_from(year).ok()?, month, day)
 }
 
 /// Short everyday names for areas, taken from the title: the part in 「」
@@ -352,7 +363,8 @@ pub fn to_toml(plan: &ImportedPlan, parties: &[&str]) -> String {
     let _ = writeln!(out, "[plan]");
     let _ = writeln!(out, "title = {}", quote(&plan.title));
     let _ = writeln!(out, "year = {}", quote(&plan.year));
-    let _ = writeln!(out, "start = {}", quote(&plan.start));
+    let start = plan.start.map(|d| d.to_string()).unwrap_or_default();
+    let _ = writeln!(out, "start = {}", quote(&start));
     let parties: Vec<String> = parties.iter().map(|p| quote(p)).collect();
     let _ = writeln!(out, "parties = [{}]\n", parties.join(", "));
     for a in &plan.areas {
@@ -368,7 +380,7 @@ pub fn to_toml(plan: &ImportedPlan, parties: &[&str]) -> String {
     }
     for m in &plan.measures {
         let _ = writeln!(out, "[[measure]]");
-        let _ = writeln!(out, "id = {}", quote(&m.id));
+        let _ = writeln!(out, "id = {}", quote(m.id.as_str()));
         let _ = writeln!(out, "area = {}", m.area);
         let _ = writeln!(out, "actor = {}", quote(m.actor.as_str()));
         let _ = writeln!(out, "label = {}", quote(&m.label));
@@ -399,9 +411,12 @@ mod tests {
             Some("令和5年度（2023年度）")
         );
         assert_eq!(
-            find_start("本実施計画は、令和5年（2023年）4月1日から実施する。").as_deref(),
+            find_start("本実施計画は、令和5年（2023年）4月1日から実施する。")
+                .map(|d| d.to_string())
+                .as_deref(),
             Some("2023-04-01")
         );
+        assert_eq!(find_start("2023年2月30日から実施する"), None);
     }
 
     #[test]

@@ -394,10 +394,19 @@ pub fn current_generation(root: &Path) -> Option<PathBuf> {
 /// A fresh scratch directory name under `root`, removed with the builds
 /// left by dead processes when it is not removed by its maker.
 pub fn scratch_dir(root: &Path) -> PathBuf {
+    staging(root).0
+}
+
+/// A fresh build directory name under `root`, and the time it names. The
+/// name carries the maker's pid (not a random name) so that
+/// [`remove_stale`] can tell a build whose process died from one still
+/// running; the time orders generations built from it.
+fn staging(root: &Path) -> (PathBuf, u128) {
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());
-    root.join(format!("{BUILDING_PREFIX}{}-{nonce}", std::process::id()))
+    let dir = root.join(format!("{BUILDING_PREFIX}{}-{nonce}", std::process::id()));
+    (dir, nonce)
 }
 
 fn read_current(root: &Path) -> Option<String> {
@@ -496,10 +505,7 @@ pub fn build(
     progress: &mut dyn FnMut(&str),
 ) -> Result<KnowledgeIndex, IndexError> {
     fs::create_dir_all(root).map_err(io_err(root))?;
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let staging = root.join(format!("{BUILDING_PREFIX}{}-{nonce}", std::process::id()));
+    let (staging, nonce) = staging(root);
     fs::create_dir_all(&staging).map_err(io_err(&staging))?;
     let result = write_documents(&staging, knowledge, analyzer, fingerprint, progress);
     if let Err(e) = result {
@@ -645,7 +651,7 @@ fn write_documents(
             context.push_str(&a.short);
             context.push('\n');
         }
-        if let Some(parent) = m.parent_id().and_then(|p| knowledge.measure(p)) {
+        if let Some(parent) = m.id.parent().and_then(|p| knowledge.measure(p.as_str())) {
             context.push_str(&parent.text);
             context.push('\n');
         }
@@ -653,14 +659,14 @@ fn write_documents(
             context.push_str(&c.name);
             context.push('\n');
         }
-        let title = analysed_measure(&m.id).cloned().unwrap_or_default();
+        let title = analysed_measure(m.id.as_str()).cloned().unwrap_or_default();
         let area_short = analyzer.analyse(area.map_or("", |a| a.short.as_str()))?;
         let mut readings = title.readings.clone();
         readings.extend(area_short.readings);
         Ok(document(
             &f,
             DocParts {
-                id: &m.id,
+                id: m.id.as_str(),
                 kind: "measure",
                 title: title.terms,
                 alt: Vec::new(),
@@ -686,7 +692,7 @@ fn write_documents(
         let context: Vec<String> = faq
             .measures
             .iter()
-            .filter_map(|id| analysed_measure(id))
+            .filter_map(|id| analysed_measure(id.as_str()))
             .flat_map(|a| a.terms.iter().cloned())
             .collect();
         Ok(document(
@@ -716,24 +722,14 @@ fn write_documents(
     Ok(())
 }
 
-/// Maps `f` over `items` on every core, keeping order; the first error wins.
+/// Maps `f` over `items` on every core, keeping order; an error wins.
 fn parallel<T: Sync, R: Send>(
     items: &[T],
     f: impl Fn(&T) -> Result<R, AnalysisError> + Sync,
 ) -> Result<Vec<R>, AnalysisError> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = items.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .map(|part| s.spawn(|| part.iter().map(&f).collect::<Result<Vec<R>, _>>()))
-            .collect();
-        let mut out = Vec::with_capacity(items.len());
-        for h in handles {
-            out.extend(h.join().expect("analysis thread panicked")?);
-        }
-        Ok(out)
-    })
+    use rayon::prelude::*;
+    let f = &f;
+    items.par_iter().map(f).collect()
 }
 
 /// A document's fields, analysed.

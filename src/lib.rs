@@ -3,6 +3,7 @@
 //! Chamber of Commerce and Industry, in Japanese.
 //!
 //! Code map (each module opens with what it owns):
+//! - [`clock`]: Unix seconds, Japan's offset, calendar dates.
 //! - [`data`]: the knowledge in `data/`, loaded and validated.
 //! - [`dictionary`]: IPADIC built from the MeCab source at run time.
 //! - [`clean`], [`english`], [`scope`], [`question`]: a message as typed to
@@ -32,6 +33,7 @@
 pub mod analysis;
 pub mod answer;
 pub mod clean;
+pub mod clock;
 pub mod data;
 pub mod dictionary;
 pub mod discord;

@@ -235,11 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let fixed_today = cli.today.is_some();
     paths.today = Some(match cli.today {
         Some(d) => d,
-        None => data::Date::in_japan(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64),
-        ),
+        None => data::Date::today_in_japan(),
     });
     let open = |rebuild| -> anyhow::Result<Engine> {
         Engine::open(&paths, rebuild, &mut progress).map_err(|e| match e {
@@ -432,7 +428,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         plan.areas.len(),
                         plan.measures.len(),
                         plan.year,
-                        plan.start,
+                        plan.start.map(|d| d.to_string()).unwrap_or_default(),
                         path.display()
                     );
                 }

@@ -382,7 +382,7 @@ pub fn build(
 
 /// The text a wording is counted under: trimmed, inner whitespace single.
 fn tidy(q: &str) -> String {
-    q.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::clean::collapse_spaces(q)
 }
 
 fn unanswered_groups(

@@ -339,7 +339,7 @@ fn rank_measures(
             Kind::Faq => {
                 let mut ids: Vec<&str> = knowledge
                     .faq(&h.id)
-                    .map(|q| q.measures.iter().map(String::as_str).collect())
+                    .map(|q| q.measures.iter().map(|m| m.as_str()).collect())
                     .unwrap_or_default();
                 // The first measure is what the FAQ is about; the others
                 // follow by how well they scored on their own (stable: the

@@ -31,7 +31,7 @@ fn import_reproduces_the_measure_table_exactly() {
         .iter()
         .map(|m| {
             vec![
-                m.id.clone(),
+                m.id.to_string(),
                 m.area.to_string(),
                 m.actor.as_str().to_string(),
                 m.label.clone(),
@@ -69,7 +69,10 @@ fn import_reproduces_the_areas_and_the_plan_dates() {
         .collect();
     assert_eq!(got, expected);
     assert_eq!(plan.year, "令和5年度（2023年度）");
-    assert_eq!(plan.start, "2023-04-01");
+    assert_eq!(
+        plan.start.map(|d| d.to_string()).as_deref(),
+        Some("2023-04-01")
+    );
     assert_eq!(
         plan.title,
         "東京における働き方改革推進等に関する連携協定に基づく実施計画"

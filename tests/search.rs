@@ -152,13 +152,16 @@ fn every_measure_is_found_by_its_own_text() {
 #[test]
 fn an_faq_hit_is_replaced_in_place_by_its_measures() {
     let engine = common::engine();
+    let ids_of = |f: &madoguchi::data::Faq| -> Vec<String> {
+        f.measures.iter().map(ToString::to_string).collect()
+    };
     // An FAQ about one area: its first measure is its main one. (An FAQ
     // about several areas has none; its measures follow their relevance.)
     let one_area = |f: &&madoguchi::data::Faq| {
         let areas: std::collections::HashSet<u32> = f
             .measures
             .iter()
-            .filter_map(|m| engine.knowledge.measure(m))
+            .filter_map(|m| engine.knowledge.measure(m.as_str()))
             .map(|m| m.area)
             .collect();
         areas.len() == 1 && f.measures.len() > 1
@@ -180,7 +183,7 @@ fn an_faq_hit_is_replaced_in_place_by_its_measures() {
     for h in &outcome.hits[..=pos] {
         let ids = match h.kind {
             Kind::Measure => vec![h.id.clone()],
-            Kind::Faq => engine.knowledge.faq(&h.id).unwrap().measures.clone(),
+            Kind::Faq => ids_of(engine.knowledge.faq(&h.id).unwrap()),
         };
         for id in ids {
             if !expected.contains(&id) {
@@ -198,17 +201,18 @@ fn an_faq_hit_is_replaced_in_place_by_its_measures() {
         .iter()
         .flat_map(|h| match h.kind {
             Kind::Measure => vec![h.id.clone()],
-            Kind::Faq => engine.knowledge.faq(&h.id).unwrap().measures.clone(),
+            Kind::Faq => ids_of(engine.knowledge.faq(&h.id).unwrap()),
         })
         .collect();
     let at = |id: &str| outcome.measures.iter().position(|m| m == id).unwrap();
-    if !earlier.contains(&faq.measures[0]) {
-        let main = at(&faq.measures[0]);
-        for other in faq.measures[1..].iter().filter(|m| !earlier.contains(m)) {
+    let measures = ids_of(faq);
+    if !earlier.contains(&measures[0]) {
+        let main = at(&measures[0]);
+        for other in measures[1..].iter().filter(|m| !earlier.contains(m)) {
             assert!(
                 main < at(other),
                 "{} after {other}: {:?}",
-                faq.measures[0],
+                measures[0],
                 outcome.measures
             );
         }

@@ -161,7 +161,10 @@ fn the_newest_plan_in_force_is_the_current_one() {
     assert_eq!(april.knowledge.faqs.len(), march.knowledge.faqs.len());
 
     // No date: the newest plan.
-    assert_eq!(open(&data, &index, None).knowledge.plan.start, "2024-04-01");
+    assert_eq!(
+        open(&data, &index, None).knowledge.plan.start.to_string(),
+        "2024-04-01"
+    );
     // Before any plan: a problem, not a guess.
     let before = problems(&data, date("2023-03-31"));
     assert!(

@@ -26,13 +26,14 @@ use tokio::sync::{Mutex, Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
 use super::config::Config;
-use super::cooldown::{Cooldown, Verdict};
+use super::cooldown::{Cooldown, Verdict, make_room};
 use super::home::{Decision, Home};
 use super::live::Reloaded;
-use super::records::{QuestionRecord, Records, Scope, Source, Vote};
-use super::render::{self, Reply, escape_line, ids};
+use super::records::{QuestionRecord, Records, Scope, Source};
+use super::render::{self, Candidate, CustomId, Reply, escape_line};
 use super::rest::{self, Failure, Kind as Failed};
 use crate::engine::Engine;
+use crate::search;
 
 /// Command names (ASCII, with Japanese localisations).
 pub mod names {
@@ -69,6 +70,9 @@ pub struct Shared {
 pub const MUTE_PERIOD: Duration = Duration::from_secs(10 * 60);
 /// Most channels remembered as muted.
 const MUTED_CAPACITY: usize = 10_000;
+/// Unanswered questions `/unanswered` lists, newest first: enough to see
+/// what owners miss, few enough to read in one reply.
+const UNANSWERED_SHOWN: usize = 20;
 
 impl Shared {
     pub fn new(config: Config, engine: Engine, records: Records, me: UserId) -> Shared {
@@ -122,14 +126,12 @@ impl Shared {
     fn mute(&self, channel: u64, failure: &Failure) {
         let now = Instant::now();
         let mut muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
-        if muted.len() >= MUTED_CAPACITY {
-            muted.retain(|_, until| *until > now);
-            if muted.len() >= MUTED_CAPACITY
-                && let Some(first) = muted.iter().min_by_key(|(_, t)| **t).map(|(c, _)| *c)
-            {
-                muted.remove(&first);
-            }
-        }
+        make_room(
+            &mut muted,
+            MUTED_CAPACITY,
+            |until| *until <= now,
+            |until| *until,
+        );
         let earlier = muted.insert(channel, now + MUTE_PERIOD);
         if earlier.is_some_and(|until| until > now) {
             // Answers that were already on their way when the first 403
@@ -180,7 +182,7 @@ pub fn commands(max_question_chars: usize) -> Vec<CreateCommand> {
                 .name_localized("ja", "質問内容")
                 .required(true)
                 .set_autocomplete(true)
-                .max_length(max_question_chars.clamp(1, 6000) as u16),
+                .max_length(max_question_chars.clamp(1, render::limits::STRING_OPTION) as u16),
             ),
         CreateCommand::new(names::PROGRAMS)
             .name_localized("ja", "支援策一覧")
@@ -236,7 +238,7 @@ pub fn question_text(content: &str, me: UserId) -> String {
         out.push(c);
         rest = &rest[c.len_utf8()..];
     }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::clean::collapse_spaces(&out)
 }
 
 /// Sends interaction responses by interaction id and token.
@@ -571,7 +573,7 @@ impl Handler {
         let lines: Vec<String> = self
             .shared()
             .records
-            .unanswered(20, scope)
+            .unanswered(UNANSWERED_SHOWN, scope)
             .iter()
             .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
             .collect();
@@ -673,17 +675,12 @@ impl Handler {
             ComponentInteractionDataKind::StringSelect { values } => values.first().cloned(),
             _ => None,
         };
-        let mut parts = custom_id.split(':');
-        match (parts.next(), parts.next(), parts.next()) {
-            (Some(ids::VOTE), Some(v), Some(answer)) => {
-                let vote = match v {
-                    "up" => Vote::Up,
-                    "down" => Vote::Down,
-                    _ => return,
-                };
-                let Ok(answer) = answer.parse::<u64>() else {
-                    return;
-                };
+        let Ok(id) = custom_id.parse::<CustomId>() else {
+            debug!(custom_id, "unknown component");
+            return;
+        };
+        match id {
+            CustomId::Vote { vote, answer } => {
                 match shared.records.vote(
                     answer,
                     vote,
@@ -696,13 +693,13 @@ impl Handler {
                 let thanks = shared.engine.load().knowledge.messages.vote_thanks.clone();
                 responder.reply(&Reply::text(&thanks, true).fitted()).await;
             }
-            (Some(ids::PICK), None, None) => {
+            CustomId::Pick => {
                 let engine = shared.engine.load_full();
                 let k = &engine.knowledge;
-                let question = value.as_deref().and_then(|v| match v.split_once(':') {
-                    Some(("m", id)) => k.measure(id).map(|m| m.text.clone()),
-                    Some(("f", id)) => k.faq(id).map(|f| f.question.clone()),
-                    _ => None,
+                let candidate = value.and_then(|v| v.parse::<Candidate>().ok());
+                let question = candidate.and_then(|c| match c.kind {
+                    search::Kind::Measure => k.measure(&c.id).map(|m| m.text.clone()),
+                    search::Kind::Faq => k.faq(&c.id).map(|f| f.question.clone()),
                 });
                 let Some(question) = question else {
                     // The knowledge changed since the menu was sent.
@@ -718,7 +715,7 @@ impl Handler {
                 let work = self.answer(question, c.id.get(), (Source::Pick, c.guild_id), true);
                 responder.in_time(shared.config.defer_after, work).await;
             }
-            (Some(ids::AREA), None, None) => {
+            CustomId::Area => {
                 let engine = shared.engine.load();
                 let reply = value
                     .and_then(|v| v.parse::<u32>().ok())
@@ -726,13 +723,9 @@ impl Handler {
                     .unwrap_or_else(|| render::areas(&engine.knowledge));
                 responder.reply(&reply).await;
             }
-            (Some(ids::PAGE), Some(area), Some(page)) => {
+            CustomId::Page { area, page } => {
                 let engine = shared.engine.load();
-                let reply = area
-                    .parse::<u32>()
-                    .ok()
-                    .zip(page.parse::<usize>().ok())
-                    .and_then(|(a, p)| render::area_page(&engine.knowledge, a, p))
+                let reply = render::area_page(&engine.knowledge, area, page)
                     .unwrap_or_else(|| render::areas(&engine.knowledge));
                 responder
                     .respond(CreateInteractionResponse::UpdateMessage(
@@ -740,7 +733,6 @@ impl Handler {
                     ))
                     .await;
             }
-            _ => debug!(custom_id, "unknown component"),
         }
     }
 }

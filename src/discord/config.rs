@@ -15,6 +15,12 @@ use crate::engine::Paths;
 /// The real Discord API.
 pub const DEFAULT_API_BASE: &str = "https://discord.com";
 
+/// The longest question the bot takes by default, in characters: a real
+/// question is far shorter, and a longer text is refused with a sentence
+/// rather than analysed. Analysis itself stops at
+/// [`crate::analysis::MAX_QUESTION_CHARS`], the bound for every caller.
+pub const DEFAULT_MAX_QUESTION_CHARS: usize = 500;
+
 /// A bot token. Its `Debug` and `Display` print `[redacted]`; only
 /// [`Token::expose`] gives the secret, for the one place that sends it.
 #[derive(Clone, PartialEq, Eq)]
@@ -152,7 +158,7 @@ impl Config {
             shards: Shards::Auto,
             cooldown: Duration::from_secs(3),
             cooldown_capacity: 10_000,
-            max_question_chars: 500,
+            max_question_chars: DEFAULT_MAX_QUESTION_CHARS,
             defer_after: Duration::from_millis(1500),
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             max_backoff: Duration::from_secs(15 * 60),

@@ -3,9 +3,11 @@
 //! window the first question held back gets a notice and the later ones
 //! none ([`Verdict`]), so repeating a message cannot make the bot repeat
 //! itself. At most `capacity` users are remembered; when full, users whose
-//! cooldown is over are forgotten first, then the least recently seen.
+//! cooldown is over are forgotten first, then the least recently seen
+//! ([`make_room`], which bounds every such map of the bot).
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::time::{Duration, Instant};
 
 /// What to do with a question.
@@ -61,15 +63,14 @@ impl Cooldown {
                 Verdict::Quiet
             };
         }
-        if !self.last.contains_key(&user) && self.last.len() >= self.capacity {
+        if !self.last.contains_key(&user) {
             let period = self.period;
-            self.last
-                .retain(|_, l| now.saturating_duration_since(l.at) < period);
-            if self.last.len() >= self.capacity
-                && let Some(oldest) = self.last.iter().min_by_key(|(_, l)| l.at).map(|(u, _)| *u)
-            {
-                self.last.remove(&oldest);
-            }
+            make_room(
+                &mut self.last,
+                self.capacity,
+                |l| now.saturating_duration_since(l.at) >= period,
+                |l| l.at,
+            );
         }
         let fresh = Last {
             at: now,
@@ -86,6 +87,26 @@ impl Cooldown {
 
     pub fn is_empty(&self) -> bool {
         self.last.is_empty()
+    }
+}
+
+/// Makes room for one more entry in `map`, which holds at most `capacity`:
+/// when full, the entries that are `over` are forgotten, then, if it is
+/// still full, the one with the least `age` key (the oldest).
+pub fn make_room<K: Copy + Eq + Hash, V, T: Ord>(
+    map: &mut HashMap<K, V>,
+    capacity: usize,
+    over: impl Fn(&V) -> bool,
+    age: impl Fn(&V) -> T,
+) {
+    if map.len() < capacity {
+        return;
+    }
+    map.retain(|_, v| !over(v));
+    if map.len() >= capacity
+        && let Some(oldest) = map.iter().min_by_key(|(_, v)| age(v)).map(|(k, _)| *k)
+    {
+        map.remove(&oldest);
     }
 }
 

@@ -10,7 +10,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serenity::all::{ChannelId, Http};
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -20,6 +19,7 @@ use tracing::{debug, error, info, warn};
 use super::bot::Shared;
 use super::render::{self, Reply, discord_len};
 use super::rest;
+use crate::clock;
 use crate::data::{Date, Knowledge, Messages};
 use crate::engine::{Engine, EngineError, Rebuild};
 use crate::watch::Change;
@@ -36,13 +36,7 @@ pub enum Reloaded {
 
 /// The date in Japan now.
 pub fn today() -> Date {
-    Date::in_japan(now_secs())
-}
-
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    Date::today_in_japan()
 }
 
 /// What staff see after a good reload: the sentence, the plan answers rest
@@ -166,7 +160,7 @@ pub async fn follow(
                         continue;
                     }
                 },
-                () = tokio::time::sleep(until_tomorrow(now_secs())), if clock => {
+                () = tokio::time::sleep(clock::until_tomorrow_in_japan(clock::now_secs())), if clock => {
                     debug!("a new day: checking which plan is in force");
                 }
             }
@@ -231,14 +225,6 @@ async fn next(changes: &mut Option<UnboundedReceiver<Change>>) -> Option<Change>
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
-}
-
-/// Time from `now` (Unix seconds) to just after the next midnight in Japan.
-fn until_tomorrow(now: i64) -> Duration {
-    let day = 86_400;
-    let local = now + 9 * 3600;
-    let next = (local.div_euclid(day) + 1) * day;
-    Duration::from_secs((next - local) as u64 + 1)
 }
 
 /// `sentence`, then what changed: the data directory itself when it was
@@ -334,15 +320,6 @@ pub fn problem_posts(sentence: &str, problems: &[String]) -> Vec<Reply> {
 mod tests {
     use super::*;
     use crate::discord::render::limits;
-
-    #[test]
-    fn midnight_in_japan_is_at_15_utc() {
-        // 2024-03-31 14:59:59 UTC is 23:59:59 in Japan.
-        let t = 1_711_897_199;
-        assert_eq!(until_tomorrow(t), Duration::from_secs(2));
-        assert_eq!(Date::in_japan(t).to_string(), "2024-03-31");
-        assert_eq!(Date::in_japan(t + 1).to_string(), "2024-04-01");
-    }
 
     #[test]
     fn many_problems_are_posted_in_full_within_the_limits() {

@@ -31,7 +31,7 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serenity::all::{
     ClientBuilder, GatewayError, GatewayIntents, Http, HttpBuilder, HttpError, StatusCode,
@@ -313,9 +313,7 @@ pub fn crash_backoff(state_dir: &Path, max: Duration) -> Duration {
 /// [`crash_backoff`], and the time noted for this start.
 fn note_start(state_dir: &Path, max: Duration) -> (Duration, u64) {
     let path = state_dir.join(RESTARTS_FILE);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let now = crate::clock::now_secs();
     let mut recent: Vec<u64> = read_starts(&path)
         .into_iter()
         .filter(|&t| now.saturating_sub(t) < CRASH_WINDOW.as_secs())

@@ -26,11 +26,11 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
+use crate::clock::now_secs;
 use crate::search::Decision;
 
 pub const QUESTIONS_FILE: &str = "questions.jsonl";
@@ -91,7 +91,7 @@ impl QuestionRecord {
         answer: &Answer,
     ) -> QuestionRecord {
         QuestionRecord {
-            ts: now(),
+            ts: now_secs(),
             answer: answer_id,
             source,
             guild,
@@ -113,7 +113,7 @@ impl QuestionRecord {
         query: &str,
     ) -> QuestionRecord {
         QuestionRecord {
-            ts: now(),
+            ts: now_secs(),
             answer: answer_id,
             source,
             guild,
@@ -441,7 +441,7 @@ impl Records {
         let repeat = inner.ballots.get(&voter) == Some(&(guild, vote));
         let shown = inner.shown.get(&answer);
         let record = VoteRecord {
-            ts: now(),
+            ts: now_secs(),
             answer,
             vote,
             query: shown.map(|s| s.query.clone()),
@@ -540,12 +540,6 @@ fn voter_key(path: &Path) -> Result<[u8; 32], RecordsError> {
         }
         Err(e) => Err(io(e)),
     }
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn to_line<T: Serialize>(value: &T) -> String {

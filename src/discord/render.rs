@@ -8,6 +8,9 @@
 //! characters Discord counts, and text is cut on character boundaries with a
 //! closing `…`. User text that is echoed back goes through [`escape`].
 
+use std::fmt;
+use std::str::FromStr;
+
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
     CreateEmbedFooter, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
@@ -15,6 +18,7 @@ use serenity::all::{
     EditInteractionResponse,
 };
 
+use super::records::Vote;
 use crate::answer::Answer;
 use crate::data::{Knowledge, Messages};
 use crate::search::Kind;
@@ -44,6 +48,8 @@ pub mod limits {
     pub const CHOICES: usize = 25;
     pub const CHOICE_NAME: usize = 100;
     pub const CHOICE_VALUE: usize = 100;
+    /// The longest `max_length` a string option of a command may have.
+    pub const STRING_OPTION: usize = 6000;
 }
 
 /// Measures in programmes of an area shown per page of `/programs`.
@@ -141,7 +147,7 @@ pub fn is_hidden(c: char) -> bool {
 /// Escaped user text on one line (for titles and lists).
 pub fn escape_line(s: &str) -> String {
     let visible: String = s.chars().filter(|&c| !is_hidden(c)).collect();
-    escape(&visible.split_whitespace().collect::<Vec<_>>().join(" "))
+    escape(&crate::clean::collapse_spaces(&visible))
 }
 
 /// One field of an embed.
@@ -517,16 +523,102 @@ fn non_blank(s: &str) -> &str {
     if s.trim().is_empty() { BLANK } else { s }
 }
 
-/// Custom ids of the components this bot sends.
-pub mod ids {
-    /// Vote buttons: `vote:up:<answer id>`, `vote:down:<answer id>`.
-    pub const VOTE: &str = "vote";
-    /// Candidate menu of a low-confidence answer; values `m:<id>` / `f:<id>`.
-    pub const PICK: &str = "pick";
-    /// Area menu of `/programs`; values are area numbers.
-    pub const AREA: &str = "area";
-    /// Page buttons of an area: `page:<area>:<page>`.
-    pub const PAGE: &str = "page";
+/// What a button or menu of this bot's messages does: its custom id,
+/// written with `Display` and read back with `FromStr`. The texts stay as
+/// they are, so the components of messages already sent keep working.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomId {
+    /// 👍 or 👎 under an answer: `vote:up:<answer id>`, `vote:down:…`.
+    Vote { vote: Vote, answer: u64 },
+    /// The menu of candidates of a low-confidence answer (`pick`); its
+    /// values are [`Candidate`]s.
+    Pick,
+    /// The area menu of `/programs` (`area`); its values are area numbers.
+    Area,
+    /// A page button of an area: `page:<area>:<page>`.
+    Page { area: u32, page: usize },
+}
+
+/// A custom id this bot did not write.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a component id of this bot")]
+pub struct UnknownId(String);
+
+impl fmt::Display for CustomId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CustomId::Vote { vote, answer } => {
+                let v = match vote {
+                    Vote::Up => "up",
+                    Vote::Down => "down",
+                };
+                write!(f, "vote:{v}:{answer}")
+            }
+            CustomId::Pick => f.write_str("pick"),
+            CustomId::Area => f.write_str("area"),
+            CustomId::Page { area, page } => write!(f, "page:{area}:{page}"),
+        }
+    }
+}
+
+impl FromStr for CustomId {
+    type Err = UnknownId;
+
+    fn from_str(s: &str) -> Result<CustomId, UnknownId> {
+        let unknown = || UnknownId(s.to_string());
+        let parts: Vec<&str> = s.split(':').collect();
+        match parts[..] {
+            ["vote", v, answer] => Ok(CustomId::Vote {
+                vote: match v {
+                    "up" => Vote::Up,
+                    "down" => Vote::Down,
+                    _ => return Err(unknown()),
+                },
+                answer: answer.parse().map_err(|_| unknown())?,
+            }),
+            ["pick"] => Ok(CustomId::Pick),
+            ["area"] => Ok(CustomId::Area),
+            ["page", area, page] => Ok(CustomId::Page {
+                area: area.parse().map_err(|_| unknown())?,
+                page: page.parse().map_err(|_| unknown())?,
+            }),
+            _ => Err(unknown()),
+        }
+    }
+}
+
+/// A value of the candidates menu: a measure (`m:<id>`) or an FAQ entry
+/// (`f:<id>`) to ask about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub kind: Kind,
+    pub id: String,
+}
+
+impl fmt::Display for Candidate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let k = match self.kind {
+            Kind::Measure => "m",
+            Kind::Faq => "f",
+        };
+        write!(f, "{k}:{}", self.id)
+    }
+}
+
+impl FromStr for Candidate {
+    type Err = UnknownId;
+
+    fn from_str(s: &str) -> Result<Candidate, UnknownId> {
+        let kind = match s.split_once(':') {
+            Some(("m", id)) => (Kind::Measure, id),
+            Some(("f", id)) => (Kind::Faq, id),
+            _ => return Err(UnknownId(s.to_string())),
+        };
+        Ok(Candidate {
+            kind: kind.0,
+            id: kind.1.to_string(),
+        })
+    }
 }
 
 /// The reply to a question: the question, the "did you mean" or no-match
@@ -609,15 +701,16 @@ pub fn answer(answer: &Answer, msgs: &Messages, answer_id: u64, ephemeral_declin
             .iter()
             .map(|r| SelectOption {
                 label: r.title.clone(),
-                value: match r.kind {
-                    Kind::Measure => format!("m:{}", r.id),
-                    Kind::Faq => format!("f:{}", r.id),
-                },
+                value: Candidate {
+                    kind: r.kind,
+                    id: r.id.clone(),
+                }
+                .to_string(),
                 description: None,
             })
             .collect();
         reply.rows.push(Row::Select(Select {
-            custom_id: ids::PICK.into(),
+            custom_id: CustomId::Pick.to_string(),
             placeholder: msgs.candidates_placeholder.clone(),
             options,
         }));
@@ -630,10 +723,14 @@ pub fn answer(answer: &Answer, msgs: &Messages, answer_id: u64, ephemeral_declin
 
 /// 👍 and 👎 for an answer.
 pub fn vote_buttons(answer_id: u64) -> Vec<Button> {
-    [("up", '👍'), ("down", '👎')]
+    [(Vote::Up, '👍'), (Vote::Down, '👎')]
         .into_iter()
-        .map(|(v, emoji)| Button {
-            custom_id: format!("{}:{v}:{answer_id}", ids::VOTE),
+        .map(|(vote, emoji)| Button {
+            custom_id: CustomId::Vote {
+                vote,
+                answer: answer_id,
+            }
+            .to_string(),
             label: None,
             emoji: Some(emoji),
             style: ButtonStyle::Secondary,
@@ -696,7 +793,7 @@ pub fn areas(knowledge: &Knowledge) -> Reply {
             ..Embed::default()
         }],
         rows: vec![Row::Select(Select {
-            custom_id: ids::AREA.into(),
+            custom_id: CustomId::Area.to_string(),
             placeholder: knowledge.messages.area_prompt.clone(),
             options: knowledge
                 .areas
@@ -771,12 +868,12 @@ fn basis(knowledge: &Knowledge) -> String {
         .basis
         .replace("{title}", &plan.title)
         .replace("{year}", &plan.year)
-        .replace("{start}", &plan.start)
+        .replace("{start}", &plan.start.to_string())
 }
 
 fn page_button(area: u32, page: usize, emoji: char) -> Button {
     Button {
-        custom_id: format!("{}:{area}:{page}", ids::PAGE),
+        custom_id: CustomId::Page { area, page }.to_string(),
         label: None,
         emoji: Some(emoji),
         style: ButtonStyle::Secondary,
@@ -852,6 +949,59 @@ mod tests {
     use super::*;
     use crate::answer::{FaqAnswer, PlanRef, Programme, Referral, ResultItem};
     use crate::data::ChannelKind;
+
+    #[test]
+    fn every_component_id_reads_back_as_written_and_fits() {
+        let ids = [
+            CustomId::Vote {
+                vote: Vote::Up,
+                answer: u64::MAX,
+            },
+            CustomId::Vote {
+                vote: Vote::Down,
+                answer: 0,
+            },
+            CustomId::Pick,
+            CustomId::Area,
+            CustomId::Page {
+                area: u32::MAX,
+                page: usize::MAX,
+            },
+        ];
+        for id in ids {
+            let text = id.to_string();
+            assert_eq!(text.parse::<CustomId>(), Ok(id), "{text}");
+            assert!(discord_len(&text) <= limits::CUSTOM_ID, "{text}");
+        }
+        // The texts of messages already sent.
+        let sent = ["vote:up:42", "vote:down:7", "pick", "area", "page:2:1"];
+        for text in sent {
+            assert_eq!(text.parse::<CustomId>().unwrap().to_string(), text);
+        }
+        for other in [
+            "",
+            "vote:sideways:1",
+            "vote:up",
+            "vote:up:x",
+            "page:2",
+            "pick:1",
+            "b1-2",
+        ] {
+            assert!(other.parse::<CustomId>().is_err(), "{other}");
+        }
+        for kind in [Kind::Measure, Kind::Faq] {
+            let c = Candidate {
+                kind,
+                id: "2.tokyo.b.3".into(),
+            };
+            assert_eq!(c.to_string().parse::<Candidate>(), Ok(c));
+        }
+        assert_eq!(
+            "m:2.tokyo.b:x".parse::<Candidate>().unwrap().id,
+            "2.tokyo.b:x"
+        );
+        assert!("x:1".parse::<Candidate>().is_err());
+    }
 
     fn messages() -> Messages {
         let text = std::fs::read_to_string(

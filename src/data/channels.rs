@@ -1,0 +1,199 @@
+//! `channels.toml`: the referral channels, each linked to measures and
+//! areas of the plans, exactly one of them the default.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::source::{Loader, Source, valid_id};
+use super::{Channel, ChannelKind};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannelFile {
+    #[serde(default)]
+    channel: Vec<Spanned<RawChannel>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannel {
+    id: String,
+    name: String,
+    kind: ChannelKind,
+    operator: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    measures: Vec<String>,
+    #[serde(default)]
+    areas: Vec<u32>,
+    #[serde(default)]
+    default: bool,
+    url: Option<String>,
+    contact: Option<String>,
+}
+
+/// What channels may name: the measures and areas of every plan loaded.
+pub(super) struct PlanParts<'a> {
+    pub(super) measures: HashSet<&'a str>,
+    pub(super) areas: HashSet<u32>,
+}
+
+/// Reads and validates `channels.toml`; `plans` is `None` when no plan
+/// loaded (then the missing plan is the one problem, not every link).
+pub(super) fn load(ld: &mut Loader, path: &Path, plans: Option<&PlanParts>) -> Vec<Channel> {
+    match ld.read_toml::<RawChannelFile>(path, true) {
+        Some((src, raw)) => channels(ld, &src, raw, plans),
+        None => Vec::new(),
+    }
+}
+
+fn channels(
+    ld: &mut Loader,
+    src: &Source,
+    raw: RawChannelFile,
+    plans: Option<&PlanParts>,
+) -> Vec<Channel> {
+    let mut seen = HashSet::new();
+    let mut channels = Vec::new();
+    for c in raw.channel {
+        let span = c.span();
+        let c = c.into_inner();
+        let mut problem = |message: String, fix: &str| {
+            ld.problem_at(src, Some(span.clone()), Some(&c.id), message, fix);
+        };
+        if !valid_id(&c.id) {
+            problem(
+                "a channel id may hold only ASCII letters, digits, '.', '-' and '_'".into(),
+                "use a short ASCII id such as telework-center",
+            );
+        }
+        if !seen.insert(c.id.clone()) {
+            problem(
+                "channel id used twice".into(),
+                "give each [[channel]] its own id",
+            );
+        }
+        for m in &c.measures {
+            if plans.is_some_and(|p| !p.measures.contains(m.as_str())) {
+                problem(
+                    format!("measure `{m}` is not in the plan"),
+                    "use a measure id from data/plan.toml (`madoguchi check` lists them with \
+                     --measures)",
+                );
+            }
+        }
+        for a in &c.areas {
+            if plans.is_some_and(|p| !p.areas.contains(a)) {
+                problem(
+                    format!("area {a} is not in the plan"),
+                    "use an area number from data/plan.toml",
+                );
+            }
+        }
+        ld.nonempty(src, &span, &c.id, "name", &c.name);
+        channels.push(Channel {
+            measures: c.measures.iter().filter_map(|m| m.parse().ok()).collect(),
+            id: c.id,
+            name: c.name,
+            kind: c.kind,
+            operator: c.operator,
+            description: c.description,
+            areas: c.areas,
+            default: c.default,
+            url: c.url,
+            contact: c.contact,
+        });
+    }
+    one_default(ld, src, &channels);
+    channels
+}
+
+/// Exactly one channel is where owners go when nothing more specific
+/// applies.
+fn one_default(ld: &mut Loader, src: &Source, channels: &[Channel]) {
+    let (message, fix) = match channels.iter().filter(|c| c.default).count() {
+        1 => return,
+        0 => (
+            "no channel is marked `default = true`",
+            "mark the general referral (経営指導員) with `default = true`",
+        ),
+        _ => (
+            "more than one channel is marked `default = true`",
+            "keep `default = true` on one channel only",
+        ),
+    };
+    ld.problem_at(src, None, None, message, fix);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::source::tests::{loaded, said};
+    use super::*;
+
+    fn load(text: &str, plans: Option<&PlanParts>) -> (Loader, Vec<Channel>) {
+        let (mut ld, src) = loaded("channels.toml", text);
+        let raw = ld.parse::<RawChannelFile>(&src).expect("parses");
+        let channels = channels(&mut ld, &src, raw, plans);
+        (ld, channels)
+    }
+
+    fn channel(id: &str, extra: &str) -> String {
+        format!(
+            "[[channel]]\nid = \"{id}\"\nname = \"窓口\"\nkind = \"contact\"\noperator = \"都\"\n{extra}\n"
+        )
+    }
+
+    fn plan() -> PlanParts<'static> {
+        PlanParts {
+            measures: ["2.tokyo.b", "2.tokyo.b.3"].into(),
+            areas: [2].into(),
+        }
+    }
+
+    #[test]
+    fn links_name_measures_and_areas_of_the_plans() {
+        let text = channel(
+            "desk",
+            "default = true\nmeasures = [\"2.tokyo.b.3\", \"2.tokyo.z\"]\nareas = [2, 7]",
+        );
+        let (ld, channels) = load(&text, Some(&plan()));
+        assert_eq!(
+            said(&ld),
+            [
+                "1: [desk]: measure `2.tokyo.z` is not in the plan",
+                "1: [desk]: area 7 is not in the plan"
+            ]
+        );
+        assert_eq!(channels[0].measures.len(), 2, "both ids parse");
+        // Without a plan, the plan's absence is the problem, not the links.
+        let (ld, _) = load(&text, None);
+        assert!(ld.problems.is_empty(), "{:?}", said(&ld));
+    }
+
+    #[test]
+    fn ids_are_ascii_and_unique_and_one_channel_is_the_default() {
+        let text = [
+            channel("desk", "default = true"),
+            channel("desk", "default = true"),
+            channel("相談", ""),
+        ]
+        .concat();
+        let (ld, _) = load(&text, Some(&plan()));
+        let told = said(&ld);
+        assert_eq!(told[0], "7: [desk]: channel id used twice");
+        assert!(
+            told[1].starts_with("13: [相談]: a channel id may hold only ASCII"),
+            "{told:?}"
+        );
+        assert_eq!(
+            told[2],
+            "0: []: more than one channel is marked `default = true`"
+        );
+        let (ld, _) = load(&channel("desk", ""), Some(&plan()));
+        assert_eq!(said(&ld), ["0: []: no channel is marked `default = true`"]);
+    }
+}
