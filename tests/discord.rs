@@ -786,6 +786,22 @@ async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good
         assert!(text.contains("質問数: 2"), "{text}");
         assert!(text.contains("該当なし: 1（50.0%）"), "{text}");
         assert!(text.contains("もしかして: 0（0.0%）"), "{text}");
+        // The chart of the last weeks, attached and shown in the embed.
+        assert_eq!(cb.files.len(), 1, "one attachment");
+        let (name, png) = &cb.files[0];
+        assert_eq!(name, "weekly.png");
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() < 8 * 1024 * 1024);
+        assert_eq!(
+            cb.body["data"]["embeds"][0]["image"]["url"],
+            "attachment://weekly.png"
+        );
+        let footer = cb.body["data"]["embeds"][0]["footer"]["text"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            footer,
+            messages().report.stats_chart.replace("{weeks}", "8")
+        );
         // Each record carries what search decided.
         let decisions: Vec<Value> = bot
             .lines(QUESTIONS_FILE)

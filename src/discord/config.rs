@@ -4,12 +4,15 @@
 //! cannot leak into logs.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::metrics::Metrics;
 use crate::engine::Paths;
 
 /// The real Discord API.
@@ -134,6 +137,9 @@ pub struct Config {
     /// limiter; a client that resolves `discord.com` elsewhere and trusts
     /// another CA lets tests run that exact path against a local server.
     pub http_client: Option<reqwest::Client>,
+    /// Where the bot's figures and health go ([`Metrics`]); whoever serves
+    /// them (`serve --metrics`) holds the same.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Config {
@@ -157,6 +163,7 @@ impl Config {
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             max_backoff: Duration::from_secs(15 * 60),
             http_client: None,
+            metrics: Arc::new(Metrics::new()),
         }
     }
 
@@ -185,6 +192,8 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub cooldown_seconds: Option<f64>,
     pub max_question_chars: Option<usize>,
+    /// Serve metrics and health on this address (`--metrics`).
+    pub metrics: Option<SocketAddr>,
 }
 
 /// A configuration file that cannot be used.
