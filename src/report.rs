@@ -307,7 +307,8 @@ pub struct PeriodRate {
     pub rate: f64,
     pub did_you_mean: u64,
     pub did_you_mean_rate: f64,
-    /// 👍 and 👎 cast in the period (the latest vote of each voter).
+    /// 👍 and 👎 cast in the period (the latest vote of each voter; votes
+    /// cast after the last question's period are left out of the series).
     pub up: u64,
     pub down: u64,
 }
@@ -588,11 +589,21 @@ fn over_time(
         b[1] += u64::from(!q.answered);
         b[2] += u64::from(q.did_you_mean());
     }
+    // Votes in the days or weeks of the questions (a vote cast long after
+    // does not stretch the series).
+    let span = buckets
+        .keys()
+        .next()
+        .copied()
+        .zip(buckets.keys().next_back().copied());
     for v in votes {
-        let b = buckets.entry(start_of(v.ts)).or_default();
-        match v.vote {
-            Vote::Up => b[3] += 1,
-            Vote::Down => b[4] += 1,
+        let start = start_of(v.ts);
+        if span.is_some_and(|(first, last)| first <= start && start <= last) {
+            let b = buckets.entry(start).or_default();
+            match v.vote {
+                Vote::Up => b[3] += 1,
+                Vote::Down => b[4] += 1,
+            }
         }
     }
     // Days or weeks without questions are shown too, as zeros.
@@ -1054,6 +1065,13 @@ mod tests {
         // Day 1: 👎👎👍 on answer 3 (the latest vote of each voter: all
         // three, having no voter); day 2: 👎; day 3: 👍 and 👎.
         assert_eq!(votes, [(1, 2), (0, 1), (1, 1)]);
+        // A vote a month after the last question: in the totals, not in the
+        // series, which still ends with the questions.
+        let mut records = fixture();
+        records.votes.push(vote(9, MAY_1 + 30 * DAY, Vote::Up));
+        let r = build(&records, None, &QuestionKey::plain, &Options::default());
+        assert_eq!(r.votes_up, 3);
+        assert_eq!(r.no_match_over_time.len(), 3);
     }
 
     #[test]

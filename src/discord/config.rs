@@ -118,6 +118,9 @@ pub struct Config {
     /// Where the outcome of each live reload (problems in `data/`, or the
     /// knowledge now served) is posted.
     pub staff_channel: Option<u64>,
+    /// Post the weekly picture to the staff channel (Mondays from 09:00 in
+    /// Japan; [`super::weekly`]).
+    pub weekly_post: bool,
     pub shards: Shards,
     /// The least time between two questions of one user.
     pub cooldown: Duration,
@@ -155,6 +158,7 @@ impl Config {
             answer_channels: Vec::new(),
             staff_role: None,
             staff_channel: None,
+            weekly_post: true,
             shards: Shards::Auto,
             cooldown: Duration::from_secs(3),
             cooldown_capacity: 10_000,

@@ -178,16 +178,20 @@ impl Drop for Weekly {
     }
 }
 
-/// Starts the weekly post to the staff channel, if one is configured.
+/// Starts the weekly post to the staff channel, if one is configured (and
+/// the post is not turned off).
 pub fn spawn(shared: Arc<Shared>, http: Arc<Http>) -> Option<Weekly> {
-    let channel = shared.config.staff_channel?;
+    let channel = shared
+        .config
+        .staff_channel
+        .filter(|_| shared.config.weekly_post)?;
     Some(Weekly(tokio::spawn(follow(shared, http, channel))))
 }
 
 async fn follow(shared: Arc<Shared>, http: Arc<Http>, channel: u64) {
     loop {
         let now = now_secs();
-        let wait = if due(now) && !post_once(&shared, &http, channel, now).await {
+        let wait = if due(now) && !post_due(&shared, &http, channel, now).await {
             RETRY
         } else {
             until_next(now)
@@ -196,9 +200,10 @@ async fn follow(shared: Arc<Shared>, http: Arc<Http>, channel: u64) {
     }
 }
 
-/// Posts this week's picture unless another process has; false when it
-/// should be tried again.
-async fn post_once(shared: &Arc<Shared>, http: &Http, channel: u64, now: i64) -> bool {
+/// Posts the picture of the week of `now` (seconds since the epoch; the
+/// post must be [`due`]) to `channel`, unless another process has; false
+/// when it should be tried again.
+pub async fn post_due(shared: &Shared, http: &Http, channel: u64, now: i64) -> bool {
     let today = Date::in_japan(now);
     let week = iso_week(today);
     let state = shared.config.state_dir.clone();
