@@ -349,6 +349,15 @@ pub struct ReportMessages {
     pub none: String,
     pub question_gone: String,
     pub measure_gone: String,
+    /// `/stats`: its title and lines; `{n}` a count, `{rate}` a share,
+    /// `{up}` and `{down}` the votes, `{id}` and `{place}` a programme.
+    pub stats_title: String,
+    pub stats_questions: String,
+    pub stats_unanswered: String,
+    pub stats_did_you_mean: String,
+    pub stats_votes: String,
+    pub stats_top: String,
+    pub stats_top_line: String,
     /// Beside the `/stats` chart; `{weeks}`: how many weeks it shows.
     pub stats_chart: String,
     /// Title of the weekly post; `{from}`, `{to}`: the week.

@@ -749,20 +749,20 @@ impl Handler {
 fn stats(shared: &Shared, scope: Scope) -> Reply {
     let s = shared.records.stats(5, scope);
     let engine = shared.engine.load();
+    let m = &engine.knowledge.messages.report;
+    let percent = |rate: f64| format!("{:.1}%", 100.0 * rate);
     let mut lines = vec![
-        format!("質問数: {}", s.questions),
-        format!(
-            "該当なし: {}（{:.1}%）",
-            s.unanswered,
-            100.0 * s.no_match_rate()
-        ),
-        format!(
-            "もしかして: {}（{:.1}%）",
-            s.did_you_mean,
-            100.0 * s.did_you_mean_rate()
-        ),
-        format!("👍 {}　👎 {}", s.up, s.down),
-        "よく表示された支援策:".to_string(),
+        m.stats_questions.replace("{n}", &s.questions.to_string()),
+        m.stats_unanswered
+            .replace("{n}", &s.unanswered.to_string())
+            .replace("{rate}", &percent(s.no_match_rate())),
+        m.stats_did_you_mean
+            .replace("{n}", &s.did_you_mean.to_string())
+            .replace("{rate}", &percent(s.did_you_mean_rate())),
+        m.stats_votes
+            .replace("{up}", &s.up.to_string())
+            .replace("{down}", &s.down.to_string()),
+        m.stats_top.clone(),
     ];
     for (id, n) in &s.top {
         let place = engine
@@ -770,12 +770,16 @@ fn stats(shared: &Shared, scope: Scope) -> Reply {
             .measure(id)
             .map(|m| engine.knowledge.place(m))
             .unwrap_or_default();
-        lines.push(format!("・{n}回 `{id}` {place}"));
+        lines.push(
+            m.stats_top_line
+                .replace("{n}", &n.to_string())
+                .replace("{id}", id)
+                .replace("{place}", &place),
+        );
     }
-    let mut reply = render::report("利用状況", &lines);
+    let mut reply = render::report(&m.stats_title, &lines);
     let weeks = weekly::weeks(&shared.config.state_dir, Some(scope), super::live::today());
     if let Some(image) = weeks.as_deref().and_then(weekly::chart) {
-        let m = &engine.knowledge.messages.report;
         if let Some(embed) = reply.embeds.first_mut() {
             embed.footer = Some(m.stats_chart.replace("{weeks}", &weekly::WEEKS.to_string()));
         }

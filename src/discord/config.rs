@@ -268,8 +268,11 @@ mod tests {
 
     #[test]
     fn file_config_rejects_unknown_keys() {
-        let ok: FileConfig = toml::from_str("guild_id = 1\nanswer_channels = [2, 3]").unwrap();
+        let ok: FileConfig =
+            toml::from_str("guild_id = 1\nanswer_channels = [2, 3]\nmetrics = \"127.0.0.1:9184\"")
+                .unwrap();
         assert_eq!(ok.answer_channels, vec![2, 3]);
+        assert_eq!(ok.metrics, Some("127.0.0.1:9184".parse().unwrap()));
         assert!(toml::from_str::<FileConfig>("token = \"x\"").is_err());
     }
 }

@@ -135,7 +135,13 @@ pub async fn run_live(
     changes: Option<UnboundedReceiver<Change>>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), RunError> {
-    let records = Records::open(&config.state_dir)?;
+    let records = match Records::open(&config.state_dir) {
+        Ok(r) => r,
+        Err(e) => {
+            config.metrics.stopped(&e.to_string());
+            return Err(e.into());
+        }
+    };
     let state_dir = config.state_dir.clone();
     let (wait, start) = note_start(&state_dir, config.max_backoff);
     let asked = AtomicBool::new(false);
