@@ -137,12 +137,16 @@ fn draw<DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(28)
         .y_label_area_size(48)
-        .build_cartesian_2d(0f64..n as f64, 0f64..y_max)
+        .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..y_max)
         .map_err(failed)?;
+    // Period i is centred on x = i, where its label goes.
     let labels = &chart.labels;
     let x_label = |x: &f64| {
-        let i = x.floor() as usize;
-        labels.get(i).cloned().unwrap_or_default()
+        let i = x.round();
+        if (x - i).abs() > 1e-6 || i < 0.0 {
+            return String::new();
+        }
+        labels.get(i as usize).cloned().unwrap_or_default()
     };
     let y_label = |y: &f64| {
         if chart.percent {
@@ -170,7 +174,7 @@ fn draw<DB: DrawingBackend>(
                 let width = 0.8 / k;
                 c.draw_series(values.iter().enumerate().filter(|(_, v)| **v > 0.0).map(
                     |(i, v)| {
-                        let x0 = i as f64 + 0.1 + width * s as f64;
+                        let x0 = i as f64 - 0.4 + width * s as f64;
                         Rectangle::new([(x0, 0.0), (x0 + width, v * scale)], col.filled())
                     },
                 ))
@@ -181,7 +185,7 @@ fn draw<DB: DrawingBackend>(
                     values
                         .iter()
                         .enumerate()
-                        .map(|(i, v)| (i as f64 + 0.5, v * scale))
+                        .map(|(i, v)| (i as f64, v * scale))
                 };
                 c.draw_series(LineSeries::new(points(), col.stroke_width(2)))
                     .map_err(failed)?;
