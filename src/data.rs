@@ -206,6 +206,71 @@ pub struct Messages {
     pub data_dir_removed: String,
     /// Staff-channel note: the data directory `{dir}` was replaced.
     pub data_dir_replaced: String,
+    /// The words of the HTML report and of the charts for staff.
+    pub report: ReportMessages,
+}
+
+/// The words of `report --html` and of the `/stats` chart (`[report]` in
+/// `messages.toml`). Placeholders in braces are filled in by the program.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportMessages {
+    pub title: String,
+    /// `{from}`, `{to}`: the first and last day with a question.
+    pub span: String,
+    pub no_records: String,
+    /// `{questions}`, `{answered}`, `{did_you_mean}`, `{did_you_mean_rate}`,
+    /// `{unanswered}`, `{no_match_rate}`, `{out_of_scope}`, `{up}`, `{down}`.
+    pub summary: String,
+    /// `{n}`: record lines that could not be read.
+    pub skipped: String,
+    /// `{n}`: records with impossible times.
+    pub out_of_range: String,
+    /// The period of the charts over time.
+    pub per_day: String,
+    pub per_week: String,
+    /// Chart headings; `{unit}` is [`ReportMessages::per_day`] or `per_week`.
+    pub questions_heading: String,
+    pub rates_heading: String,
+    pub votes_heading: String,
+    pub programmes_heading: String,
+    pub unanswered_heading: String,
+    pub down_voted_heading: String,
+    /// Series names in legends.
+    pub questions: String,
+    pub no_match_rate: String,
+    pub did_you_mean_rate: String,
+    pub up: String,
+    pub down: String,
+    /// Table columns.
+    pub count: String,
+    pub question: String,
+    pub variants: String,
+    pub last: String,
+    pub shown: String,
+    pub times_shown: String,
+    pub first: String,
+    pub programme: String,
+    pub none: String,
+    pub question_gone: String,
+    pub measure_gone: String,
+    /// `/stats`: its title and lines; `{n}` a count, `{rate}` a share,
+    /// `{up}` and `{down}` the votes, `{id}` and `{place}` a programme.
+    pub stats_title: String,
+    pub stats_questions: String,
+    pub stats_unanswered: String,
+    pub stats_did_you_mean: String,
+    pub stats_votes: String,
+    pub stats_top: String,
+    pub stats_top_line: String,
+    /// Beside the `/stats` chart; `{weeks}`: how many weeks it shows.
+    pub stats_chart: String,
+    /// Title of the weekly post; `{from}`, `{to}`: the week.
+    pub weekly_title: String,
+    /// The weekly post's figures of the week: `{questions}`,
+    /// `{unanswered}`, `{no_match_rate}`, `{did_you_mean}`,
+    /// `{did_you_mean_rate}`, `{up}`, `{down}`.
+    pub weekly_summary: String,
 }
 
 /// One row of `userdict.csv`.

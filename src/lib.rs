@@ -14,7 +14,8 @@
 //! - [`search`]: a question to ranked measures, confidence and referrals.
 //! - [`answer`]: the answer a user sees, as text or JSON.
 //! - [`eval`]: hit@k and MRR over a question file.
-//! - [`report`]: the staff report from the bot's records.
+//! - [`report`]: the staff report from the bot's records; [`chart`] its
+//!   charts (SVG and PNG), [`html`] the report as a self-contained page.
 //! - [`faq`]: new FAQ entries scaffolded and appended (`faq new`).
 //! - [`import`]: a plan's text into areas and measures with ids.
 //! - [`engine`]: ties the above together from three paths.
@@ -32,6 +33,7 @@
 
 pub mod analysis;
 pub mod answer;
+pub mod chart;
 pub mod clean;
 pub mod clock;
 pub mod data;
@@ -41,6 +43,7 @@ pub mod engine;
 pub mod english;
 pub mod eval;
 pub mod faq;
+pub mod html;
 pub mod import;
 pub mod index;
 pub mod last_good;

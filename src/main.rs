@@ -126,6 +126,9 @@ enum Command {
         /// records span at most a month].
         #[arg(long)]
         by: Option<String>,
+        /// Write the report with its charts as one self-contained HTML file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
     },
     /// FAQ entries.
     Faq {
@@ -441,6 +444,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
             top,
             by,
+            html,
         } => {
             let period = match by.as_deref() {
                 None => None,
@@ -456,18 +460,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             // Broken data must not hide the report: without the analyser,
             // questions are compared by their characters alone.
-            let r = match open(Rebuild::IfStale) {
+            let (r, messages) = match open(Rebuild::IfStale) {
                 Ok(engine) => {
                     let key = |q: &str| report::QuestionKey::analysed(&engine.analyzer, q);
-                    report::build(&records, Some(&engine.knowledge), &key, &options)
+                    let r = report::build(&records, Some(&engine.knowledge), &key, &options);
+                    (r, Some(engine.knowledge.messages.clone()))
                 }
                 Err(e) => {
                     eprintln!(
                         "madoguchi: {e:#}\nmadoguchi: reporting without the knowledge: questions grouped by their characters, programmes by id"
                     );
-                    report::build(&records, None, &report::QuestionKey::plain, &options)
+                    let r = report::build(&records, None, &report::QuestionKey::plain, &options);
+                    (r, None)
                 }
             };
+            if let Some(path) = html {
+                let messages = match messages {
+                    Some(m) => m,
+                    None => read_messages(&paths.data)?,
+                };
+                let page = madoguchi::html::page(&r, &messages.report)?;
+                madoguchi::html::write(&path, &page)?;
+                writeln!(
+                    std::io::stderr(),
+                    "madoguchi: wrote {} ({} questions, {} KB)",
+                    path.display(),
+                    r.questions,
+                    page.len().div_ceil(1024)
+                )?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut out = stdout();
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&r)?)?;
@@ -701,6 +723,20 @@ fn faq_new(args: FaqNewArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The sentences of `data/messages.toml` alone, for a report made while
+/// the rest of the knowledge has problems.
+fn read_messages(data: &std::path::Path) -> anyhow::Result<data::Messages> {
+    let path = data.join(data::MESSAGES_FILE);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {} for the report's words", path.display()))?;
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "{} does not parse: run `madoguchi check` for where and how to fix it",
+            path.display()
+        )
+    })
+}
+
 // ---- serve: the Discord bot ---------------------------------------------------
 
 /// Settings of `madoguchi serve`. Each comes from its flag or environment
@@ -743,6 +779,10 @@ struct ServeArgs {
     /// Longest question accepted, in characters [default: 500].
     #[arg(long, env = "MADOGUCHI_MAX_QUESTION")]
     max_question_chars: Option<usize>,
+    /// Serve Prometheus metrics on http://ADDR/metrics and the health on
+    /// http://ADDR/healthz (e.g. 127.0.0.1:9184) [default: off].
+    #[arg(long, env = "MADOGUCHI_METRICS")]
+    metrics: Option<std::net::SocketAddr>,
 }
 
 /// `KEY=value` pairs of `.env` (in the current directory or a parent), read
@@ -941,6 +981,19 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
         config.max_question_chars = m;
     }
 
+    let metrics_addr = match args.metrics {
+        Some(a) => Some(a),
+        None => from_dotenv("MADOGUCHI_METRICS")
+            .map(|a| a.trim().parse())
+            .transpose()
+            .context("MADOGUCHI_METRICS in .env is not an address such as 127.0.0.1:9184")?
+            .or(file.metrics),
+    };
+    // Bound before the knowledge is opened: a taken address stops at once.
+    let metrics_listener = metrics_addr
+        .map(madoguchi::discord::metrics::bind)
+        .transpose()?;
+
     // Unless --today fixes the date, the bot chooses the plan in force for
     // each day itself (at every reload and each midnight in Japan).
     let engine = open_for_serving(&paths)?;
@@ -959,12 +1012,20 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(madoguchi::discord::run_live(
-        config,
-        engine,
-        Some(changes),
-        shutdown_signal(),
-    ))?;
+    runtime.block_on(async {
+        let _metrics = match metrics_listener {
+            Some(l) => {
+                let server = madoguchi::discord::metrics::serve(l, config.metrics.clone())
+                    .context("serving the metrics")?;
+                tracing::info!(addr = %server.addr, "metrics on /metrics, health on /healthz");
+                Some(server)
+            }
+            None => None,
+        };
+        madoguchi::discord::run_live(config, engine, Some(changes), shutdown_signal())
+            .await
+            .map_err(anyhow::Error::from)
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -296,7 +296,7 @@ pub struct Shown {
     pub text: Option<String>,
 }
 
-/// Questions and the no-match rate in one day or week.
+/// Questions, the no-match rate and the votes in one day or week.
 #[derive(Debug, Clone, Serialize)]
 pub struct PeriodRate {
     /// The day, or the Monday of the week.
@@ -307,6 +307,10 @@ pub struct PeriodRate {
     pub rate: f64,
     pub did_you_mean: u64,
     pub did_you_mean_rate: f64,
+    /// 👍 and 👎 cast in the period (the latest vote of each voter; votes
+    /// cast after the last question's period are left out of the series).
+    pub up: u64,
+    pub down: u64,
 }
 
 /// How often a programme was shown.
@@ -375,9 +379,35 @@ pub fn build(
         unanswered_groups: unanswered_groups(questions, key, options),
         down_voted: down_voted(records, knowledge, options.top),
         period,
-        no_match_over_time: over_time(questions, period),
+        no_match_over_time: over_time(questions, &records.votes, period),
         top_programmes: top_programmes(questions, knowledge, options.top),
     }
+}
+
+/// The `n` weeks up to the week of `today` (Mondays), from the weekly
+/// periods of a report: weeks without questions as zeros.
+pub fn recent_weeks(weekly: &[PeriodRate], today: Date, n: usize) -> Vec<PeriodRate> {
+    let monday = today.days() - i64::from(today.weekday());
+    let by_start: HashMap<i64, &PeriodRate> = weekly.iter().map(|p| (p.start.days(), p)).collect();
+    (0..n as i64)
+        .rev()
+        .map(|i| {
+            let start = monday - 7 * i;
+            by_start.get(&start).map_or_else(
+                || PeriodRate {
+                    start: Date::from_days(start),
+                    questions: 0,
+                    unanswered: 0,
+                    rate: 0.0,
+                    did_you_mean: 0,
+                    did_you_mean_rate: 0.0,
+                    up: 0,
+                    down: 0,
+                },
+                |p| (*p).clone(),
+            )
+        })
+        .collect()
 }
 
 /// The text a wording is counted under: trimmed, inner whitespace single.
@@ -390,6 +420,9 @@ fn unanswered_groups(
     key: &dyn Fn(&str) -> QuestionKey,
     options: &Options,
 ) -> Vec<UnansweredGroup> {
+    if options.top == 0 {
+        return Vec::new();
+    }
     // Distinct wordings with their counts, most asked first.
     let mut wordings: HashMap<String, (u64, u64)> = HashMap::new();
     for q in questions.iter().filter(|q| !q.answered) {
@@ -476,6 +509,9 @@ fn unanswered_groups(
 }
 
 fn down_voted(records: &Records, knowledge: Option<&Knowledge>, top: usize) -> Vec<DownVoted> {
+    if top == 0 {
+        return Vec::new();
+    }
     let asked: HashMap<u64, &QuestionRecord> =
         records.questions.iter().map(|q| (q.answer, q)).collect();
     // One entry per question and what was shown for it.
@@ -533,7 +569,11 @@ fn down_voted(records: &Records, knowledge: Option<&Knowledge>, top: usize) -> V
     out
 }
 
-fn over_time(questions: &[QuestionRecord], period: Period) -> Vec<PeriodRate> {
+fn over_time(
+    questions: &[QuestionRecord],
+    votes: &[VoteRecord],
+    period: Period,
+) -> Vec<PeriodRate> {
     let start_of = |ts: u64| {
         let d = day_of(ts);
         match period {
@@ -541,12 +581,30 @@ fn over_time(questions: &[QuestionRecord], period: Period) -> Vec<PeriodRate> {
             Period::Week => Date::from_days(d.days() - i64::from(d.weekday())),
         }
     };
-    let mut buckets: BTreeMap<Date, (u64, u64, u64)> = BTreeMap::new();
+    // Questions, unanswered, 「もしかして」, 👍, 👎.
+    let mut buckets: BTreeMap<Date, [u64; 5]> = BTreeMap::new();
     for q in questions {
         let b = buckets.entry(start_of(q.ts)).or_default();
-        b.0 += 1;
-        b.1 += u64::from(!q.answered);
-        b.2 += u64::from(q.did_you_mean());
+        b[0] += 1;
+        b[1] += u64::from(!q.answered);
+        b[2] += u64::from(q.did_you_mean());
+    }
+    // Votes in the days or weeks of the questions (a vote cast long after
+    // does not stretch the series).
+    let span = buckets
+        .keys()
+        .next()
+        .copied()
+        .zip(buckets.keys().next_back().copied());
+    for v in votes {
+        let start = start_of(v.ts);
+        if span.is_some_and(|(first, last)| first <= start && start <= last) {
+            let b = buckets.entry(start).or_default();
+            match v.vote {
+                Vote::Up => b[3] += 1,
+                Vote::Down => b[4] += 1,
+            }
+        }
     }
     // Days or weeks without questions are shown too, as zeros.
     let step = match period {
@@ -563,7 +621,7 @@ fn over_time(questions: &[QuestionRecord], period: Period) -> Vec<PeriodRate> {
     let mut d = first.days();
     while d <= last.days() {
         let start = Date::from_days(d);
-        let (n, un, dym) = buckets.get(&start).copied().unwrap_or_default();
+        let [n, un, dym, up, down] = buckets.get(&start).copied().unwrap_or_default();
         out.push(PeriodRate {
             start,
             questions: n,
@@ -571,6 +629,8 @@ fn over_time(questions: &[QuestionRecord], period: Period) -> Vec<PeriodRate> {
             rate: rate(un, n),
             did_you_mean: dym,
             did_you_mean_rate: rate(dym, n),
+            up,
+            down,
         });
         d += step;
     }
@@ -992,6 +1052,44 @@ mod tests {
         assert_eq!(v["out_of_scope"], 1);
         assert_eq!(v["answered"], 4);
         assert_eq!(v["no_match_over_time"][2]["did_you_mean"], 2);
+    }
+
+    #[test]
+    fn votes_are_counted_per_period() {
+        let r = report(Options::default());
+        let votes: Vec<(u64, u64)> = r
+            .no_match_over_time
+            .iter()
+            .map(|p| (p.up, p.down))
+            .collect();
+        // Day 1: 👎👎👍 on answer 3 (the latest vote of each voter: all
+        // three, having no voter); day 2: 👎; day 3: 👍 and 👎.
+        assert_eq!(votes, [(1, 2), (0, 1), (1, 1)]);
+        // A vote a month after the last question: in the totals, not in the
+        // series, which still ends with the questions.
+        let mut records = fixture();
+        records.votes.push(vote(9, MAY_1 + 30 * DAY, Vote::Up));
+        let r = build(&records, None, &QuestionKey::plain, &Options::default());
+        assert_eq!(r.votes_up, 3);
+        assert_eq!(r.no_match_over_time.len(), 3);
+    }
+
+    #[test]
+    fn recent_weeks_end_this_week_with_zeros_where_nothing_was_asked() {
+        let weekly = report(Options {
+            period: Some(Period::Week),
+            ..Options::default()
+        });
+        // 2024-05-15 is the Wednesday two weeks after the fixture's week.
+        let today: Date = "2024-05-15".parse().unwrap();
+        let weeks = recent_weeks(&weekly.no_match_over_time, today, 4);
+        let starts: Vec<String> = weeks.iter().map(|w| w.start.to_string()).collect();
+        assert_eq!(
+            starts,
+            ["2024-04-22", "2024-04-29", "2024-05-06", "2024-05-13"]
+        );
+        let counts: Vec<u64> = weeks.iter().map(|w| w.questions).collect();
+        assert_eq!(counts, [0, 9, 0, 0]);
     }
 
     #[test]

@@ -786,6 +786,22 @@ async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good
         assert!(text.contains("質問数: 2"), "{text}");
         assert!(text.contains("該当なし: 1（50.0%）"), "{text}");
         assert!(text.contains("もしかして: 0（0.0%）"), "{text}");
+        // The chart of the last weeks, attached and shown in the embed.
+        assert_eq!(cb.files.len(), 1, "one attachment");
+        let (name, png) = &cb.files[0];
+        assert_eq!(name, "weekly.png");
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() < 8 * 1024 * 1024);
+        assert_eq!(
+            cb.body["data"]["embeds"][0]["image"]["url"],
+            "attachment://weekly.png"
+        );
+        let footer = cb.body["data"]["embeds"][0]["footer"]["text"]
+            .as_str()
+            .unwrap();
+        assert_eq!(
+            footer,
+            messages().report.stats_chart.replace("{weeks}", "8")
+        );
         // Each record carries what search decided.
         let decisions: Vec<Value> = bot
             .lines(QUESTIONS_FILE)
@@ -1216,4 +1232,98 @@ fn madoguchi_serve_without_a_token_or_with_a_bad_one_exits_non_zero() {
     assert!(stderr.contains("rejected the token"), "{stderr}");
     assert!(!stderr.contains("a-wrong-token-123"), "{stderr}");
     drop(rt);
+}
+
+/// The weekly picture: two processes sharing a state directory, both due
+/// on a Monday morning, post it once; asked again that week, neither posts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_weekly_picture_is_posted_once_by_several_processes() {
+    use madoguchi::discord::bot::Shared;
+    use madoguchi::discord::records::{QuestionRecord, Records, Source};
+    use madoguchi::discord::weekly;
+    use serenity::all::{HttpBuilder, UserId};
+    within_limit(async {
+        let fake = FakeDiscord::start(TOKEN).await;
+        let state = tempfile::tempdir().unwrap();
+        let index = tempfile::tempdir().unwrap();
+        let data = common::repo().join("data");
+        // 2026-11-30 is a Monday; 09:30 in Japan.
+        let monday: madoguchi::data::Date = "2026-11-30".parse().unwrap();
+        let now = monday.days() * 86_400 + 30 * 60;
+        {
+            let records = Records::open(state.path()).unwrap();
+            for i in 0..12u64 {
+                let answered = i % 3 != 0;
+                records
+                    .question(&QuestionRecord {
+                        // The week before: Monday 23rd to Sunday 29th.
+                        ts: (now - 7 * 86_400 + i as i64 * 40_000) as u64,
+                        answer: 100 + i,
+                        source: Source::Dm,
+                        query: TELEWORK_Q.into(),
+                        answered,
+                        sure: answered,
+                        decision: None,
+                        confidence: 0.5,
+                        shown: if answered {
+                            vec!["2.tokyo.b.3".into()]
+                        } else {
+                            vec![]
+                        },
+                        faq: None,
+                        guild: None,
+                    })
+                    .unwrap();
+            }
+        }
+        let mut shared = Vec::new();
+        for _ in 0..2 {
+            let mut c = config(&fake, &data, index.path(), state.path());
+            c.staff_channel = Some(CHANNEL_ID);
+            let engine = engine_over(&data, index.path()).await;
+            let records = Records::open(state.path()).unwrap();
+            shared.push(Shared::new(c, engine, records, UserId::new(BOT_ID)));
+        }
+        let http = HttpBuilder::new(TOKEN)
+            .proxy(fake.base.as_str())
+            .ratelimiter_disabled(true)
+            .build();
+        let (a, b) = tokio::join!(
+            weekly::post_due(&shared[0], &http, CHANNEL_ID, now),
+            weekly::post_due(&shared[1], &http, CHANNEL_ID, now)
+        );
+        assert!(a && b, "both are done with the week");
+        let path = format!("/channels/{CHANNEL_ID}/messages");
+        let posts: Vec<_> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == path)
+            .collect();
+        assert_eq!(posts.len(), 1, "posted once");
+        let post = &posts[0];
+        let title = messages()
+            .report
+            .weekly_title
+            .replace("{from}", "2026-11-23")
+            .replace("{to}", "2026-11-29");
+        assert_eq!(post.body["embeds"][0]["title"], title.as_str());
+        let text = embed_text(&post.body);
+        assert!(text.contains("12") && text.contains("33.3%"), "{text}");
+        assert_eq!(post.files.len(), 1);
+        assert_eq!(post.files[0].0, weekly::CHART_FILE);
+        // To look at it: MADOGUCHI_WEEKLY_PNG=weekly.png.
+        if let Some(to) = std::env::var_os("MADOGUCHI_WEEKLY_PNG") {
+            std::fs::write(to, &post.files[0].1).unwrap();
+        }
+        assert_no_mentions(&post.body);
+        // Later that Monday: already posted.
+        assert!(weekly::post_due(&shared[1], &http, CHANNEL_ID, now + 3600).await);
+        let again = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == path)
+            .count();
+        assert_eq!(again, 1);
+    })
+    .await;
 }

@@ -90,6 +90,9 @@ async fn start_with(
     c.cooldown = Duration::ZERO;
     c.max_backoff = Duration::from_secs(1);
     c.staff_channel = Some(STAFF_CHANNEL);
+    // The staff posts counted here are the reloads' (on a Monday morning
+    // the weekly picture would join them).
+    c.weekly_post = false;
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(run_live(c, engine, Some(changes), async move {
         let _ = rx.await;

@@ -19,9 +19,11 @@ use serenity::all::{
     CommandInteraction, CommandOptionType, ComponentInteraction, ComponentInteractionDataKind,
     Context, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
     CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Http,
-    Interaction, InteractionId, Message, Nonce, Permissions, Ready, ResolvedValue, UserId,
+    Interaction, InteractionId, Message, Nonce, Permissions, Ready, ResolvedValue,
+    ShardStageUpdateEvent, UserId,
 };
 use serenity::builder::Builder;
+use serenity::gateway::ConnectionStage;
 use tokio::sync::{Mutex, Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
@@ -29,9 +31,11 @@ use super::config::Config;
 use super::cooldown::{Cooldown, Verdict, make_room};
 use super::home::{Decision, Home};
 use super::live::Reloaded;
+use super::metrics::Outcome;
 use super::records::{QuestionRecord, Records, Scope, Source};
 use super::render::{self, Candidate, CustomId, Reply, escape_line};
 use super::rest::{self, Failure, Kind as Failed};
+use super::weekly;
 use crate::engine::Engine;
 use crate::search;
 
@@ -76,6 +80,12 @@ const UNANSWERED_SHOWN: usize = 20;
 
 impl Shared {
     pub fn new(config: Config, engine: Engine, records: Records, me: UserId) -> Shared {
+        let records = Arc::new(records);
+        let writer = Arc::clone(&records);
+        config
+            .metrics
+            .records_pending(Box::new(move || writer.pending()));
+        config.metrics.knowledge_loaded();
         Shared {
             cooldown: std::sync::Mutex::new(Cooldown::new(
                 config.cooldown,
@@ -83,7 +93,7 @@ impl Shared {
             )),
             searches: Semaphore::new(config.concurrency.max(1)),
             engine: ArcSwap::from_pointee(engine),
-            records: Arc::new(records),
+            records,
             me,
             home: Home::new(config.guild_id, config.staff_role),
             config,
@@ -343,8 +353,10 @@ impl Handler {
             let engine = shared.engine.load_full();
             let records = Arc::clone(&shared.records);
             let started = Instant::now();
+            let metrics = Arc::clone(&shared.config.metrics);
             let reply = tokio::task::spawn_blocking(move || match engine.ask(&query) {
                 Ok(answer) => {
+                    metrics.question(source, Outcome::of(answer.decision));
                     let record = QuestionRecord::new(answer_id, source, guild, &answer);
                     if let Err(e) = records.question(&record) {
                         error!(error = %e, "recording a question failed");
@@ -358,6 +370,7 @@ impl Handler {
                 }
                 Err(e) => {
                     error!(error = %e, "search failed; declining the question");
+                    metrics.question(source, Outcome::Declined);
                     let record = QuestionRecord::declined(answer_id, source, guild, &query);
                     if let Err(e) = records.question(&record) {
                         error!(error = %e, "recording a question failed");
@@ -367,6 +380,7 @@ impl Handler {
             })
             .await;
             drop(permit);
+            shared.config.metrics.answered_in(started.elapsed());
             debug!(
                 elapsed_us = started.elapsed().as_micros() as u64,
                 "answered"
@@ -382,8 +396,20 @@ impl Handler {
         })
     }
 
-    /// The cooldown or length notice for a question, if one applies.
-    fn gate(&self, user: UserId, question: &str) -> Option<Held> {
+    /// The cooldown or length notice for a question asked in `source`, if
+    /// one applies (counted as refused).
+    fn gate(&self, user: UserId, source: Source, question: &str) -> Option<Held> {
+        let held = self.held(user, question);
+        if held.is_some() {
+            self.shared()
+                .config
+                .metrics
+                .question(source, Outcome::Refused);
+        }
+        held
+    }
+
+    fn held(&self, user: UserId, question: &str) -> Option<Held> {
         let shared = self.shared();
         let msgs = &shared.engine.load().knowledge.messages;
         let max = shared.config.max_question_chars;
@@ -471,7 +497,7 @@ impl Handler {
         }
         let reply = if question.is_empty() {
             render::help(&shared.engine.load().knowledge.messages)
-        } else if let Some(held) = self.gate(msg.author.id, &question) {
+        } else if let Some(held) = self.gate(msg.author.id, source, &question) {
             if held.again {
                 debug!(user = %msg.author.id, "held back again within the cooldown: no reply");
                 return;
@@ -524,7 +550,7 @@ impl Handler {
                     .unwrap_or_default();
                 if question.is_empty() {
                     responder.reply(&render::help(&msgs)).await;
-                } else if let Some(held) = self.gate(cmd.user.id, &question) {
+                } else if let Some(held) = self.gate(cmd.user.id, Source::Slash, &question) {
                     responder
                         .reply(&Reply::text(&held.notice, true).fitted())
                         .await;
@@ -561,7 +587,11 @@ impl Handler {
                 match cmd.data.name.as_str() {
                     names::RELOAD => self.reload(&responder).await,
                     names::UNANSWERED => responder.reply(&self.unanswered(scope)).await,
-                    _ => responder.reply(&self.stats(scope)).await,
+                    _ => {
+                        let shared = Arc::clone(shared);
+                        let work = tokio::task::spawn_blocking(move || stats(&shared, scope));
+                        responder.in_time(self.0.config.defer_after, work).await;
+                    }
                 }
             }
             other => debug!(command = other, "unknown command"),
@@ -583,37 +613,6 @@ impl Handler {
             lines
         };
         render::report("回答できなかった最近の質問", &lines)
-    }
-
-    /// `/stats`: the figures of `scope`.
-    fn stats(&self, scope: Scope) -> Reply {
-        let shared = self.shared();
-        let s = shared.records.stats(5, scope);
-        let engine = shared.engine.load();
-        let mut lines = vec![
-            format!("質問数: {}", s.questions),
-            format!(
-                "該当なし: {}（{:.1}%）",
-                s.unanswered,
-                100.0 * s.no_match_rate()
-            ),
-            format!(
-                "もしかして: {}（{:.1}%）",
-                s.did_you_mean,
-                100.0 * s.did_you_mean_rate()
-            ),
-            format!("👍 {}　👎 {}", s.up, s.down),
-            "よく表示された支援策:".to_string(),
-        ];
-        for (id, n) in &s.top {
-            let place = engine
-                .knowledge
-                .measure(id)
-                .map(|m| engine.knowledge.place(m))
-                .unwrap_or_default();
-            lines.push(format!("・{n}回 `{id}` {place}"));
-        }
-        render::report("利用状況", &lines)
     }
 
     async fn reload(&self, responder: &Responder) {
@@ -706,7 +705,7 @@ impl Handler {
                     responder.reply(&render::failure(k, "", true)).await;
                     return;
                 };
-                if let Some(held) = self.gate(c.user.id, &question) {
+                if let Some(held) = self.gate(c.user.id, Source::Pick, &question) {
                     responder
                         .reply(&Reply::text(&held.notice, true).fitted())
                         .await;
@@ -737,6 +736,50 @@ impl Handler {
     }
 }
 
+/// `/stats`: the figures of `scope`, with the chart of the last weeks
+/// (made from the records on disk: run on the blocking pool).
+fn stats(shared: &Shared, scope: Scope) -> Reply {
+    let s = shared.records.stats(5, scope);
+    let engine = shared.engine.load();
+    let m = &engine.knowledge.messages.report;
+    let percent = |rate: f64| format!("{:.1}%", 100.0 * rate);
+    let mut lines = vec![
+        m.stats_questions.replace("{n}", &s.questions.to_string()),
+        m.stats_unanswered
+            .replace("{n}", &s.unanswered.to_string())
+            .replace("{rate}", &percent(s.no_match_rate())),
+        m.stats_did_you_mean
+            .replace("{n}", &s.did_you_mean.to_string())
+            .replace("{rate}", &percent(s.did_you_mean_rate())),
+        m.stats_votes
+            .replace("{up}", &s.up.to_string())
+            .replace("{down}", &s.down.to_string()),
+        m.stats_top.clone(),
+    ];
+    for (id, n) in &s.top {
+        let place = engine
+            .knowledge
+            .measure(id)
+            .map(|m| engine.knowledge.place(m))
+            .unwrap_or_default();
+        lines.push(
+            m.stats_top_line
+                .replace("{n}", &n.to_string())
+                .replace("{id}", id)
+                .replace("{place}", &place),
+        );
+    }
+    let mut reply = render::report(&m.stats_title, &lines);
+    let weeks = weekly::weeks(&shared.config.state_dir, Some(scope), super::live::today());
+    if let Some(image) = weeks.as_deref().and_then(weekly::chart) {
+        if let Some(embed) = reply.embeds.first_mut() {
+            embed.footer = Some(m.stats_chart.replace("{weeks}", &weekly::WEEKS.to_string()));
+        }
+        reply.image = Some(image);
+    }
+    reply.fitted()
+}
+
 #[serenity::async_trait]
 impl EventHandler for Handler {
     async fn ready(&self, ctx: Context, ready: Ready) {
@@ -747,11 +790,22 @@ impl EventHandler for Handler {
             "connected to the gateway"
         );
         ctx.http.set_application_id(ready.application.id);
+        self.0.config.metrics.session(ctx.shard_id.0);
         self.register(&ctx).await;
     }
 
-    async fn resume(&self, _ctx: Context, _: serenity::all::ResumedEvent) {
+    async fn resume(&self, ctx: Context, _: serenity::all::ResumedEvent) {
         info!("gateway session resumed");
+        self.0.config.metrics.session(ctx.shard_id.0);
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        debug!(shard = event.shard_id.0, stage = %event.new, "shard stage");
+        // Connected is noted with its session (READY, RESUMED); here only
+        // a shard that leaves it.
+        if event.old == ConnectionStage::Connected && event.new != ConnectionStage::Connected {
+            self.0.config.metrics.shard(event.shard_id.0, false);
+        }
     }
 
     async fn message(&self, ctx: Context, msg: Message) {

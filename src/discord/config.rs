@@ -4,12 +4,15 @@
 //! cannot leak into logs.
 
 use std::fmt;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::metrics::Metrics;
 use crate::engine::Paths;
 
 /// The real Discord API.
@@ -121,6 +124,9 @@ pub struct Config {
     /// Where the outcome of each live reload (problems in `data/`, or the
     /// knowledge now served) is posted.
     pub staff_channel: Option<u64>,
+    /// Post the weekly picture to the staff channel (Mondays from 09:00 in
+    /// Japan; [`super::weekly`]).
+    pub weekly_post: bool,
     pub shards: Shards,
     /// The least time between two questions of one user.
     pub cooldown: Duration,
@@ -140,6 +146,9 @@ pub struct Config {
     /// limiter; a client that resolves `discord.com` elsewhere and trusts
     /// another CA lets tests run that exact path against a local server.
     pub http_client: Option<reqwest::Client>,
+    /// Where the bot's figures and health go ([`Metrics`]); whoever serves
+    /// them (`serve --metrics`) holds the same.
+    pub metrics: Arc<Metrics>,
 }
 
 impl Config {
@@ -155,6 +164,7 @@ impl Config {
             answer_channels: Vec::new(),
             staff_role: None,
             staff_channel: None,
+            weekly_post: true,
             shards: Shards::Auto,
             cooldown: Duration::from_secs(3),
             cooldown_capacity: 10_000,
@@ -163,6 +173,7 @@ impl Config {
             concurrency: std::thread::available_parallelism().map_or(2, |n| n.get().max(2)),
             max_backoff: Duration::from_secs(15 * 60),
             http_client: None,
+            metrics: Arc::new(Metrics::new()),
         }
     }
 
@@ -191,6 +202,8 @@ pub struct FileConfig {
     pub log_format: Option<String>,
     pub cooldown_seconds: Option<f64>,
     pub max_question_chars: Option<usize>,
+    /// Serve metrics and health on this address (`--metrics`).
+    pub metrics: Option<SocketAddr>,
 }
 
 /// A configuration file that cannot be used.
@@ -261,8 +274,11 @@ mod tests {
 
     #[test]
     fn file_config_rejects_unknown_keys() {
-        let ok: FileConfig = toml::from_str("guild_id = 1\nanswer_channels = [2, 3]").unwrap();
+        let ok: FileConfig =
+            toml::from_str("guild_id = 1\nanswer_channels = [2, 3]\nmetrics = \"127.0.0.1:9184\"")
+                .unwrap();
         assert_eq!(ok.answer_channels, vec![2, 3]);
+        assert_eq!(ok.metrics, Some("127.0.0.1:9184".parse().unwrap()));
         assert!(toml::from_str::<FileConfig>("token = \"x\"").is_err());
     }
 }

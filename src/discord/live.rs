@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 use tracing::{debug, error, info, warn};
 
 use super::bot::Shared;
+use super::metrics::ReloadOutcome;
 use super::render::{self, Reply, discord_len};
 use super::rest;
 use crate::clock;
@@ -73,10 +74,16 @@ impl Shared {
                     engine.knowledge.fingerprint != self.engine.load().knowledge.fingerprint;
                 let summary = summary(&engine.knowledge);
                 self.engine.store(Arc::new(engine));
+                self.config.metrics.reloaded(if changed {
+                    ReloadOutcome::Changed
+                } else {
+                    ReloadOutcome::Unchanged
+                });
                 info!(changed, "knowledge reloaded");
                 Reloaded::Done { summary, changed }
             }
             Ok(Err(EngineError::Data(problems))) => {
+                self.config.metrics.reloaded(ReloadOutcome::Failed);
                 for p in &problems.0 {
                     warn!(
                         file = %p.file.display(),
@@ -92,12 +99,14 @@ impl Shared {
                 }
             }
             Ok(Err(e)) => {
+                self.config.metrics.reloaded(ReloadOutcome::Failed);
                 warn!(error = %e, "reload failed: keeping the last good knowledge");
                 Reloaded::Failed {
                     problems: vec![e.to_string()],
                 }
             }
             Err(e) => {
+                self.config.metrics.reloaded(ReloadOutcome::Failed);
                 error!(error = %e, "reload task failed: keeping the last good knowledge");
                 Reloaded::Failed {
                     problems: vec![e.to_string()],

@@ -7,7 +7,8 @@
 //! [`home`] (whose staff may use the staff commands), [`cooldown`] and
 //! [`records`] (state kept for staff, outside `data/`),
 //! [`rest`] (retries and what each REST failure means), [`relay`] (rate
-//! limits behind an API proxy).
+//! limits behind an API proxy), [`metrics`] (figures and health for
+//! whoever runs the bot), [`weekly`] (the weekly chart for staff).
 //!
 //! The API base URL is a setting, so the same code runs against a local
 //! Discord-compatible server in tests: REST requests go through serenity's
@@ -22,10 +23,12 @@ pub mod config;
 pub mod cooldown;
 pub mod home;
 pub mod live;
+pub mod metrics;
 pub mod records;
 pub mod relay;
 pub mod render;
 pub mod rest;
+pub mod weekly;
 
 use std::future::Future;
 use std::path::Path;
@@ -132,7 +135,13 @@ pub async fn run_live(
     changes: Option<UnboundedReceiver<Change>>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), RunError> {
-    let records = Records::open(&config.state_dir)?;
+    let records = match Records::open(&config.state_dir) {
+        Ok(r) => r,
+        Err(e) => {
+            config.metrics.stopped(&e.to_string());
+            return Err(e.into());
+        }
+    };
     let state_dir = config.state_dir.clone();
     let (wait, start) = note_start(&state_dir, config.max_backoff);
     let asked = AtomicBool::new(false);
@@ -140,7 +149,12 @@ pub async fn run_live(
         shutdown.await;
         asked.store(true, Ordering::SeqCst);
     };
+    let metrics = Arc::clone(&config.metrics);
     let result = serve(config, engine, records, changes, wait, shutdown).await;
+    match &result {
+        Ok(()) => metrics.stopped("shut down"),
+        Err(e) => metrics.stopped(&e.to_string()),
+    }
     if asked.load(Ordering::SeqCst) {
         // Stopped on request: not a crash, so this start does not count.
         forget_start(&state_dir, start);
@@ -204,6 +218,10 @@ async fn serve(
         Arc::new(http(&handler.0.config, relay.as_ref())),
         changes,
     );
+    let _weekly = weekly::spawn(
+        Arc::clone(&handler.0),
+        Arc::new(http(&handler.0.config, relay.as_ref())),
+    );
 
     let mut backoff = FIRST_BACKOFF.min(max_backoff);
     loop {
@@ -256,6 +274,7 @@ async fn serve(
         };
         let manager = Arc::clone(&client.shard_manager);
         info!(first, last, total, "starting shards");
+        handler.0.config.metrics.shards_starting(first..=last);
         let started = std::time::Instant::now();
         // `start_shard_range` takes the last shard inclusively.
         let result = tokio::select! {
@@ -288,6 +307,7 @@ async fn serve(
             ) => return Err(RunError::Gateway(Box::new(e))),
             Err(e) => {
                 manager.shutdown_all().await;
+                handler.0.config.metrics.shards_stopped();
                 if started.elapsed() > CRASH_WINDOW {
                     backoff = FIRST_BACKOFF.min(max_backoff);
                 }

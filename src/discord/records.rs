@@ -26,6 +26,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -200,6 +201,11 @@ impl Scope {
     fn keys(self) -> [Option<u64>; 2] {
         [Some(self.home), None]
     }
+
+    /// Whether a record from `guild` (none: a direct message) is in scope.
+    pub fn covers(self, guild: Option<u64>) -> bool {
+        self.keys().contains(&guild)
+    }
 }
 
 /// The figures of `/stats`.
@@ -343,6 +349,24 @@ pub struct Records {
     dir: PathBuf,
     voter_key: [u8; 32],
     inner: Mutex<Inner>,
+    /// Records handed in and not yet written ([`Records::pending`]).
+    waiting: AtomicU64,
+}
+
+/// Counts a record as waiting until it is written (or fails).
+struct Waiting<'a>(&'a AtomicU64);
+
+impl<'a> Waiting<'a> {
+    fn new(n: &'a AtomicU64) -> Waiting<'a> {
+        n.fetch_add(1, Ordering::SeqCst);
+        Waiting(n)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Records {
@@ -393,11 +417,18 @@ impl Records {
             dir: dir.to_path_buf(),
             voter_key: voter_key(&dir.join(VOTER_KEY_FILE))?,
             inner: Mutex::new(inner),
+            waiting: AtomicU64::new(0),
         })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Records handed in and not yet written: waiting for the writer (each
+    /// is written at once, in turn).
+    pub fn pending(&self) -> u64 {
+        self.waiting.load(Ordering::SeqCst)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -408,6 +439,7 @@ impl Records {
 
     /// Records a question (and, with no match, in `unanswered.jsonl`).
     pub fn question(&self, r: &QuestionRecord) -> Result<(), RecordsError> {
+        let _waiting = Waiting::new(&self.waiting);
         let line = to_line(r);
         let mut inner = self.lock();
         inner.count_question(r);
@@ -433,6 +465,7 @@ impl Records {
         guild: Option<u64>,
         user: u64,
     ) -> Result<VoteRecord, RecordsError> {
+        let _waiting = Waiting::new(&self.waiting);
         let mut bytes = [0u8; 16];
         bytes[..8].copy_from_slice(&user.to_le_bytes());
         bytes[8..].copy_from_slice(&answer.to_le_bytes());

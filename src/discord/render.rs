@@ -12,10 +12,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use serenity::all::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
-    CreateEmbedFooter, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
-    CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
-    EditInteractionResponse,
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
+    CreateEmbed, CreateEmbedFooter, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption, EditInteractionResponse,
 };
 
 use super::records::Vote;
@@ -50,6 +50,9 @@ pub mod limits {
     pub const CHOICE_VALUE: usize = 100;
     /// The longest `max_length` a string option of a command may have.
     pub const STRING_OPTION: usize = 6000;
+    /// Bytes of the attachments of one message (Discord's least limit is
+    /// 10 MiB; kept well below it).
+    pub const ATTACHMENT: usize = 8 * 1024 * 1024;
 }
 
 /// Measures in programmes of an area shown per page of `/programs`.
@@ -58,7 +61,7 @@ pub const AREA_PAGE: usize = 10;
 const COLOUR_SURE: u32 = 0x2E7D32;
 const COLOUR_UNSURE: u32 = 0xF9A825;
 const COLOUR_NONE: u32 = 0x757575;
-const COLOUR_INFO: u32 = 0x1565C0;
+pub(super) const COLOUR_INFO: u32 = 0x1565C0;
 const ELLIPSIS: char = '…';
 /// Shown where Discord needs text and the data has none.
 const BLANK: &str = "\u{200B}";
@@ -332,6 +335,16 @@ pub struct Reply {
     pub rows: Vec<Row>,
     /// Seen only by the user (interaction responses only).
     pub ephemeral: bool,
+    /// A picture attached and shown in the first embed.
+    pub image: Option<Image>,
+}
+
+/// A PNG attached to a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Image {
+    /// The file name (ASCII, ends in `.png`).
+    pub name: String,
+    pub png: Vec<u8>,
 }
 
 impl Reply {
@@ -360,6 +373,13 @@ impl Reply {
             .filter(|c| !c.is_empty())
             .map(|c| clip(c, limits::CONTENT));
         fit_embeds(&mut self.embeds);
+        if self
+            .image
+            .as_ref()
+            .is_some_and(|i| i.png.len() > limits::ATTACHMENT)
+        {
+            self.image = None;
+        }
         let mut rows = Vec::new();
         for row in self.rows {
             match row {
@@ -418,7 +438,17 @@ impl Reply {
     }
 
     fn embed_builders(&self) -> Vec<CreateEmbed> {
-        self.embeds.iter().map(Embed::to_builder).collect()
+        let mut embeds: Vec<CreateEmbed> = self.embeds.iter().map(Embed::to_builder).collect();
+        if let (Some(image), Some(first)) = (&self.image, embeds.first_mut()) {
+            *first = first.clone().image(format!("attachment://{}", image.name));
+        }
+        embeds
+    }
+
+    fn attachment(&self) -> Option<CreateAttachment> {
+        self.image
+            .as_ref()
+            .map(|i| CreateAttachment::bytes(i.png.clone(), i.name.clone()))
     }
 
     fn row_builders(&self) -> Vec<CreateActionRow> {
@@ -472,6 +502,9 @@ impl Reply {
         if let Some(c) = &self.content {
             m = m.content(c);
         }
+        if let Some(a) = self.attachment() {
+            m = m.add_file(a);
+        }
         m
     }
 
@@ -485,6 +518,9 @@ impl Reply {
         if let Some(c) = &self.content {
             m = m.content(c);
         }
+        if let Some(a) = self.attachment() {
+            m = m.add_file(a);
+        }
         m
     }
 
@@ -496,6 +532,9 @@ impl Reply {
             .allowed_mentions(no_mentions());
         if let Some(c) = &self.content {
             m = m.content(c);
+        }
+        if let Some(a) = self.attachment() {
+            m = m.new_attachment(a);
         }
         m
     }
@@ -509,6 +548,9 @@ impl Reply {
             .ephemeral(self.ephemeral);
         if let Some(c) = &self.content {
             m = m.content(c);
+        }
+        if let Some(a) = self.attachment() {
+            m = m.add_file(a);
         }
         m
     }
@@ -1268,10 +1310,18 @@ mod tests {
                 })
                 .collect(),
             ephemeral: false,
+            image: Some(Image {
+                name: "big.png".into(),
+                png: vec![0; limits::ATTACHMENT + 1],
+            }),
         }
         .fitted();
         assert_within_limits(&reply);
         assert_eq!(reply.rows.len(), limits::ROWS);
+        assert!(
+            reply.image.is_none(),
+            "an attachment over the limit is left out"
+        );
     }
 
     #[test]

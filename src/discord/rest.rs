@@ -14,7 +14,8 @@
 //! in that channel: the caller skips it), 10062 (the interaction expired:
 //! answered too late), 40060 (already answered: a repeat that Discord had
 //! already taken), and the rest. Messages are created with a nonce Discord
-//! enforces, so a repeated create never posts twice.
+//! enforces, so a repeated create never posts twice. Every retry and every
+//! final failure (by kind) is counted in [`super::metrics`].
 
 use std::fmt;
 use std::future::Future;
@@ -22,6 +23,8 @@ use std::time::Duration;
 
 use serenity::all::{HttpError, StatusCode};
 use tracing::debug;
+
+use super::metrics::rest_counters;
 
 /// Attempts of one request, the first included.
 pub const ATTEMPTS: u32 = 4;
@@ -106,6 +109,7 @@ where
         };
         match verdict(&error) {
             Ok(least) if tried < ATTEMPTS => {
+                rest_counters().retried();
                 let pause = wait.max(least);
                 debug!(error = %error, attempt = tried, wait_ms = pause.as_millis() as u64, "request failed; trying again");
                 tokio::time::sleep(pause).await;
@@ -113,12 +117,16 @@ where
                 tried += 1;
             }
             Ok(_) => {
+                rest_counters().failed(Kind::Other);
                 return Err(Failure {
                     kind: Kind::Other,
                     error,
                 });
             }
-            Err(kind) => return Err(Failure { kind, error }),
+            Err(kind) => {
+                rest_counters().failed(kind);
+                return Err(Failure { kind, error });
+            }
         }
     }
 }

@@ -54,6 +54,8 @@ pub struct Recorded {
     pub path: String,
     pub query: String,
     pub body: Value,
+    /// Files sent with it (multipart): name and bytes.
+    pub files: Vec<(String, Vec<u8>)>,
     /// The status the fake answered with.
     pub status: u16,
     /// When the request arrived.
@@ -602,13 +604,25 @@ async fn handle_rest(st: Arc<State>, req: Request<Incoming>) -> Response<Full<By
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
+    let boundary = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once("boundary="))
+        .map(|(_, b)| b.trim_matches('"').to_string());
     let bytes = req
         .into_body()
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    let (body, files) = match &boundary {
+        Some(b) => multipart(&bytes, b),
+        None => (
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            Vec::new(),
+        ),
+    };
     let path = full.strip_prefix("/api/v10").unwrap_or(&full).to_string();
     let at = Instant::now();
     let unauthorized = auth != format!("Bot {}", st.token.lock().unwrap());
@@ -646,12 +660,56 @@ async fn handle_rest(st: Arc<State>, req: Request<Incoming>) -> Response<Full<By
         path: path.clone(),
         query,
         body: body.clone(),
+        files,
         status: reply.status().as_u16(),
         at,
     };
     st.requests.lock().unwrap().push(recorded);
     st.changed.notify_waiters();
     reply
+}
+
+/// A multipart/form-data body as Discord reads it: the JSON of the
+/// `payload_json` part, and the files (by file name).
+fn multipart(bytes: &[u8], boundary: &str) -> (Value, Vec<(String, Vec<u8>)>) {
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut body = Value::Null;
+    let mut files = Vec::new();
+    let find = |hay: &[u8], needle: &[u8], from: usize| {
+        hay.get(from..)?
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .map(|i| i + from)
+    };
+    let mut at = 0;
+    while let Some(start) = find(bytes, &delimiter, at) {
+        let part_start = start + delimiter.len();
+        let Some(end) = find(bytes, &delimiter, part_start) else {
+            break;
+        };
+        let part = &bytes[part_start..end];
+        if let Some(split) = find(part, b"\r\n\r\n", 0) {
+            let headers = String::from_utf8_lossy(&part[..split]).to_string();
+            let mut content = &part[split + 4..];
+            if content.ends_with(b"\r\n") {
+                content = &content[..content.len() - 2];
+            }
+            let field = |key: &str| {
+                headers
+                    .split(';')
+                    .find_map(|h| h.trim().strip_prefix(&format!("{key}=\"")))
+                    .and_then(|v| v.split('"').next())
+                    .map(str::to_string)
+            };
+            if let Some(filename) = field("filename") {
+                files.push((filename, content.to_vec()));
+            } else if field("name").as_deref() == Some("payload_json") {
+                body = serde_json::from_slice(content).unwrap_or(Value::Null);
+            }
+        }
+        at = end;
+    }
+    (body, files)
 }
 
 fn route(st: &State, method: &str, path: &str, body: &Value) -> Response<Full<Bytes>> {

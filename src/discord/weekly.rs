@@ -1,0 +1,339 @@
+//! The weekly picture for staff: a PNG chart of the last [`WEEKS`] weeks
+//! (questions per week above; the no-match and 「もしかして」 rates below),
+//! made from the staff report ([`crate::report`], [`crate::chart`]). `/stats`
+//! attaches it beside its numbers ([`chart`]); with a staff channel, the
+//! bot posts it there every Monday from 09:00 in Japan ([`spawn`]).
+//!
+//! Once a week, even when several processes share the bot (shards split
+//! between them): before posting, a process claims the week by creating
+//! `weekly-post-YYYY-Www` (the ISO week) in the state directory, which
+//! only one process can create ([`claim`]); the others find it there and
+//! post nothing. A post that fails gives the claim back, and is tried
+//! again ten minutes later while it is still Monday. The processes must
+//! share the state directory, as they share the records.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serenity::all::{ChannelId, Http};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use super::bot::Shared;
+use super::records::Scope;
+use super::render::{Embed, Image, Reply};
+use super::rest;
+use crate::chart::{self, Picture};
+use crate::data::{Date, ReportMessages};
+use crate::report::{self, Options, Period, PeriodRate, QuestionKey};
+
+/// Weeks the chart shows, the current one last.
+pub const WEEKS: usize = 8;
+/// The attachment's file name.
+pub const CHART_FILE: &str = "weekly.png";
+/// Size of each of the two panels of the chart, in pixels.
+const PANEL: (u32, u32) = (720, 240);
+/// The post is due from this hour on Mondays, in Japan.
+const POST_HOUR: i64 = 9;
+const RETRY: Duration = Duration::from_secs(10 * 60);
+const JAPAN: i64 = 9 * 3600;
+const DAY: i64 = 86_400;
+
+fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The weeks up to the week of `today` of the records in `state_dir`, of
+/// `scope` (none: every record); `None` when there are no records.
+pub fn weeks(state_dir: &Path, scope: Option<Scope>, today: Date) -> Option<Vec<PeriodRate>> {
+    let mut records = report::read(state_dir).ok()?;
+    if let Some(scope) = scope {
+        records.questions.retain(|q| scope.covers(q.guild));
+        records.votes.retain(|v| scope.covers(v.guild));
+    }
+    let options = Options {
+        top: 0,
+        period: Some(Period::Week),
+        variants: 0,
+    };
+    let r = report::build(&records, None, &QuestionKey::plain, &options);
+    Some(report::recent_weeks(&r.no_match_over_time, today, WEEKS))
+}
+
+/// The chart of `weeks` as a PNG attachment.
+pub fn chart(weeks: &[PeriodRate]) -> Option<Image> {
+    let [questions, rates, _] = chart::trends(weeks);
+    match chart::png(&[Picture::Chart(&questions), Picture::Chart(&rates)], PANEL) {
+        Ok(png) => Some(Image {
+            name: CHART_FILE.to_string(),
+            png,
+        }),
+        Err(e) => {
+            warn!(error = %e, "the weekly chart could not be drawn: sending the numbers only");
+            None
+        }
+    }
+}
+
+/// The ISO week of a date, as `2026-W49`.
+pub fn iso_week(d: Date) -> String {
+    // The week belongs to the year its Thursday is in.
+    let thursday = Date::from_days(d.days() - i64::from(d.weekday()) + 3);
+    let year: i32 = thursday.to_string()[..4].parse().unwrap_or(0);
+    let jan1 = Date::new(year, 1, 1).map_or(thursday.days(), Date::days);
+    format!("{year}-W{:02}", (thursday.days() - jan1) / 7 + 1)
+}
+
+/// Whether the post of the week is due at `now`: a Monday in Japan, from
+/// [`POST_HOUR`].
+pub fn due(now: i64) -> bool {
+    let local = now + JAPAN;
+    let date = Date::from_days(local.div_euclid(DAY));
+    date.weekday() == 0 && local.rem_euclid(DAY) >= POST_HOUR * 3600
+}
+
+/// Time from `now` to the next Monday [`POST_HOUR`]:00 in Japan.
+pub fn until_next(now: i64) -> Duration {
+    let local = now + JAPAN;
+    let today = local.div_euclid(DAY);
+    let weekday = i64::from(Date::from_days(today).weekday());
+    let mut next = (today - weekday) * DAY + POST_HOUR * 3600;
+    while next <= local {
+        next += 7 * DAY;
+    }
+    Duration::from_secs((next - local) as u64)
+}
+
+fn marker(state_dir: &Path, week: &str) -> PathBuf {
+    state_dir.join(format!("weekly-post-{week}"))
+}
+
+/// Claims the post of `week`: true for the one process that creates the
+/// marker, false when it is already there.
+pub fn claim(state_dir: &Path, week: &str) -> std::io::Result<bool> {
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(marker(state_dir, week))
+    {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Gives the claim of `week` back (the post failed).
+fn release(state_dir: &Path, week: &str) {
+    let _ = std::fs::remove_file(marker(state_dir, week));
+}
+
+/// The post of the week that ended before `today` (a Monday).
+pub fn post(weeks: &[PeriodRate], m: &ReportMessages) -> Reply {
+    let last = weeks.iter().rev().nth(1).or(weeks.last());
+    let (from, to, summary) = match last {
+        Some(w) => (
+            w.start,
+            Date::from_days(w.start.days() + 6),
+            m.weekly_summary
+                .replace("{questions}", &w.questions.to_string())
+                .replace("{unanswered}", &w.unanswered.to_string())
+                .replace("{no_match_rate}", &format!("{:.1}%", 100.0 * w.rate))
+                .replace("{did_you_mean}", &w.did_you_mean.to_string())
+                .replace(
+                    "{did_you_mean_rate}",
+                    &format!("{:.1}%", 100.0 * w.did_you_mean_rate),
+                )
+                .replace("{up}", &w.up.to_string())
+                .replace("{down}", &w.down.to_string()),
+        ),
+        None => return Reply::default(),
+    };
+    Reply {
+        embeds: vec![Embed {
+            title: Some(
+                m.weekly_title
+                    .replace("{from}", &from.to_string())
+                    .replace("{to}", &to.to_string()),
+            ),
+            description: Some(summary),
+            footer: Some(m.stats_chart.replace("{weeks}", &WEEKS.to_string())),
+            colour: super::render::COLOUR_INFO,
+            ..Embed::default()
+        }],
+        image: chart(weeks),
+        ..Reply::default()
+    }
+    .fitted()
+}
+
+/// Aborts the task when dropped, so the weekly post ends with the bot.
+pub struct Weekly(JoinHandle<()>);
+
+impl Drop for Weekly {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Starts the weekly post to the staff channel, if one is configured (and
+/// the post is not turned off).
+pub fn spawn(shared: Arc<Shared>, http: Arc<Http>) -> Option<Weekly> {
+    let channel = shared
+        .config
+        .staff_channel
+        .filter(|_| shared.config.weekly_post)?;
+    Some(Weekly(tokio::spawn(follow(shared, http, channel))))
+}
+
+async fn follow(shared: Arc<Shared>, http: Arc<Http>, channel: u64) {
+    loop {
+        let now = now_secs();
+        let wait = if due(now) && !post_due(&shared, &http, channel, now).await {
+            RETRY
+        } else {
+            until_next(now)
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// Posts the picture of the week of `now` (seconds since the epoch; the
+/// post must be [`due`]) to `channel`, unless another process has; false
+/// when it should be tried again.
+pub async fn post_due(shared: &Shared, http: &Http, channel: u64, now: i64) -> bool {
+    let today = Date::in_japan(now);
+    let week = iso_week(today);
+    let state = shared.config.state_dir.clone();
+    match claim(&state, &week) {
+        Ok(true) => {}
+        Ok(false) => return true,
+        Err(e) => {
+            warn!(week, error = %e, "cannot claim the weekly post in the state directory");
+            return false;
+        }
+    }
+    let scope = shared.config.guild_id.map(|home| Scope { home });
+    let messages = shared.engine.load().knowledge.messages.report.clone();
+    let made = tokio::task::spawn_blocking(move || {
+        weeks(&state, scope, today).map(|w| post(&w, &messages))
+    })
+    .await;
+    let Ok(Some(reply)) = made else {
+        info!(week, "no records: no weekly post");
+        return true;
+    };
+    let message = reply.message();
+    match rest::send(|| ChannelId::new(channel).send_message(http, message.clone())).await {
+        Ok(_) => {
+            info!(week, "weekly picture posted to the staff channel");
+            true
+        }
+        Err(f) => {
+            shared.failed("posting the weekly picture", &f);
+            release(&shared.config.state_dir, &week);
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(s: &str) -> Date {
+        s.parse().unwrap()
+    }
+
+    /// Seconds at `date` `hour`:00 in Japan.
+    fn at(d: &str, hour: i64) -> i64 {
+        date(d).days() * DAY + hour * 3600 - JAPAN
+    }
+
+    #[test]
+    fn iso_weeks_follow_their_thursday() {
+        assert_eq!(iso_week(date("2026-12-01")), "2026-W49");
+        assert_eq!(iso_week(date("2021-01-03")), "2020-W53");
+        assert_eq!(iso_week(date("2024-12-30")), "2025-W01");
+        assert_eq!(iso_week(date("2024-01-01")), "2024-W01");
+    }
+
+    #[test]
+    fn the_post_is_due_on_monday_mornings_in_japan() {
+        // 2026-11-30 is a Monday.
+        assert!(!due(at("2026-11-30", 8)));
+        assert!(due(at("2026-11-30", 9)));
+        assert!(due(at("2026-11-30", 23)));
+        assert!(!due(at("2026-12-01", 9)));
+        // Sunday 23:00 UTC is Monday 08:00 in Japan: an hour to go.
+        assert_eq!(until_next(at("2026-11-30", 8)), Duration::from_secs(3600));
+        assert_eq!(
+            until_next(at("2026-11-30", 9)),
+            Duration::from_secs(7 * 86_400)
+        );
+        assert_eq!(
+            until_next(at("2026-12-03", 9)),
+            Duration::from_secs(4 * 86_400)
+        );
+    }
+
+    #[test]
+    fn the_post_shows_the_week_that_ended_with_the_chart() {
+        let text = include_str!("../../data/messages.toml");
+        let m: crate::data::Messages = toml::from_str(text).unwrap();
+        let monday = date("2026-10-12").days();
+        let weeks: Vec<PeriodRate> = (0..WEEKS as u64)
+            .map(|i| PeriodRate {
+                start: Date::from_days(monday + 7 * i as i64),
+                questions: 10 * i,
+                unanswered: i,
+                rate: 0.1,
+                did_you_mean: 2 * i,
+                did_you_mean_rate: 0.2,
+                up: 3,
+                down: 1,
+            })
+            .collect();
+        let reply = post(&weeks, &m.report);
+        let embed = &reply.embeds[0];
+        // The current week (2026-11-30) has just begun: the post is of the one before.
+        assert_eq!(
+            embed.title.as_deref(),
+            Some(
+                m.report
+                    .weekly_title
+                    .replace("{from}", "2026-11-23")
+                    .replace("{to}", "2026-11-29")
+                    .as_str()
+            )
+        );
+        let summary = embed.description.as_deref().unwrap();
+        assert!(
+            summary.contains("60") && summary.contains("10.0%"),
+            "{summary}"
+        );
+        let image = reply.image.as_ref().expect("the chart is attached");
+        assert_eq!(image.name, CHART_FILE);
+        assert!(image.png.starts_with(b"\x89PNG"));
+    }
+
+    #[test]
+    fn one_process_claims_the_week() {
+        let dir = tempfile::tempdir().unwrap();
+        let claims: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..8)
+                .map(|_| s.spawn(|| claim(dir.path(), "2026-W49").unwrap()))
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert_eq!(claims.iter().filter(|c| **c).count(), 1);
+        release(dir.path(), "2026-W49");
+        assert!(
+            claim(dir.path(), "2026-W49").unwrap(),
+            "claimed again after a failed post"
+        );
+        assert!(claim(dir.path(), "2026-W50").unwrap());
+    }
+}
