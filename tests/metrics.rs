@@ -152,7 +152,7 @@ async fn metrics_count_what_was_asked_and_health_follows_the_gateway() {
         let (stop, task) = start(c, engine);
         fake.wait_request("GET", |p| p == "/gateway/bot", |_| true)
             .await;
-        let reason = health_becomes(addr, 503, "shard").await;
+        let reason = health_becomes(addr, 503, "not connected").await;
         assert_eq!(reason.trim(), "shard 0 not connected to the gateway");
         stop.send(()).unwrap();
         assert!(task.await.unwrap().is_ok());

@@ -2,10 +2,7 @@
 //! key is a field of [`Messages`] and nowhere else: a missing or unknown key
 //! is a TOML problem, an empty sentence one of its own.
 
-use std::collections::HashMap;
 use std::path::Path;
-
-use toml::Spanned;
 
 use super::Messages;
 use super::source::{Loader, Source};
@@ -18,25 +15,35 @@ pub(super) fn load(ld: &mut Loader, path: &Path) -> Option<Messages> {
     Some(messages)
 }
 
-/// Records each key of `src` whose sentence is empty, in file order.
+/// Records each key of `src` whose sentence is empty, in file order, in
+/// the top table and in the tables under it (`[report]`).
 fn blank_sentences(ld: &mut Loader, src: &Source) {
-    // Every value is a string once the file parses as `Messages`.
-    let Ok(sentences) = toml::from_str::<HashMap<String, Spanned<String>>>(&src.text) else {
+    let Ok(table) = toml::de::DeTable::parse(&src.text) else {
         return;
     };
-    let mut blank: Vec<(&String, &Spanned<String>)> = sentences
-        .iter()
-        .filter(|(_, s)| s.get_ref().trim().is_empty())
-        .collect();
-    blank.sort_by_key(|(_, s)| s.span().start);
-    for (key, sentence) in blank {
+    let mut blank = Vec::new();
+    collect_blank(table.get_ref(), &mut blank);
+    blank.sort_by_key(|(_, span)| span.start);
+    for (key, span) in blank {
         ld.problem_at(
             src,
-            Some(sentence.span()),
-            Some(key),
+            Some(span),
+            Some(&key),
             format!("`{key}` is empty"),
             "write the sentence; every answer shows it",
         );
+    }
+}
+
+fn collect_blank(table: &toml::de::DeTable<'_>, blank: &mut Vec<(String, std::ops::Range<usize>)>) {
+    for (key, value) in table {
+        match value.get_ref() {
+            toml::de::DeValue::String(s) if s.trim().is_empty() => {
+                blank.push((key.get_ref().to_string(), value.span()));
+            }
+            toml::de::DeValue::Table(inner) => collect_blank(inner, blank),
+            _ => {}
+        }
     }
 }
 
@@ -65,6 +72,26 @@ mod tests {
         let text = good.replacen("help = ", "help = \"\"\nx_help = ", 1);
         let (mut ld, src) = loaded("messages.toml", &text);
         blank_sentences(&mut ld, &src);
-        assert_eq!(said(&ld), ["12: [help]: `help` is empty"]);
+        let line = good.lines().position(|l| l.starts_with("help = ")).unwrap() + 1;
+        assert_eq!(said(&ld), [format!("{line}: [help]: `help` is empty")]);
+        // A sentence in a table below the top one is checked too.
+        let (key, _) = good
+            .split("[report]")
+            .nth(1)
+            .and_then(|t| t.lines().find_map(|l| l.split_once(" = ")))
+            .unwrap();
+        let text = good.replacen(
+            &format!("{key} = "),
+            &format!("{key} = \"\"\nx_{key} = "),
+            1,
+        );
+        let (mut ld, src) = loaded("messages.toml", &text);
+        blank_sentences(&mut ld, &src);
+        assert_eq!(said(&ld).len(), 1, "{:?}", said(&ld));
+        assert!(
+            said(&ld)[0].contains(&format!("`{key}` is empty")),
+            "{:?}",
+            said(&ld)
+        );
     }
 }
