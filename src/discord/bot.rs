@@ -313,6 +313,13 @@ impl Responder {
     }
 }
 
+/// The records could not be read for a staff command: logged, and the
+/// staff member sees the warning sign.
+fn records_failed(e: &crate::records::RecordsError) -> Reply {
+    error!(error = %e, "reading the records failed");
+    Reply::text("\u{26A0}", true).fitted()
+}
+
 fn internal_error(e: &tokio::task::JoinError) -> Reply {
     // Only reachable if building a reply panicked; render::failure needs
     // the knowledge, which the panicking task held.
@@ -344,9 +351,7 @@ impl Handler {
             let reply = tokio::task::spawn_blocking(move || match engine.ask(&query) {
                 Ok(answer) => {
                     let record = QuestionRecord::new(answer_id, source, guild, &answer);
-                    if let Err(e) = records.question(&record) {
-                        error!(error = %e, "recording a question failed");
-                    }
+                    records.question(&record);
                     render::answer(
                         &answer,
                         &engine.knowledge.messages,
@@ -357,9 +362,7 @@ impl Handler {
                 Err(e) => {
                     error!(error = %e, "search failed; declining the question");
                     let record = QuestionRecord::declined(answer_id, source, guild, &query);
-                    if let Err(e) = records.question(&record) {
-                        error!(error = %e, "recording a question failed");
-                    }
+                    records.question(&record);
                     render::failure(&engine.knowledge, &query, ephemeral_decline)
                 }
             })
@@ -558,8 +561,8 @@ impl Handler {
                 };
                 match cmd.data.name.as_str() {
                     names::RELOAD => self.reload(&responder).await,
-                    names::UNANSWERED => responder.reply(&self.unanswered(scope)).await,
-                    _ => responder.reply(&self.stats(scope)).await,
+                    names::UNANSWERED => responder.reply(&self.unanswered(scope).await).await,
+                    _ => responder.reply(&self.stats(scope).await).await,
                 }
             }
             other => debug!(command = other, "unknown command"),
@@ -567,11 +570,12 @@ impl Handler {
     }
 
     /// `/unanswered`: the recent unanswered questions of `scope`.
-    fn unanswered(&self, scope: Scope) -> Reply {
-        let lines: Vec<String> = self
-            .shared()
-            .records
-            .unanswered(20, scope)
+    async fn unanswered(&self, scope: Scope) -> Reply {
+        let recent = match self.shared().records.unanswered(20, scope).await {
+            Ok(recent) => recent,
+            Err(e) => return records_failed(&e),
+        };
+        let lines: Vec<String> = recent
             .iter()
             .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
             .collect();
@@ -584,9 +588,12 @@ impl Handler {
     }
 
     /// `/stats`: the figures of `scope`.
-    fn stats(&self, scope: Scope) -> Reply {
+    async fn stats(&self, scope: Scope) -> Reply {
         let shared = self.shared();
-        let s = shared.records.stats(5, scope);
+        let s = match shared.records.stats(5, scope).await {
+            Ok(s) => s,
+            Err(e) => return records_failed(&e),
+        };
         let engine = shared.engine.load();
         let mut lines = vec![
             format!("質問数: {}", s.questions),
@@ -684,15 +691,13 @@ impl Handler {
                 let Ok(answer) = answer.parse::<u64>() else {
                     return;
                 };
-                match shared.records.vote(
+                let r = shared.records.vote(
                     answer,
                     vote,
                     c.guild_id.map(GuildId::get),
                     c.user.id.get(),
-                ) {
-                    Ok(r) => info!(answer, vote = ?r.vote, "vote recorded"),
-                    Err(e) => error!(error = %e, "recording a vote failed"),
-                }
+                );
+                info!(answer, vote = ?r.vote, "vote recorded");
                 let thanks = shared.engine.load().knowledge.messages.vote_thanks.clone();
                 responder.reply(&Reply::text(&thanks, true).fitted()).await;
             }
