@@ -710,3 +710,66 @@ impl<T: for<'de> Deserialize<'de>> Chunks<T> {
         self.skipped
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_urls_are_read_and_shown_without_their_password() {
+        assert_eq!(
+            Location::parse("sqlite://state/records.sqlite3").unwrap(),
+            Location::Sqlite(PathBuf::from("state/records.sqlite3"))
+        );
+        assert_eq!(
+            Location::parse("sqlite:///var/lib/madoguchi/r.sqlite3").unwrap(),
+            Location::Sqlite(PathBuf::from("/var/lib/madoguchi/r.sqlite3"))
+        );
+        let pg = Location::parse("postgres://bot:s3cret@db.example:5432/records").unwrap();
+        assert_eq!(pg.to_string(), "postgres://bot:***@db.example:5432/records");
+        let pg = Location::parse("postgresql://bot@db/records?sslmode=require").unwrap();
+        assert_eq!(
+            pg.to_string(),
+            "postgresql://bot@db/records?sslmode=require"
+        );
+        for bad in [
+            "",
+            "sqlite://",
+            "mysql://x",
+            "records.sqlite3",
+            "postgres://a:b@c:notaport/d",
+        ] {
+            let e = Location::parse(bad).unwrap_err().to_string();
+            assert!(e.contains("sqlite://PATH"), "{bad}: {e}");
+        }
+        let e = Location::parse("postgres://a:hidden@c:notaport/d").unwrap_err();
+        assert!(!e.to_string().contains("hidden"), "{e}");
+    }
+
+    fn question(answer: u64) -> Entry {
+        Entry::Question(QuestionRecord {
+            ts: now(),
+            answer,
+            source: Source::Dm,
+            query: format!("q{answer}"),
+            answered: false,
+            sure: false,
+            decision: Some(Decision::Decline),
+            confidence: 0.0,
+            shown: Vec::new(),
+            faq: None,
+            guild: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn the_queue_keeps_the_newest_up_to_its_bound() {
+        let queue = Queue::new(3);
+        for a in 0..5 {
+            queue.push(question(a));
+        }
+        assert_eq!((queue.waiting(), queue.dropped()), (3, 2));
+        // Nothing writes: a flush times out.
+        assert!(!queue.flush(Duration::from_millis(20)).await);
+    }
+}

@@ -4,7 +4,8 @@
 //! records at a time and writes them in one transaction; a record leaves
 //! the queue only once written, so a failed write is retried (after a
 //! growing pause) and a kill loses at most what is queued. Past the bound
-//! the oldest record is dropped, counted and warned about.
+//! the oldest record is dropped, counted and warned about (one the writer
+//! is retrying at that moment may still reach the database).
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
