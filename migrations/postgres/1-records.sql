@@ -17,7 +17,7 @@ CREATE TABLE questions (
 CREATE INDEX questions_ts ON questions (ts);
 CREATE INDEX questions_answer ON questions (answer);
 CREATE INDEX questions_unanswered ON questions (guild, ts) WHERE NOT answered;
-CREATE INDEX questions_unanswered_query ON questions (query) WHERE NOT answered;
+CREATE INDEX questions_unanswered_query ON questions (query, ts) WHERE NOT answered;
 
 -- Each voter's latest vote on an answer.
 CREATE TABLE votes (
