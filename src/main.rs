@@ -928,6 +928,10 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
             None => file.keep_days,
         },
     };
+    anyhow::ensure!(
+        config.keep_days != Some(0),
+        "--keep-days must be at least 1 (leave it out to keep every question)"
+    );
     let parse_u64 = |key: &str| -> anyhow::Result<Option<u64>> {
         from_dotenv(key)
             .map(|v| {
@@ -996,6 +1000,7 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
     tracing::info!(
         api_base = %config.api_base,
         state = %config.state_dir.display(),
+        records = %config.records_location(),
         shards = ?config.shards,
         answer_channels = config.answer_channels.len(),
         "starting the Discord bot"

@@ -1128,12 +1128,15 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         tokio::task::spawn_blocking(common::engine).await.unwrap();
         std::fs::write(dir.path().join(".env"), format!("DISCORD_TOKEN={TOKEN}\n")).unwrap();
         let state = dir.path().join("state");
+        // The records elsewhere than in the state directory.
+        let elsewhere = dir.path().join("elsewhere");
         std::fs::write(
             dir.path().join("bot.toml"),
             format!(
-                "api_base = \"{}\"\nstate = \"{}\"\nguild_id = {GUILD_ID}\nshards = \"0/1\"\nlog_format = \"json\"\ncooldown_seconds = 0\n",
+                "api_base = \"{}\"\nstate = \"{}\"\nrecords = \"sqlite://{}/records.sqlite3\"\nguild_id = {GUILD_ID}\nshards = \"0/1\"\nlog_format = \"json\"\ncooldown_seconds = 0\n",
                 fake.base,
-                state.display()
+                state.display(),
+                elsewhere.display()
             ),
         )
         .unwrap();
@@ -1164,7 +1167,8 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         let m = FakeDiscord::message(id, DM_CHANNEL_ID, None, &human(1), TELEWORK_Q, &[]);
         fake.dispatch("MESSAGE_CREATE", m).await;
         fake.reply_to(DM_CHANNEL_ID, id).await;
-        assert!(state.join(madoguchi::records::DATABASE_FILE).exists());
+        assert!(elsewhere.join(madoguchi::records::DATABASE_FILE).exists());
+        assert!(!state.join(madoguchi::records::DATABASE_FILE).exists());
         let pid = child.id().unwrap().to_string();
         let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(status.success());
@@ -1178,6 +1182,10 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         let first = stderr.lines().find(|l| l.starts_with('{')).expect("JSON log lines");
         let line: Value = serde_json::from_str(first).unwrap();
         assert!(line["level"].is_string(), "{first}");
+        // Stopped by SIGTERM: the question's record was written first.
+        let questions = common::stored_records(&elsewhere, QUESTIONS_FILE);
+        assert_eq!(questions.len(), 1, "{questions:?}");
+        assert_eq!(questions[0]["source"], "dm");
     })
     .await;
 }

@@ -271,17 +271,15 @@ pub enum RecordsError {
     )]
     Url(String),
     #[error(
-        "cannot reach the records database {location}: {source}; start the database or fix the URL (--records, MADOGUCHI_RECORDS or `records` in the configuration file)"
+        "cannot reach the records database {location}: {cause}; start the database or fix the URL (--records, MADOGUCHI_RECORDS or `records` in the configuration file)"
     )]
     Unreachable {
         location: String,
-        source: Box<dyn std::error::Error + Send + Sync>,
+        /// The failure with its causes ([`causes`]).
+        cause: String,
     },
-    #[error("the records database {location} failed: {source}")]
-    Database {
-        location: String,
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
+    #[error("the records database {location} failed: {cause}")]
+    Database { location: String, cause: String },
     #[error(
         "the records database {location} has schema version {found}, newer than the {known} this madoguchi knows: run the newer madoguchi that wrote it, or give --records another database"
     )]
@@ -292,6 +290,22 @@ pub enum RecordsError {
     },
     #[error("no records at {0}")]
     Missing(String),
+}
+
+/// An error with its causes, each once (clients repeat their cause in
+/// their own message).
+pub(crate) fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let more = cause.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        next = cause.source();
+    }
+    text
 }
 
 /// Where the records are kept: `sqlite://PATH` or `postgres://…`.

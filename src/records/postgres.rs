@@ -62,7 +62,7 @@ impl Postgres {
             .build()
             .map_err(|e| RecordsError::Database {
                 location: Location::Postgres(url.into()).to_string(),
-                source: Box::new(e),
+                cause: super::causes(&e),
             })?;
         let pg = Postgres {
             url: url.to_string(),
@@ -83,7 +83,7 @@ impl Postgres {
     fn db(&self, e: impl std::error::Error + Send + Sync + 'static) -> RecordsError {
         RecordsError::Database {
             location: self.shown(),
-            source: Box::new(e),
+            cause: super::causes(&e),
         }
     }
 
@@ -93,7 +93,7 @@ impl Postgres {
             .await
             .map_err(|e| RecordsError::Unreachable {
                 location: self.shown(),
-                source: Box::new(e),
+                cause: super::causes(&e),
             })
     }
 

@@ -199,7 +199,7 @@ impl Sqlite {
 fn database(path: &Path, e: impl std::error::Error + Send + Sync + 'static) -> RecordsError {
     RecordsError::Database {
         location: format!("sqlite://{}", path.display()),
-        source: Box::new(e),
+        cause: super::causes(&e),
     }
 }
 
