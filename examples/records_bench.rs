@@ -6,6 +6,9 @@
 //!
 //! - `fill URL N`: writes N questions (a year of them, 30 % unanswered in
 //!   5,000 wordings, a vote per 50 questions) to the records at URL.
+//! - `jsonl DIR N`: the same N questions (and votes) as the JSON-lines
+//!   files of earlier versions, in the state directory DIR, to time the
+//!   one-time import.
 //! - `write URL`: a burst of 1,000 questions through `Records::question`
 //!   (what an answer pays): p50/p99/max of the call, and how long the
 //!   writer takes to store them.
@@ -156,6 +159,35 @@ async fn fill(location: &Location, n: u64) {
         "fill: {n} questions written to {location} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The records of [`fill`] as the JSON-lines files of earlier versions.
+fn jsonl(dir: &Path, n: u64) {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).unwrap();
+    let file = |name: &str| std::io::BufWriter::new(std::fs::File::create(dir.join(name)).unwrap());
+    let (mut questions, mut votes) = (file("questions.jsonl"), file("votes.jsonl"));
+    let mut rng = fastrand::Rng::with_seed(7);
+    for i in 0..n {
+        let q = generated(i, n, &mut rng);
+        if i % 50 == 0 {
+            let v = VoteRecord {
+                ts: q.ts + 30,
+                answer: q.answer,
+                vote: if rng.bool() { Vote::Up } else { Vote::Down },
+                query: Some(q.query.clone()),
+                shown: q.shown.clone(),
+                faq: None,
+                guild: q.guild,
+                voter: Some(format!("{i:032x}")),
+            };
+            writeln!(votes, "{}", serde_json::to_string(&v).unwrap()).unwrap();
+        }
+        writeln!(questions, "{}", serde_json::to_string(&q).unwrap()).unwrap();
+    }
+    questions.flush().unwrap();
+    votes.flush().unwrap();
+    println!("jsonl: {n} questions written to {}", dir.display());
 }
 
 async fn write_burst(location: &Location) {
@@ -431,12 +463,13 @@ async fn main() {
     let location = |url: &str| Location::parse(url).expect("a records URL");
     match arg(0).as_str() {
         "fill" => fill(&location(&arg(1)), arg(2).parse().unwrap_or(1_000_000)).await,
+        "jsonl" => jsonl(Path::new(&arg(1)), arg(2).parse().unwrap_or(1_000_000)),
         "write" => write_burst(&location(&arg(1))).await,
         "serve" => serve(Path::new(&arg(1)), &arg(2)).await,
         "kill" => kill(Path::new(&arg(1)), &arg(2)).await,
         "two" => two(&arg(1)).await,
         _ => eprintln!(
-            "usage: records_bench fill URL N | write URL | serve STATE URL | kill STATE URL | two URL"
+            "usage: records_bench fill URL N | jsonl DIR N | write URL | serve STATE URL | kill STATE URL | two URL"
         ),
     }
 }

@@ -27,6 +27,13 @@ done
 "$bench" write "$url"
 kill_state="$work/kill"
 "$bench" kill "$kill_state" "sqlite://$kill_state/records.sqlite3"
+# The one-time import of JSON-lines records of an earlier version.
+"$bench" jsonl "$work/old" "$n"
+ls -l "$work/old/questions.jsonl" | awk '{print "jsonl: questions.jsonl " $5 " bytes"}'
+/usr/bin/time -f "report importing the old files: %e s, max RSS %M KiB" \
+  "$bin" report --state "$work/old" > /dev/null
+/usr/bin/time -f "report after the import: %e s, max RSS %M KiB" \
+  "$bin" report --state "$work/old" > /dev/null
 if [ -n "${MADOGUCHI_BENCH_POSTGRES:-}" ]; then
   "$bench" two "$MADOGUCHI_BENCH_POSTGRES"
 fi

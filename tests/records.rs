@@ -2,7 +2,8 @@
 //! file and, when `MADOGUCHI_TEST_POSTGRES` names a PostgreSQL server (an
 //! account that may create databases), on a fresh database there. `.ci/run`
 //! starts a throw-away cluster and sets it; under CI (`CI=true`) a missing
-//! server fails the tests instead of skipping PostgreSQL.
+//! server fails the tests instead of skipping PostgreSQL. The databases are
+//! named `madoguchi_test_*` and left on the server.
 
 mod common;
 

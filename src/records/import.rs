@@ -16,7 +16,8 @@ use super::{
     VOTES_FILE, VoteRecord,
 };
 
-/// Records read from an old file and written in one transaction.
+/// Records read from an old file at a time (the whole file is one
+/// transaction).
 pub(crate) const CHUNK: usize = 5_000;
 
 /// What became of an old records file.
