@@ -530,14 +530,33 @@ impl Records {
         scope: Scope,
     ) -> Result<Vec<QuestionRecord>, RecordsError> {
         self.queue.flush(Self::READ_YOUR_WRITES).await;
-        self.store.unanswered(n, scope).await
+        self.in_time(self.store.unanswered(n, scope)).await
     }
 
     /// Counts of `scope` so far, with the `top` measures most often shown
     /// first.
     pub async fn stats(&self, top: usize, scope: Scope) -> Result<Stats, RecordsError> {
         self.queue.flush(Self::READ_YOUR_WRITES).await;
-        self.store.stats(top, scope).await
+        self.in_time(self.store.stats(top, scope)).await
+    }
+
+    /// How long a query for staff may take: Discord wants a reply to a
+    /// command within 3 s.
+    const QUERY_LIMIT: Duration = Duration::from_secs(2);
+
+    /// `query`, or an error when the database does not answer in time.
+    async fn in_time<T>(
+        &self,
+        query: impl Future<Output = Result<T, RecordsError>>,
+    ) -> Result<T, RecordsError> {
+        tokio::time::timeout(Self::QUERY_LIMIT, query)
+            .await
+            .unwrap_or_else(|_| {
+                Err(RecordsError::Database {
+                    location: self.store.location().to_string(),
+                    cause: format!("no answer within {} s", Self::QUERY_LIMIT.as_secs()),
+                })
+            })
     }
 
     /// Writes what is queued (waiting at most `timeout` for the database)
