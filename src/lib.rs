@@ -14,6 +14,8 @@
 //! - [`search`]: a question to ranked measures, confidence and referrals.
 //! - [`answer`]: the answer a user sees, as text or JSON.
 //! - [`eval`]: hit@k and MRR over a question file.
+//! - [`records`]: the bot's records (questions, votes, daily counts) in
+//!   SQLite or PostgreSQL, behind a bounded queue.
 //! - [`report`]: the staff report from the bot's records; [`chart`] its
 //!   charts (SVG and PNG), [`html`] the report as a self-contained page.
 //! - [`faq`]: new FAQ entries scaffolded and appended (`faq new`).
@@ -25,7 +27,9 @@
 //! - [`discord`]: the Discord bot (`madoguchi serve`), the only module that
 //!   knows serenity and the network.
 //!
-//! Invariants: apart from [`discord`], the library does no network I/O; it
+//! Invariants: apart from [`discord`] and the PostgreSQL client of
+//! [`records`] (when records are given a `postgres://` URL), the library
+//! does no network I/O; it
 //! never reads environment variables (paths come in through
 //! [`engine::Paths`]); user text is data and never query syntax; nothing
 //! here writes to `data/` but [`faq::append`], which only adds an entry at
@@ -48,6 +52,7 @@ pub mod import;
 pub mod index;
 pub mod last_good;
 pub mod question;
+pub mod records;
 pub mod report;
 pub mod scope;
 pub mod search;

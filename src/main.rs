@@ -116,6 +116,10 @@ enum Command {
         /// The bot's state directory (its records).
         #[arg(long, env = "MADOGUCHI_STATE", default_value = "state")]
         state: PathBuf,
+        /// The records database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB
+        /// [default: sqlite://STATE/records.sqlite3].
+        #[arg(long, env = "MADOGUCHI_RECORDS")]
+        records: Option<String>,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -441,6 +445,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve(args) => serve(args, paths, fixed_today),
         Command::Report {
             state,
+            records,
             json,
             top,
             by,
@@ -452,7 +457,15 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some("week") => Some(report::Period::Week),
                 Some(other) => anyhow::bail!("--by takes `day` or `week`, not `{other}`"),
             };
-            let records = report::read(&state)?;
+            let location = match records {
+                Some(url) => madoguchi::records::Location::parse(&url)?,
+                None => madoguchi::records::Location::in_state(&state),
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the runtime")?;
+            let records = runtime.block_on(report::read(&state, &location))?;
             let options = report::Options {
                 top,
                 period,
@@ -750,9 +763,19 @@ struct ServeArgs {
     /// The Discord API base URL [default: https://discord.com].
     #[arg(long, env = "DISCORD_API_BASE")]
     api_base: Option<String>,
-    /// Where records (unanswered questions, votes, counts) are kept [default: state].
+    /// The state directory: the voters' key, crash notes, and the records
+    /// unless --records says otherwise [default: state].
     #[arg(long, env = "MADOGUCHI_STATE")]
     state: Option<PathBuf>,
+    /// Where the records (questions, votes, counts) are kept: sqlite://PATH or
+    /// postgres://USER:PASSWORD@HOST/DB, one database for several processes
+    /// [default: sqlite://STATE/records.sqlite3].
+    #[arg(long, env = "MADOGUCHI_RECORDS")]
+    records: Option<String>,
+    /// Delete question text older than N days (the daily counts stay)
+    /// [default: keep all].
+    #[arg(long, env = "MADOGUCHI_KEEP_DAYS")]
+    keep_days: Option<u32>,
     /// Register the slash commands in this guild only (instant; for setup).
     #[arg(long, env = "MADOGUCHI_GUILD_ID")]
     guild_id: Option<u64>,
@@ -923,6 +946,28 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
     {
         config.state_dir = state;
     }
+    if let Some(url) = args
+        .records
+        .or_else(|| from_dotenv("MADOGUCHI_RECORDS"))
+        .or(file.records)
+    {
+        config.records = Some(madoguchi::records::Location::parse(&url)?);
+    }
+    config.keep_days = match args.keep_days {
+        Some(days) => Some(days),
+        None => match from_dotenv("MADOGUCHI_KEEP_DAYS") {
+            Some(v) => Some(
+                v.trim()
+                    .parse()
+                    .context("MADOGUCHI_KEEP_DAYS in .env is not a number of days")?,
+            ),
+            None => file.keep_days,
+        },
+    };
+    anyhow::ensure!(
+        config.keep_days != Some(0),
+        "--keep-days must be at least 1 (leave it out to keep every question)"
+    );
     let parse_u64 = |key: &str| -> anyhow::Result<Option<u64>> {
         from_dotenv(key)
             .map(|v| {
@@ -1004,6 +1049,7 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
     tracing::info!(
         api_base = %config.api_base,
         state = %config.state_dir.display(),
+        records = %config.records_location(),
         shards = ?config.shards,
         answer_channels = config.answer_channels.len(),
         "starting the Discord bot"

@@ -21,7 +21,10 @@ use bot_common::{
 use fake_discord::{
     BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, OTHER_GUILD_ID, Recorded, STAFF_ROLE,
 };
-use madoguchi::discord::records::{QUESTIONS_FILE, UNANSWERED_FILE, VOTES_FILE};
+/// The bot's records, as [`common::stored_records`] reads them.
+const QUESTIONS_FILE: &str = "questions";
+const UNANSWERED_FILE: &str = "unanswered";
+const VOTES_FILE: &str = "votes";
 use madoguchi::discord::{Config, RunError, Shards, Token, run};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -92,12 +95,9 @@ impl Bot {
         assert!(result.is_ok(), "{result:?}");
     }
 
-    fn lines(&self, file: &str) -> Vec<Value> {
-        std::fs::read_to_string(self.state.path().join(file))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+    /// The records of the bot: `QUESTIONS`, `UNANSWERED` or `VOTES`.
+    fn lines(&self, which: &str) -> Vec<Value> {
+        common::stored_records(self.state.path(), which)
     }
 
     /// A guild message mentioning the bot; returns its id.
@@ -726,9 +726,8 @@ async fn repeats_within_the_cooldown_get_one_notice_and_repeated_votes_count_onc
         let text = embed_text(&staff_command(&bot, &manager, GUILD_ID, "stats").await["data"]);
         assert!(text.contains("👍 1　👎 0"), "{text}");
         let votes = bot.lines(VOTES_FILE);
-        assert_eq!(votes.len(), 2, "repeats are not written: {votes:?}");
-        let voter = votes[0]["voter"].as_str().unwrap();
-        assert_eq!(votes[1]["voter"], voter, "one voter");
+        assert_eq!(votes.len(), 1, "one vote per voter and answer: {votes:?}");
+        assert_eq!(votes[0]["vote"], "up", "the latest counts: {votes:?}");
         let user = human(3)["id"].as_str().unwrap().to_string();
         for v in &votes {
             assert!(!v.to_string().contains(&user), "no user id stored: {v}");
@@ -1024,8 +1023,7 @@ async fn records_survive_a_restart() {
         let text = embed_text(&fake.callback(id).await.body["data"]);
         assert!(text.contains("質問数: 1"), "{text}");
         assert!(text.contains("👎 1"), "{text}");
-        let votes = std::fs::read_to_string(state.join(VOTES_FILE)).unwrap();
-        let vote: Value = serde_json::from_str(votes.lines().next().unwrap()).unwrap();
+        let vote = common::stored_records(&state, VOTES_FILE)[0].clone();
         assert_eq!(
             vote["query"], TELEWORK_Q,
             "what was shown is known after the restart"
@@ -1146,12 +1144,15 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         tokio::task::spawn_blocking(common::engine).await.unwrap();
         std::fs::write(dir.path().join(".env"), format!("DISCORD_TOKEN={TOKEN}\n")).unwrap();
         let state = dir.path().join("state");
+        // The records elsewhere than in the state directory.
+        let elsewhere = dir.path().join("elsewhere");
         std::fs::write(
             dir.path().join("bot.toml"),
             format!(
-                "api_base = \"{}\"\nstate = \"{}\"\nguild_id = {GUILD_ID}\nshards = \"0/1\"\nlog_format = \"json\"\ncooldown_seconds = 0\n",
+                "api_base = \"{}\"\nstate = \"{}\"\nrecords = \"sqlite://{}/records.sqlite3\"\nguild_id = {GUILD_ID}\nshards = \"0/1\"\nlog_format = \"json\"\ncooldown_seconds = 0\n",
                 fake.base,
-                state.display()
+                state.display(),
+                elsewhere.display()
             ),
         )
         .unwrap();
@@ -1182,7 +1183,8 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         let m = FakeDiscord::message(id, DM_CHANNEL_ID, None, &human(1), TELEWORK_Q, &[]);
         fake.dispatch("MESSAGE_CREATE", m).await;
         fake.reply_to(DM_CHANNEL_ID, id).await;
-        assert!(state.join(QUESTIONS_FILE).exists());
+        assert!(elsewhere.join(madoguchi::records::DATABASE_FILE).exists());
+        assert!(!state.join(madoguchi::records::DATABASE_FILE).exists());
         let pid = child.id().unwrap().to_string();
         let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(status.success());
@@ -1196,6 +1198,10 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         let first = stderr.lines().find(|l| l.starts_with('{')).expect("JSON log lines");
         let line: Value = serde_json::from_str(first).unwrap();
         assert!(line["level"].is_string(), "{first}");
+        // Stopped by SIGTERM: the question's record was written first.
+        let questions = common::stored_records(&elsewhere, QUESTIONS_FILE);
+        assert_eq!(questions.len(), 1, "{questions:?}");
+        assert_eq!(questions[0]["source"], "dm");
     })
     .await;
 }

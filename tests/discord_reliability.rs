@@ -26,7 +26,6 @@ use bot_common::{
 use fake_discord::{
     BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID, Recorded, STAFF_ROLE,
 };
-use madoguchi::discord::records::QUESTIONS_FILE;
 use madoguchi::discord::{Config, RunError, Token, run};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
@@ -162,11 +161,7 @@ impl Bot {
     }
 
     fn questions(&self) -> Vec<Value> {
-        std::fs::read_to_string(self.state.path().join(QUESTIONS_FILE))
-            .unwrap_or_default()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        common::stored_records(self.state.path(), "questions")
     }
 
     /// A guild message in `channel` mentioning the bot; returns its id.

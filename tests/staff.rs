@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use madoguchi::data::{self, Date};
-use madoguchi::discord::records::{QuestionRecord, Records, Source, Vote};
+use madoguchi::discord::records::{Location, Options, QuestionRecord, Records, Source, Vote};
 use madoguchi::engine::{Engine, Rebuild};
 use madoguchi::search::Decision;
 
@@ -453,8 +453,11 @@ fn record(answer: u64, ts: u64, query: &str, shown: &[&str]) -> QuestionRecord {
 fn report_reads_the_records_the_bot_keeps() {
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state");
-    {
-        let r = Records::open(&state).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let r = Records::open(&state, &Location::in_state(&state), &Options::default())
+            .await
+            .unwrap();
         let day = 86_400;
         for (i, (ts, q, shown)) in [
             (MAY_1, "カピバラの補助金はありますか", &[][..]),
@@ -475,12 +478,17 @@ fn report_reads_the_records_the_bot_keeps() {
                 record.sure = false;
                 record.decision = Some(Decision::DidYouMean);
             }
-            r.question(&record).unwrap();
+            r.question(&record);
         }
-        r.vote(6, Vote::Down, None, 1).unwrap();
-        r.vote(7, Vote::Down, None, 1).unwrap();
-        r.vote(8, Vote::Up, None, 1).unwrap();
-    }
+        r.vote(6, Vote::Down, None, 1);
+        r.vote(7, Vote::Down, None, 1);
+        r.vote(8, Vote::Up, None, 1);
+        assert_eq!(
+            r.close(std::time::Duration::from_secs(10)).await,
+            0,
+            "all written"
+        );
+    });
     let data = common::repo().join("data");
     let index = tmp.path().join("index");
 

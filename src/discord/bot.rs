@@ -84,7 +84,7 @@ impl Shared {
         let writer = Arc::clone(&records);
         config
             .metrics
-            .records_pending(Box::new(move || writer.pending()));
+            .records_pending(Box::new(move || writer.waiting() as u64));
         config.metrics.knowledge_loaded();
         Shared {
             cooldown: std::sync::Mutex::new(Cooldown::new(
@@ -325,6 +325,13 @@ impl Responder {
     }
 }
 
+/// The records could not be read for a staff command: logged, and the
+/// staff member sees the warning sign.
+fn records_failed(e: &crate::records::RecordsError) -> Reply {
+    error!(error = %e, "reading the records failed");
+    Reply::text("\u{26A0}", true).fitted()
+}
+
 fn internal_error(e: &tokio::task::JoinError) -> Reply {
     // Only reachable if building a reply panicked; render::failure needs
     // the knowledge, which the panicking task held.
@@ -358,9 +365,7 @@ impl Handler {
                 Ok(answer) => {
                     metrics.question(source, Outcome::of(answer.decision));
                     let record = QuestionRecord::new(answer_id, source, guild, &answer);
-                    if let Err(e) = records.question(&record) {
-                        error!(error = %e, "recording a question failed");
-                    }
+                    records.question(&record);
                     render::answer(
                         &answer,
                         &engine.knowledge.messages,
@@ -372,9 +377,7 @@ impl Handler {
                     error!(error = %e, "search failed; declining the question");
                     metrics.question(source, Outcome::Declined);
                     let record = QuestionRecord::declined(answer_id, source, guild, &query);
-                    if let Err(e) = records.question(&record) {
-                        error!(error = %e, "recording a question failed");
-                    }
+                    records.question(&record);
                     render::failure(&engine.knowledge, &query, ephemeral_decline)
                 }
             })
@@ -586,10 +589,10 @@ impl Handler {
                 };
                 match cmd.data.name.as_str() {
                     names::RELOAD => self.reload(&responder).await,
-                    names::UNANSWERED => responder.reply(&self.unanswered(scope)).await,
+                    names::UNANSWERED => responder.reply(&self.unanswered(scope).await).await,
                     _ => {
                         let shared = Arc::clone(shared);
-                        let work = tokio::task::spawn_blocking(move || stats(&shared, scope));
+                        let work = tokio::spawn(async move { stats(&shared, scope).await });
                         responder.in_time(self.0.config.defer_after, work).await;
                     }
                 }
@@ -599,11 +602,12 @@ impl Handler {
     }
 
     /// `/unanswered`: the recent unanswered questions of `scope`.
-    fn unanswered(&self, scope: Scope) -> Reply {
-        let lines: Vec<String> = self
-            .shared()
-            .records
-            .unanswered(UNANSWERED_SHOWN, scope)
+    async fn unanswered(&self, scope: Scope) -> Reply {
+        let recent = match self.shared().records.unanswered(UNANSWERED_SHOWN, scope).await {
+            Ok(recent) => recent,
+            Err(e) => return records_failed(&e),
+        };
+        let lines: Vec<String> = recent
             .iter()
             .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
             .collect();
@@ -680,15 +684,13 @@ impl Handler {
         };
         match id {
             CustomId::Vote { vote, answer } => {
-                match shared.records.vote(
+                let r = shared.records.vote(
                     answer,
                     vote,
                     c.guild_id.map(GuildId::get),
                     c.user.id.get(),
-                ) {
-                    Ok(r) => info!(answer, vote = ?r.vote, "vote recorded"),
-                    Err(e) => error!(error = %e, "recording a vote failed"),
-                }
+                );
+                info!(answer, vote = ?r.vote, "vote recorded");
                 let thanks = shared.engine.load().knowledge.messages.vote_thanks.clone();
                 responder.reply(&Reply::text(&thanks, true).fitted()).await;
             }
@@ -738,8 +740,11 @@ impl Handler {
 
 /// `/stats`: the figures of `scope`, with the chart of the last weeks
 /// (made from the records on disk: run on the blocking pool).
-fn stats(shared: &Shared, scope: Scope) -> Reply {
-    let s = shared.records.stats(5, scope);
+async fn stats(shared: &Shared, scope: Scope) -> Reply {
+    let s = match shared.records.stats(5, scope).await {
+        Ok(s) => s,
+        Err(e) => return records_failed(&e),
+    };
     let engine = shared.engine.load();
     let m = &engine.knowledge.messages.report;
     let percent = |rate: f64| format!("{:.1}%", 100.0 * rate);
@@ -770,7 +775,7 @@ fn stats(shared: &Shared, scope: Scope) -> Reply {
         );
     }
     let mut reply = render::report(&m.stats_title, &lines);
-    let weeks = weekly::weeks(&shared.config.state_dir, Some(scope), super::live::today());
+    let weeks = weekly::weeks(&shared.records, Some(scope), super::live::today()).await;
     if let Some(image) = weeks.as_deref().and_then(weekly::chart) {
         if let Some(embed) = reply.embeds.first_mut() {
             embed.footer = Some(m.stats_chart.replace("{weeks}", &weekly::WEEKS.to_string()));

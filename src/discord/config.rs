@@ -109,8 +109,15 @@ pub struct Config {
     pub api_base: String,
     /// Where `/reload` reads the knowledge from.
     pub paths: Paths,
-    /// Records: unanswered questions, votes, counts (outside `data/`).
+    /// State outside `data/`: the voters' key, crash notes, and the
+    /// records unless `records` says otherwise.
     pub state_dir: PathBuf,
+    /// Where the records are kept; `None`: `records.sqlite3` in the state
+    /// directory.
+    pub records: Option<crate::records::Location>,
+    /// Question text older than this many days is deleted (the daily
+    /// counts stay); `None` keeps it all.
+    pub keep_days: Option<u32>,
     /// Register the commands in this guild (instant) instead of globally;
     /// also the home server, whose staff may use the staff commands.
     pub guild_id: Option<u64>,
@@ -160,6 +167,8 @@ impl Config {
             api_base: DEFAULT_API_BASE.to_string(),
             paths,
             state_dir: PathBuf::from("state"),
+            records: None,
+            keep_days: None,
             guild_id: None,
             answer_channels: Vec::new(),
             staff_role: None,
@@ -175,6 +184,13 @@ impl Config {
             http_client: None,
             metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// Where the records are kept.
+    pub fn records_location(&self) -> crate::records::Location {
+        self.records
+            .clone()
+            .unwrap_or_else(|| crate::records::Location::in_state(&self.state_dir))
     }
 
     /// Whether the API base is the real Discord.
@@ -193,6 +209,9 @@ pub struct FileConfig {
     pub data: Option<PathBuf>,
     pub index: Option<PathBuf>,
     pub state: Option<PathBuf>,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub records: Option<String>,
+    pub keep_days: Option<u32>,
     pub guild_id: Option<u64>,
     #[serde(default)]
     pub answer_channels: Vec<u64>,

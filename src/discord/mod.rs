@@ -77,6 +77,8 @@ const CRASH_WINDOW: Duration = Duration::from_secs(10 * 60);
 /// First wait after a failure.
 const FIRST_BACKOFF: Duration = Duration::from_secs(5);
 const RESTARTS_FILE: &str = "restarts";
+/// How long a stopping bot waits for the database to take queued records.
+const SHUTDOWN_FLUSH: Duration = Duration::from_secs(10);
 
 /// The intents the bot asks for: messages in guilds and DMs; the privileged
 /// message content intent only when answer channels are configured (mentions
@@ -135,13 +137,19 @@ pub async fn run_live(
     changes: Option<UnboundedReceiver<Change>>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), RunError> {
-    let records = match Records::open(&config.state_dir) {
-        Ok(r) => r,
-        Err(e) => {
-            config.metrics.stopped(&e.to_string());
-            return Err(e.into());
-        }
+    let options = records::Options {
+        keep_days: config.keep_days,
+        ..records::Options::default()
     };
+    let records =
+        match Records::open(&config.state_dir, &config.records_location(), &options).await {
+            Ok(r) => r,
+            Err(e) => {
+                config.metrics.stopped(&e.to_string());
+                return Err(e.into());
+            }
+        };
+    let queue = records.queue();
     let state_dir = config.state_dir.clone();
     let (wait, start) = note_start(&state_dir, config.max_backoff);
     let asked = AtomicBool::new(false);
@@ -155,6 +163,14 @@ pub async fn run_live(
         Ok(()) => metrics.stopped("shut down"),
         Err(e) => metrics.stopped(&e.to_string()),
     }
+    // Whatever is still queued goes to the database before the process ends.
+    if !queue.flush(SHUTDOWN_FLUSH).await {
+        warn!(
+            waiting = queue.waiting(),
+            "stopping with records the database has not taken"
+        );
+    }
+    queue.close();
     if asked.load(Ordering::SeqCst) {
         // Stopped on request: not a crash, so this start does not count.
         forget_start(&state_dir, start);

@@ -21,12 +21,12 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use super::bot::Shared;
-use super::records::Scope;
+use super::records::{Records, Scope};
 use super::render::{Embed, Image, Reply};
 use super::rest;
 use crate::chart::{self, Picture};
 use crate::data::{Date, ReportMessages};
-use crate::report::{self, Options, Period, PeriodRate, QuestionKey};
+use crate::report::{self, Period, PeriodRate};
 
 /// Weeks the chart shows, the current one last.
 pub const WEEKS: usize = 8;
@@ -46,21 +46,21 @@ fn now_secs() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
-/// The weeks up to the week of `today` of the records in `state_dir`, of
-/// `scope` (none: every record); `None` when there are no records.
-pub fn weeks(state_dir: &Path, scope: Option<Scope>, today: Date) -> Option<Vec<PeriodRate>> {
-    let mut records = report::read(state_dir).ok()?;
-    if let Some(scope) = scope {
-        records.questions.retain(|q| scope.covers(q.guild));
-        records.votes.retain(|v| scope.covers(v.guild));
-    }
-    let options = Options {
-        top: 0,
-        period: Some(Period::Week),
-        variants: 0,
+/// The weeks up to the week of `today` of `records`, of `scope` (none:
+/// every record); `None` when there are no records or they cannot be read.
+pub async fn weeks(records: &Records, scope: Option<Scope>, today: Date) -> Option<Vec<PeriodRate>> {
+    let days = match records.days(scope).await {
+        Ok(days) => days,
+        Err(e) => {
+            warn!(error = %e, "the weekly chart could not read the records");
+            return None;
+        }
     };
-    let r = report::build(&records, None, &QuestionKey::plain, &options);
-    Some(report::recent_weeks(&r.no_match_over_time, today, WEEKS))
+    if days.is_empty() {
+        return None;
+    }
+    let weekly = report::over_time(&days, &[], Period::Week);
+    Some(report::recent_weeks(&weekly, today, WEEKS))
 }
 
 /// The chart of `weeks` as a PNG attachment.
@@ -217,13 +217,13 @@ pub async fn post_due(shared: &Shared, http: &Http, channel: u64, now: i64) -> b
     }
     let scope = shared.config.guild_id.map(|home| Scope { home });
     let messages = shared.engine.load().knowledge.messages.report.clone();
-    let made = tokio::task::spawn_blocking(move || {
-        weeks(&state, scope, today).map(|w| post(&w, &messages))
-    })
-    .await;
-    let Ok(Some(reply)) = made else {
+    let Some(weeks) = weeks(&shared.records, scope, today).await else {
         info!(week, "no records: no weekly post");
         return true;
+    };
+    // (Drawing the chart is CPU work.)
+    let Ok(reply) = tokio::task::spawn_blocking(move || post(&weeks, &messages)).await else {
+        return false;
     };
     let message = reply.message();
     match rest::send(|| ChannelId::new(channel).send_message(http, message.clone())).await {

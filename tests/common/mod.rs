@@ -88,3 +88,59 @@ pub fn run(cmd: &mut Command) -> (Output, String, String) {
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (out, stdout, stderr)
 }
+
+/// The records a bot with the state directory `state` keeps in
+/// `records.sqlite3`, as JSON objects with the fields of a record, oldest
+/// first: `questions`, the `unanswered` questions, or `votes`. Records are
+/// written by a queue just after the answer is sent: this waits until the
+/// count holds still for 100 ms (at most 5 s).
+pub fn stored_records(state: &Path, which: &str) -> Vec<serde_json::Value> {
+    let sql = match which {
+        "questions" | "unanswered" => format!(
+            "SELECT json_object('ts', ts, 'answer', answer, 'source', source, 'query', query, \
+             'answered', json(CASE WHEN answered THEN 'true' ELSE 'false' END), \
+             'sure', json(CASE WHEN sure THEN 'true' ELSE 'false' END), 'decision', decision, \
+             'confidence', confidence, 'shown', json(shown), 'faq', faq, 'guild', guild) \
+             FROM questions {} ORDER BY id",
+            if which == "unanswered" {
+                "WHERE NOT answered"
+            } else {
+                ""
+            }
+        ),
+        "votes" => "SELECT json_object('ts', ts, 'answer', answer, 'vote', vote, 'query', query, \
+             'shown', json(shown), 'faq', faq, 'guild', guild, 'voter', voter) \
+             FROM votes ORDER BY id"
+            .to_string(),
+        other => panic!("no records called {other}"),
+    };
+    let path = state.join(madoguchi::records::DATABASE_FILE);
+    let read = || -> Vec<serde_json::Value> {
+        let Ok(db) = rusqlite::Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        ) else {
+            return Vec::new();
+        };
+        let Ok(mut st) = db.prepare(&sql) else {
+            return Vec::new();
+        };
+        st.query_map([], |r| r.get::<_, String>(0))
+            .map(|rows| {
+                rows.filter_map(Result::ok)
+                    .map(|t| serde_json::from_str(&t).unwrap())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut last = read();
+    loop {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let now = read();
+        if (now.len() == last.len() && !now.is_empty()) || std::time::Instant::now() > deadline {
+            return now;
+        }
+        last = now;
+    }
+}

@@ -1,0 +1,178 @@
+//! The one-time import of the JSON-lines files of earlier versions
+//! (`questions.jsonl`, then `votes.jsonl`). Each file goes in one
+//! transaction that also notes the hash of its content in `imported`: a
+//! crash mid-import leaves nothing, a second start finds the hash and
+//! imports nothing twice. Then the file is renamed `*.imported` (and
+//! `unanswered.jsonl`, a copy of the unanswered questions, with it), so
+//! nobody takes it for live records. Lines that cannot be read are skipped,
+//! counted (in the report's "skipped") and warned about, naming the file.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use super::store::Batch;
+use super::{
+    Chunks, Entry, QUESTIONS_FILE, QuestionRecord, RecordsError, Store, UNANSWERED_FILE,
+    VOTES_FILE, VoteRecord,
+};
+
+/// Records read from an old file at a time (the whole file is one
+/// transaction).
+pub(crate) const CHUNK: usize = 5_000;
+
+/// What became of an old records file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub file: PathBuf,
+    /// Records written (none when it had been imported before).
+    pub records: u64,
+    /// Lines that could not be read.
+    pub skipped: u64,
+    /// Its name now.
+    pub renamed: PathBuf,
+}
+
+/// Which records an old file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Questions,
+    Votes,
+}
+
+/// An old records file read a chunk at a time, as entries.
+pub(crate) enum OldFile {
+    Questions(Chunks<QuestionRecord>),
+    Votes(Chunks<VoteRecord>),
+}
+
+impl OldFile {
+    fn open(path: &Path, kind: Kind) -> Result<OldFile, RecordsError> {
+        let io = |source| RecordsError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        Ok(match kind {
+            Kind::Questions => OldFile::Questions(Chunks::open(path).map_err(io)?),
+            Kind::Votes => OldFile::Votes(Chunks::open(path).map_err(io)?),
+        })
+    }
+
+    /// The next chunk's rows in `batch` (its rows replaced, its counts
+    /// added to); false at the end.
+    pub(crate) fn next_into(
+        &mut self,
+        batch: &mut Batch,
+        path: &Path,
+        now: u64,
+    ) -> Result<bool, RecordsError> {
+        batch.rows.clear();
+        let entries: Option<Vec<Entry>> = match self {
+            OldFile::Questions(c) => c
+                .next_chunk(CHUNK)
+                .map(|o| o.map(|v| v.into_iter().map(Entry::Question).collect())),
+            OldFile::Votes(c) => c
+                .next_chunk(CHUNK)
+                .map(|o| o.map(|v| v.into_iter().map(Entry::Vote).collect())),
+        }
+        .map_err(|source| RecordsError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let Some(entries) = entries else {
+            return Ok(false);
+        };
+        for e in &entries {
+            batch.add(e, now);
+        }
+        Ok(true)
+    }
+
+    /// Lines skipped so far.
+    pub(crate) fn skipped(&self) -> u64 {
+        match self {
+            OldFile::Questions(c) => c.skipped() as u64,
+            OldFile::Votes(c) => c.skipped() as u64,
+        }
+    }
+
+    /// Warns about the lines skipped, once.
+    pub(crate) fn finish(self) {
+        match self {
+            OldFile::Questions(c) => c.finish(),
+            OldFile::Votes(c) => c.finish(),
+        };
+    }
+}
+
+/// Imports the old files of `dir` into `store`, each once.
+pub(crate) async fn import(store: &Store, dir: &Path) -> Result<Vec<Imported>, RecordsError> {
+    let mut done = Vec::new();
+    for (name, kind) in [(QUESTIONS_FILE, Kind::Questions), (VOTES_FILE, Kind::Votes)] {
+        let path = dir.join(name);
+        if !path.is_file() {
+            continue;
+        }
+        let hash = hash_file(&path)?;
+        let file = OldFile::open(&path, kind)?;
+        let (records, skipped) = match store {
+            Store::Sqlite(s) => s.import(file, path.clone(), hash).await?,
+            Store::Postgres(p) => p.import(file, &path, &hash).await?,
+        };
+        let renamed = set_aside(&path)?;
+        if kind == Kind::Questions && dir.join(UNANSWERED_FILE).is_file() {
+            set_aside(&dir.join(UNANSWERED_FILE))?;
+        }
+        tracing::info!(
+            file = %path.display(),
+            records,
+            skipped,
+            renamed = %renamed.display(),
+            "imported the records of an earlier version"
+        );
+        done.push(Imported {
+            file: path,
+            records,
+            skipped,
+            renamed,
+        });
+    }
+    Ok(done)
+}
+
+/// Renames an imported file `NAME.imported` (`NAME.imported.N` when taken).
+fn set_aside(path: &Path) -> Result<PathBuf, RecordsError> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut to = path.with_file_name(format!("{name}.imported"));
+    let mut n = 1;
+    while to.exists() {
+        n += 1;
+        to = path.with_file_name(format!("{name}.imported.{n}"));
+    }
+    std::fs::rename(path, &to).map_err(|source| RecordsError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(to)
+}
+
+/// The BLAKE3 hash of a file's content, in hexadecimal.
+fn hash_file(path: &Path) -> Result<String, RecordsError> {
+    let io = |source| RecordsError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut hasher = blake3::Hasher::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = file.read(&mut buf).map_err(io)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hasher.finalize().to_hex().to_string())
+}
