@@ -13,8 +13,9 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use madoguchi::discord::records::{QuestionRecord, Records, Source, Vote};
+use madoguchi::records::{Location, Options, QuestionRecord, Records, Source, Vote};
 use madoguchi::search::Decision;
 
 const ANSWERED: [(&str, &str); 8] = [
@@ -136,7 +137,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let records = match Records::open(&dir) {
+    let runtime = tokio::runtime::Runtime::new().expect("a runtime");
+    runtime.block_on(write(dir, n))
+}
+
+/// The records written through the bot's queue, a batch at a time (the
+/// queue holds a bounded number).
+async fn write(dir: PathBuf, n: u64) -> ExitCode {
+    const BATCH: u64 = 5_000;
+    let location = Location::in_state(&dir);
+    let records = match Records::open(&dir, &location, &Options::default()).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("synthetic_state: {e}");
@@ -181,17 +191,20 @@ fn main() -> ExitCode {
             faq: None,
             guild: None,
         };
-        if let Err(e) = records.question(&record) {
-            eprintln!("synthetic_state: {e}");
-            return ExitCode::FAILURE;
-        }
+        records.question(&record);
         if record.answered && rng.u32(0..20) == 0 {
             let vote = if rng.bool() { Vote::Up } else { Vote::Down };
-            if let Err(e) = records.vote(answer, vote, None, answer) {
-                eprintln!("synthetic_state: {e}");
-                return ExitCode::FAILURE;
-            }
+            records.vote(answer, vote, None, answer);
         }
+        if answer % BATCH == 0 && !records.queue().flush(Duration::from_secs(60)).await {
+            eprintln!("synthetic_state: the database did not take the records");
+            return ExitCode::FAILURE;
+        }
+    }
+    let lost = records.close(Duration::from_secs(60)).await;
+    if lost > 0 {
+        eprintln!("synthetic_state: {lost} records not written");
+        return ExitCode::FAILURE;
     }
     println!("{n} questions in {}", dir.display());
     ExitCode::SUCCESS

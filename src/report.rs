@@ -1116,10 +1116,14 @@ mod tests {
             serde_json::to_value(&report.unanswered_groups).unwrap(),
             serde_json::to_value(&expected.unanswered_groups).unwrap()
         );
-        assert_eq!(
-            serde_json::to_value(&report.no_match_over_time).unwrap(),
-            serde_json::to_value(&expected.no_match_over_time).unwrap()
-        );
+        // (Only questions were written: the votes of the fixture are not.)
+        let questions = |r: &Report| -> Vec<(Date, u64, u64, u64)> {
+            r.no_match_over_time
+                .iter()
+                .map(|p| (p.start, p.questions, p.unanswered, p.did_you_mean))
+                .collect()
+        };
+        assert_eq!(questions(&report), questions(&expected));
         // Read again: nothing imported twice.
         assert_eq!(read(dir.path(), &at).await.unwrap().totals().questions, 9);
     }

@@ -1245,7 +1245,7 @@ fn madoguchi_serve_without_a_token_or_with_a_bad_one_exits_non_zero() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_weekly_picture_is_posted_once_by_several_processes() {
     use madoguchi::discord::bot::Shared;
-    use madoguchi::discord::records::{QuestionRecord, Records, Source};
+    use madoguchi::discord::records::{Location, Options, QuestionRecord, Records, Source};
     use madoguchi::discord::weekly;
     use serenity::all::{HttpBuilder, UserId};
     within_limit(async {
@@ -1256,38 +1256,46 @@ async fn the_weekly_picture_is_posted_once_by_several_processes() {
         // 2026-11-30 is a Monday; 09:30 in Japan.
         let monday: madoguchi::data::Date = "2026-11-30".parse().unwrap();
         let now = monday.days() * 86_400 + 30 * 60;
+        let open = || async {
+            Records::open(
+                state.path(),
+                &Location::in_state(state.path()),
+                &Options::default(),
+            )
+            .await
+            .unwrap()
+        };
         {
-            let records = Records::open(state.path()).unwrap();
+            let records = open().await;
             for i in 0..12u64 {
                 let answered = i % 3 != 0;
-                records
-                    .question(&QuestionRecord {
-                        // The week before: Monday 23rd to Sunday 29th.
-                        ts: (now - 7 * 86_400 + i as i64 * 40_000) as u64,
-                        answer: 100 + i,
-                        source: Source::Dm,
-                        query: TELEWORK_Q.into(),
-                        answered,
-                        sure: answered,
-                        decision: None,
-                        confidence: 0.5,
-                        shown: if answered {
-                            vec!["2.tokyo.b.3".into()]
-                        } else {
-                            vec![]
-                        },
-                        faq: None,
-                        guild: None,
-                    })
-                    .unwrap();
+                records.question(&QuestionRecord {
+                    // The week before: Monday 23rd to Sunday 29th.
+                    ts: (now - 7 * 86_400 + i as i64 * 40_000) as u64,
+                    answer: 100 + i,
+                    source: Source::Dm,
+                    query: TELEWORK_Q.into(),
+                    answered,
+                    sure: answered,
+                    decision: None,
+                    confidence: 0.5,
+                    shown: if answered {
+                        vec!["2.tokyo.b.3".into()]
+                    } else {
+                        vec![]
+                    },
+                    faq: None,
+                    guild: None,
+                });
             }
+            assert_eq!(records.close(Duration::from_secs(30)).await, 0);
         }
         let mut shared = Vec::new();
         for _ in 0..2 {
             let mut c = config(&fake, &data, index.path(), state.path());
             c.staff_channel = Some(CHANNEL_ID);
             let engine = engine_over(&data, index.path()).await;
-            let records = Records::open(state.path()).unwrap();
+            let records = open().await;
             shared.push(Shared::new(c, engine, records, UserId::new(BOT_ID)));
         }
         let http = HttpBuilder::new(TOKEN)

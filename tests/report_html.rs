@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{madoguchi, run};
-use madoguchi::discord::records::{QuestionRecord, Records, Source, Vote};
+use madoguchi::records::{Location, Options, QuestionRecord, Records, Source, Vote};
 use madoguchi::search::Decision;
 use serde_json::Value;
 
@@ -52,7 +52,14 @@ fn start() -> u64 {
 
 /// Four weeks of questions: fewer unanswered as weeks go by, votes on some.
 fn records(state: &Path) {
-    let r = Records::open(state).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(write_records(state));
+}
+
+async fn write_records(state: &Path) {
+    let r = Records::open(state, &Location::in_state(state), &Options::default())
+        .await
+        .unwrap();
     let start = start();
     let mut rng = fastrand::Rng::with_seed(7);
     let mut answer = 0;
@@ -87,18 +94,22 @@ fn records(state: &Path) {
                 shown: shown.iter().map(|s| s.to_string()).collect(),
                 faq: None,
                 guild: None,
-            })
-            .unwrap();
+            });
             if answered && rng.u64(0..10) < 3 {
                 let vote = if rng.u64(0..4) == 0 {
                     Vote::Down
                 } else {
                     Vote::Up
                 };
-                r.vote(answer, vote, None, answer).unwrap();
+                r.vote(answer, vote, None, answer);
             }
         }
     }
+    assert_eq!(
+        r.close(Duration::from_secs(60)).await,
+        0,
+        "every record written"
+    );
 }
 
 /// Runs `cmd` to the end within a minute: its stdout and stderr.

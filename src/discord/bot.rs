@@ -603,7 +603,12 @@ impl Handler {
 
     /// `/unanswered`: the recent unanswered questions of `scope`.
     async fn unanswered(&self, scope: Scope) -> Reply {
-        let recent = match self.shared().records.unanswered(UNANSWERED_SHOWN, scope).await {
+        let recent = match self
+            .shared()
+            .records
+            .unanswered(UNANSWERED_SHOWN, scope)
+            .await
+        {
             Ok(recent) => recent,
             Err(e) => return records_failed(&e),
         };

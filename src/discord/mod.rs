@@ -141,14 +141,14 @@ pub async fn run_live(
         keep_days: config.keep_days,
         ..records::Options::default()
     };
-    let records =
-        match Records::open(&config.state_dir, &config.records_location(), &options).await {
-            Ok(r) => r,
-            Err(e) => {
-                config.metrics.stopped(&e.to_string());
-                return Err(e.into());
-            }
-        };
+    let records = match Records::open(&config.state_dir, &config.records_location(), &options).await
+    {
+        Ok(r) => r,
+        Err(e) => {
+            config.metrics.stopped(&e.to_string());
+            return Err(e.into());
+        }
+    };
     let queue = records.queue();
     let state_dir = config.state_dir.clone();
     let (wait, start) = note_start(&state_dir, config.max_backoff);

@@ -48,7 +48,11 @@ fn now_secs() -> i64 {
 
 /// The weeks up to the week of `today` of `records`, of `scope` (none:
 /// every record); `None` when there are no records or they cannot be read.
-pub async fn weeks(records: &Records, scope: Option<Scope>, today: Date) -> Option<Vec<PeriodRate>> {
+pub async fn weeks(
+    records: &Records,
+    scope: Option<Scope>,
+    today: Date,
+) -> Option<Vec<PeriodRate>> {
     let days = match records.days(scope).await {
         Ok(days) => days,
         Err(e) => {

@@ -10,11 +10,11 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::summary::day_of;
-use crate::data::Date;
 use super::{
-    DayCounts, Entry, Imported, Location, QuestionRecord, RecordsError, Scope, Stats, Summary, VoteRecord,
-    now, postgres, sane_time, sqlite,
+    DayCounts, Entry, Imported, Location, QuestionRecord, RecordsError, Scope, Stats, Summary,
+    VoteRecord, now, postgres, sane_time, sqlite,
 };
+use crate::data::Date;
 
 /// The records database.
 #[derive(Clone)]
