@@ -529,6 +529,27 @@ async fn two_processes_on_one_database_are_counted_exactly() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_process_of_those_sharing_the_records_claims_the_weekly_post() {
+    for b in backends().await {
+        let other_state = tempfile::tempdir().unwrap();
+        let one = open(&b, &Options::default()).await;
+        let two = Records::open(other_state.path(), &b.location, &Options::default())
+            .await
+            .unwrap();
+        let (a, c) = tokio::join!(one.claim_week("2026-W49"), two.claim_week("2026-W49"));
+        let (a, c) = (a.unwrap(), c.unwrap());
+        assert!(a ^ c, "{}: exactly one claims the week ({a}, {c})", b.name);
+        assert!(!one.claim_week("2026-W49").await.unwrap(), "{}", b.name);
+        // A claim given back (the post failed) can be taken again.
+        one.release_week("2026-W49").await.unwrap();
+        assert!(two.claim_week("2026-W49").await.unwrap(), "{}", b.name);
+        assert!(one.claim_week("2026-W50").await.unwrap(), "{}", b.name);
+        close(one).await;
+        close(two).await;
+    }
+}
+
 #[tokio::test]
 async fn an_unreachable_database_is_named_with_how_to_fix_it() {
     let at = Location::parse("postgres://staff:secret@127.0.0.1:1/records").unwrap();

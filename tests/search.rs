@@ -71,10 +71,10 @@ fn realistic_public_messages_meet_the_floor() {
     assert_floors(
         &r,
         &[
-            ("core", 0.94),
-            ("hard", 0.86),
-            ("adjacent", 1.0),
-            ("english", 0.64),
+            ("core", 0.95),
+            ("hard", 0.90),
+            ("adjacent", 0.93),
+            ("english", 0.80),
             ("kana", 0.92),
             ("negative", 0.95),
         ],
@@ -87,10 +87,10 @@ fn realistic_own_messages_meet_the_floor() {
     assert_floors(
         &r,
         &[
-            ("core", 0.89),
+            ("core", 0.92),
             ("hard", 0.89),
             ("adjacent", 0.85),
-            ("english", 0.92),
+            ("english", 0.96),
             ("kana", 0.90),
             ("negative", 1.0),
         ],

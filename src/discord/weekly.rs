@@ -5,14 +5,13 @@
 //! bot posts it there every Monday from 09:00 in Japan ([`spawn`]).
 //!
 //! Once a week, even when several processes share the bot (shards split
-//! between them): before posting, a process claims the week by creating
-//! `weekly-post-YYYY-Www` (the ISO week) in the state directory, which
-//! only one process can create ([`claim`]); the others find it there and
-//! post nothing. A post that fails gives the claim back, and is tried
-//! again ten minutes later while it is still Monday. The processes must
-//! share the state directory, as they share the records.
+//! between them, on one machine or several): before posting, a process
+//! claims the week (`YYYY-Www`, the ISO week) in the records they share
+//! ([`crate::records::Records::claim_week`]), which only one process can
+//! do; the others find it claimed and post nothing. A post that fails
+//! gives the claim back, and is tried again ten minutes later while it is
+//! still Monday.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -111,29 +110,6 @@ pub fn until_next(now: i64) -> Duration {
     Duration::from_secs((next - local) as u64)
 }
 
-fn marker(state_dir: &Path, week: &str) -> PathBuf {
-    state_dir.join(format!("weekly-post-{week}"))
-}
-
-/// Claims the post of `week`: true for the one process that creates the
-/// marker, false when it is already there.
-pub fn claim(state_dir: &Path, week: &str) -> std::io::Result<bool> {
-    match std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(marker(state_dir, week))
-    {
-        Ok(_) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-/// Gives the claim of `week` back (the post failed).
-fn release(state_dir: &Path, week: &str) {
-    let _ = std::fs::remove_file(marker(state_dir, week));
-}
-
 /// The post of the week that ended before `today` (a Monday).
 pub fn post(weeks: &[PeriodRate], m: &ReportMessages) -> Reply {
     let last = weeks.iter().rev().nth(1).or(weeks.last());
@@ -210,12 +186,11 @@ async fn follow(shared: Arc<Shared>, http: Arc<Http>, channel: u64) {
 pub async fn post_due(shared: &Shared, http: &Http, channel: u64, now: i64) -> bool {
     let today = Date::in_japan(now);
     let week = iso_week(today);
-    let state = shared.config.state_dir.clone();
-    match claim(&state, &week) {
+    match shared.records.claim_week(&week).await {
         Ok(true) => {}
         Ok(false) => return true,
         Err(e) => {
-            warn!(week, error = %e, "cannot claim the weekly post in the state directory");
+            warn!(week, error = %e, "cannot claim the weekly post in the records");
             return false;
         }
     }
@@ -237,7 +212,9 @@ pub async fn post_due(shared: &Shared, http: &Http, channel: u64, now: i64) -> b
         }
         Err(f) => {
             shared.failed("posting the weekly picture", &f);
-            release(&shared.config.state_dir, &week);
+            if let Err(e) = shared.records.release_week(&week).await {
+                warn!(week, error = %e, "cannot give the weekly post's claim back");
+            }
             false
         }
     }
@@ -321,23 +298,5 @@ mod tests {
         let image = reply.image.as_ref().expect("the chart is attached");
         assert_eq!(image.name, CHART_FILE);
         assert!(image.png.starts_with(b"\x89PNG"));
-    }
-
-    #[test]
-    fn one_process_claims_the_week() {
-        let dir = tempfile::tempdir().unwrap();
-        let claims: Vec<bool> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..8)
-                .map(|_| s.spawn(|| claim(dir.path(), "2026-W49").unwrap()))
-                .collect();
-            handles.into_iter().map(|h| h.join().unwrap()).collect()
-        });
-        assert_eq!(claims.iter().filter(|c| **c).count(), 1);
-        release(dir.path(), "2026-W49");
-        assert!(
-            claim(dir.path(), "2026-W49").unwrap(),
-            "claimed again after a failed post"
-        );
-        assert!(claim(dir.path(), "2026-W50").unwrap());
     }
 }

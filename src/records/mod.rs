@@ -534,6 +534,18 @@ impl Records {
         self.in_time(self.store.unanswered(n, scope)).await
     }
 
+    /// Claims the weekly post of `week` (an ISO week) for this process:
+    /// true for the one process of all those sharing the records that
+    /// claims it first, however many machines they run on.
+    pub async fn claim_week(&self, week: &str) -> Result<bool, RecordsError> {
+        self.in_time(self.store.claim_week(week, now())).await
+    }
+
+    /// Gives the claim of `week` back, so that the post is tried again.
+    pub async fn release_week(&self, week: &str) -> Result<(), RecordsError> {
+        self.in_time(self.store.release_week(week)).await
+    }
+
     /// Counts per day (in Japan) of `scope`, or of every record.
     pub async fn days(&self, scope: Option<Scope>) -> Result<Vec<(Date, DayCounts)>, RecordsError> {
         self.queue.flush(Self::READ_YOUR_WRITES).await;

@@ -22,7 +22,10 @@ use super::{
 use crate::data::Date;
 
 /// The schema, one migration per version.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/1-records.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/1-records.sql"),
+    include_str!("../../migrations/postgres/2-weekly-posts.sql"),
+];
 
 /// The key of the advisory lock held while migrating.
 const MIGRATION_LOCK: i64 = 0x6d61_646f_6775_6368;
@@ -327,6 +330,25 @@ impl Postgres {
         }
         tx.commit().await.map_err(db)?;
         Ok(s)
+    }
+
+    pub(crate) async fn claim_week(&self, week: String, now: u64) -> Result<bool, RecordsError> {
+        let client = self.client().await?;
+        let now = now as i64;
+        let n = client
+            .execute(store::CLAIM_WEEK, &[&week, &now])
+            .await
+            .map_err(|e| self.db(e))?;
+        Ok(n == 1)
+    }
+
+    pub(crate) async fn release_week(&self, week: String) -> Result<(), RecordsError> {
+        let client = self.client().await?;
+        client
+            .execute(store::RELEASE_WEEK, &[&week])
+            .await
+            .map_err(|e| self.db(e))?;
+        Ok(())
     }
 
     pub(crate) async fn forget_before(&self, ts: u64) -> Result<u64, RecordsError> {

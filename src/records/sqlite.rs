@@ -16,7 +16,10 @@ use super::{
 };
 use crate::data::Date;
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../../migrations/sqlite/1-records.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/sqlite/1-records.sql")),
+    M::up(include_str!("../../migrations/sqlite/2-weekly-posts.sql")),
+];
 
 /// A SQLite records file.
 #[derive(Clone)]
@@ -157,6 +160,19 @@ impl Sqlite {
             Ok(summary)
         })
         .await
+    }
+
+    pub(crate) async fn claim_week(&self, week: String, now: u64) -> Result<bool, RecordsError> {
+        self.with(move |conn| {
+            let n = conn.execute(store::CLAIM_WEEK, params![week, now as i64])?;
+            Ok(n == 1)
+        })
+        .await
+    }
+
+    pub(crate) async fn release_week(&self, week: String) -> Result<(), RecordsError> {
+        self.with(move |conn| conn.execute(store::RELEASE_WEEK, params![week]).map(|_| ()))
+            .await
     }
 
     pub(crate) async fn forget_before(&self, ts: u64) -> Result<u64, RecordsError> {

@@ -80,6 +80,23 @@ impl Store {
         }
     }
 
+    /// Claims the weekly post of `week`: true for the one process of all
+    /// those sharing the records that claims it first.
+    pub async fn claim_week(&self, week: &str, now: u64) -> Result<bool, RecordsError> {
+        match self {
+            Store::Sqlite(s) => s.claim_week(week.to_string(), now).await,
+            Store::Postgres(p) => p.claim_week(week.to_string(), now).await,
+        }
+    }
+
+    /// Gives the claim of `week` back (the post failed).
+    pub async fn release_week(&self, week: &str) -> Result<(), RecordsError> {
+        match self {
+            Store::Sqlite(s) => s.release_week(week.to_string()).await,
+            Store::Postgres(p) => p.release_week(week.to_string()).await,
+        }
+    }
+
     /// Deletes the questions asked before `ts` (the per-day counts stay)
     /// and the question text of votes cast before it. Returns the questions
     /// deleted.
@@ -202,6 +219,12 @@ pub(crate) const REPORT_ANOMALIES: &str = "SELECT kind, n FROM anomalies";
 pub(crate) const FORGET_QUESTIONS: &str = "DELETE FROM questions WHERE ts < $1";
 pub(crate) const FORGET_VOTE_TEXT: &str =
     "UPDATE votes SET query = NULL WHERE ts < $1 AND query IS NOT NULL";
+
+/// Claims the weekly post of `$1` (an ISO week): one row changed for the
+/// one process that claims it, none for the others.
+pub(crate) const CLAIM_WEEK: &str =
+    "INSERT INTO weekly_posts (week, claimed) VALUES ($1, $2) ON CONFLICT (week) DO NOTHING";
+pub(crate) const RELEASE_WEEK: &str = "DELETE FROM weekly_posts WHERE week = $1";
 
 pub(crate) const IMPORTED: &str = "SELECT COUNT(*) FROM imported WHERE hash = $1";
 pub(crate) const MARK_IMPORTED: &str =
