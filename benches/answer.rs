@@ -332,15 +332,18 @@ fn generate_knowledge(from: &Path, to: &Path, engine: &Engine) {
         }
     }
     let mut rng = fastrand::Rng::with_seed(SEED);
-    // Each wording once: two entries may not ask the same thing.
+    // Each wording once: two entries may not ask the same thing; and, as
+    // `check` requires of staff, none names a topic out of scope.
     let mut asked = std::collections::HashSet::new();
+    let triggers: Vec<&String> = k.language.scope.iter().flat_map(|t| &t.triggers).collect();
     let mut pick = |n: usize| -> String {
         loop {
             let wording = (0..n)
                 .map(|_| words[rng.usize(..words.len())].as_str())
                 .collect::<Vec<_>>()
                 .join("の");
-            if asked.insert(madoguchi::data::question_key(&wording)) {
+            let out_of_scope = triggers.iter().any(|t| wording.contains(t.as_str()));
+            if !out_of_scope && asked.insert(madoguchi::data::question_key(&wording)) {
                 return wording;
             }
         }

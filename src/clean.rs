@@ -13,10 +13,38 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 
 use crate::data::Phrases;
+
+/// The set phrases of [`Phrases`], made ready once per knowledge: the
+/// greetings found in one pass, the longest where they overlap
+/// (「いつもお世話になっております」 goes whole), letter case ignored.
+pub struct Manners {
+    greetings: AhoCorasick,
+    introductions: Vec<String>,
+}
+
+impl Manners {
+    pub fn new(phrases: &Phrases) -> Manners {
+        let greetings: Vec<String> = phrases
+            .greetings
+            .iter()
+            .map(|g| g.to_lowercase())
+            .filter(|g| !g.is_empty())
+            .collect();
+        Manners {
+            greetings: AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .ascii_case_insensitive(true)
+                .build(&greetings)
+                .expect("plain strings make an automaton"),
+            introductions: phrases.introductions.clone(),
+        }
+    }
+}
 
 /// A message, cleaned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,7 +83,7 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Cleans a message: markup, URLs, code, quotes, signatures, emoji and set
 /// phrases out; a contrast split into asked and excluded.
-pub fn clean(message: &str, phrases: &Phrases) -> Cleaned {
+pub fn clean(message: &str, manners: &Manners) -> Cleaned {
     let kept = kept_lines(message);
     let text = MARKUP.replace_all(&kept, " ");
     let text = URL.replace_all(&text, " ");
@@ -70,7 +98,7 @@ pub fn clean(message: &str, phrases: &Phrases) -> Cleaned {
         .join("。")
         .nfkc()
         .collect();
-    let (text, removed) = remove_phrases(&text, phrases);
+    let (text, removed) = remove_phrases(&text, manners);
     let text = collapse_spaces(&text);
     let only_phrases = removed && !text.chars().any(char::is_alphanumeric);
     let (excluded, asked) = split_contrast(&text);
@@ -145,12 +173,12 @@ fn is_emoji(c: char) -> bool {
 
 /// Removes greetings wherever they occur and introduction sentences whole;
 /// says whether anything was removed.
-fn remove_phrases(text: &str, phrases: &Phrases) -> (String, bool) {
+fn remove_phrases(text: &str, manners: &Manners) -> (String, bool) {
     let mut removed = false;
     let mut out = String::with_capacity(text.len());
     for sentence in sentences(text) {
         let body = sentence.trim_end_matches(SENTENCE_END).trim_end();
-        if phrases
+        if manners
             .introductions
             .iter()
             .any(|p| body.ends_with(p.as_str()))
@@ -161,19 +189,17 @@ fn remove_phrases(text: &str, phrases: &Phrases) -> (String, bool) {
         }
         out.push_str(sentence);
     }
-    // Longest first, so that 「いつもお世話になっております」 goes whole.
-    let mut greetings: Vec<&String> = phrases.greetings.iter().collect();
-    greetings.sort_by_key(|g| std::cmp::Reverse(g.len()));
-    let lower = out.to_lowercase();
-    let mut text = if lower.len() == out.len() { lower } else { out };
-    for g in greetings {
-        let g = g.to_lowercase();
-        if text.contains(&g) {
-            removed = true;
-            text = text.replace(&g, " ");
-        }
+    if !manners.greetings.is_match(&out) {
+        return (out, removed);
     }
-    (text, removed)
+    let mut text = String::with_capacity(out.len());
+    manners
+        .greetings
+        .replace_all_with(&out, &mut text, |_, _, dst| {
+            dst.push(' ');
+            true
+        });
+    (text, true)
 }
 
 const SENTENCE_END: &[char] = &['。', '！', '？', '!', '?', '\n', '.'];
@@ -232,8 +258,12 @@ mod tests {
         }
     }
 
+    fn manners() -> Manners {
+        Manners::new(&phrases())
+    }
+
     fn asked(message: &str) -> String {
-        clean(message, &phrases()).asked
+        clean(message, &manners()).asked
     }
 
     #[test]
@@ -253,7 +283,7 @@ mod tests {
     #[test]
     fn quotes_fences_and_signatures_go() {
         let m = "> 時差Biz\n```\nlet x = 1;\n```\nテレワークの補助は？\n――山田";
-        assert_eq!(asked(m), "時差biz。 テレワークの補助は?");
+        assert_eq!(asked(m), "時差Biz。 テレワークの補助は?");
         assert_eq!(asked("補助は？\n-- \n株式会社〇〇 山田太郎"), "補助は?");
     }
 
@@ -262,22 +292,22 @@ mod tests {
         let m = "いつもお世話になっております。株式会社〇〇の山田と申します。\
                  テレワークの補助はありますか。よろしくお願いいたします。";
         assert_eq!(asked(m), "。 テレワークの補助はありますか。");
-        let c = clean("ありがとうございました🙏", &phrases());
+        let c = clean("ありがとうございました🙏", &manners());
         assert!(c.only_phrases);
-        assert!(!clean("テレワーク", &phrases()).only_phrases);
-        assert!(!clean("", &phrases()).only_phrases);
+        assert!(!clean("テレワーク", &manners()).only_phrases);
+        assert!(!clean("", &manners()).only_phrases);
     }
 
     #[test]
     fn a_contrast_excludes_what_precedes_it() {
-        let c = clean("育児支援じゃなくて、治療と仕事の両立の支援", &phrases());
+        let c = clean("育児支援じゃなくて、治療と仕事の両立の支援", &manners());
         assert_eq!(c.excluded, "育児支援");
         assert_eq!(c.asked, "、治療と仕事の両立の支援");
-        let c = clean("妊活中の社員がいます。育児じゃなくて治療のほう", &phrases());
+        let c = clean("妊活中の社員がいます。育児じゃなくて治療のほう", &manners());
         assert_eq!(c.excluded, "育児");
         assert_eq!(c.asked, "妊活中の社員がいます。 治療のほう");
         // Nothing after the marker: nothing is excluded.
-        let c = clean("それは補助じゃなくて", &phrases());
+        let c = clean("それは補助じゃなくて", &manners());
         assert_eq!(c.excluded, "");
         assert_eq!(c.asked, "それは補助じゃなくて");
     }

@@ -4,8 +4,8 @@
 //! ([`crate::scope`]). Built once per knowledge, shared by every surface.
 
 use crate::analysis::fold;
-use crate::clean::{self, Cleaned};
-use crate::data::{Actor, Language, Phrases};
+use crate::clean::{self, Cleaned, Manners};
+use crate::data::{Actor, Language};
 use crate::english::Translator;
 use crate::scope::Scope;
 
@@ -31,7 +31,7 @@ pub struct Reading {
 
 /// Reads messages with the staff's phrases, English vocabulary and scope.
 pub struct Reader {
-    phrases: Phrases,
+    manners: Manners,
     translator: Translator,
     scope: Scope,
     /// How owners name 都 and 東京商工会議所, folded.
@@ -53,7 +53,7 @@ impl Reader {
             chamber: folded(&language.phrases.actors.chamber),
             translator: Translator::new(&language.english),
             scope: Scope::new(&language.scope),
-            phrases: language.phrases.clone(),
+            manners: Manners::new(&language.phrases),
         }
     }
 
@@ -73,7 +73,7 @@ impl Reader {
             asked,
             excluded,
             only_phrases,
-        } = clean::clean(message, &self.phrases);
+        } = clean::clean(message, &self.manners);
         // Only what is asked counts: 「IT導入補助金じゃなくて都の…」 is in scope.
         let topic = self.scope.topic(&asked).map(str::to_owned);
         let translated = self.translator.translate(&asked);

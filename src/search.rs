@@ -556,11 +556,16 @@ impl ConceptIds {
                 .map(|&t| table.find(doc, t))
                 .try_fold(Found::Primary, |worst, f| f.map(|f| worst.max(f)))
         };
-        let own = field(c.any.iter().filter_map(|&t| table.find(doc, t)).min());
-        let other = ALTERNATIVE_MATCH * field(c.phrases.iter().filter_map(phrase).min());
-        let part =
-            PARTIAL_MATCH * field(c.partial.iter().filter_map(|&t| table.find(doc, t)).min());
-        let best = own.max(other).max(part);
+        // Each kind of match is looked for only while it could do better.
+        let mut best = field(c.any.iter().filter_map(|&t| table.find(doc, t)).min());
+        if best < ALTERNATIVE_MATCH && !c.phrases.is_empty() {
+            let other = field(c.phrases.iter().filter_map(phrase).min());
+            best = best.max(ALTERNATIVE_MATCH * other);
+        }
+        if best < PARTIAL_MATCH && !c.partial.is_empty() {
+            let part = field(c.partial.iter().filter_map(|&t| table.find(doc, t)).min());
+            best = best.max(PARTIAL_MATCH * part);
+        }
         if best >= 1.0 || c.bigrams.is_empty() {
             return best;
         }
