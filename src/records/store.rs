@@ -191,18 +191,24 @@ pub(crate) const STATS_TOP: &str = "SELECT measure, CAST(SUM(first_shown) AS BIG
     FROM daily_shown WHERE guild = $1 OR guild = 0 \
     GROUP BY measure HAVING SUM(first_shown) > 0 ORDER BY n DESC, measure LIMIT $2";
 
-pub(crate) const REPORT_DAYS: &str = "SELECT day, \
-    CAST(SUM(questions) AS BIGINT), CAST(SUM(answered) AS BIGINT), \
-    CAST(SUM(did_you_mean) AS BIGINT), CAST(SUM(unanswered) AS BIGINT), \
-    CAST(SUM(out_of_scope) AS BIGINT) \
-    FROM daily GROUP BY day ORDER BY day";
+/// The daily counts summed per day, with a condition on `daily` before
+/// the grouping (the two queries below differ only there).
+macro_rules! days_sql {
+    ($condition:literal) => {
+        concat!(
+            "SELECT day, CAST(SUM(questions) AS BIGINT), CAST(SUM(answered) AS BIGINT), ",
+            "CAST(SUM(did_you_mean) AS BIGINT), CAST(SUM(unanswered) AS BIGINT), ",
+            "CAST(SUM(out_of_scope) AS BIGINT) FROM daily ",
+            $condition,
+            " GROUP BY day ORDER BY day"
+        )
+    };
+}
+
+pub(crate) const REPORT_DAYS: &str = days_sql!("");
 
 /// [`REPORT_DAYS`] of one server and the direct messages (`$1`: the server).
-pub(crate) const DAYS_IN_SCOPE: &str = "SELECT day, \
-    CAST(SUM(questions) AS BIGINT), CAST(SUM(answered) AS BIGINT), \
-    CAST(SUM(did_you_mean) AS BIGINT), CAST(SUM(unanswered) AS BIGINT), \
-    CAST(SUM(out_of_scope) AS BIGINT) \
-    FROM daily WHERE guild = $1 OR guild = 0 GROUP BY day ORDER BY day";
+pub(crate) const DAYS_IN_SCOPE: &str = days_sql!("WHERE guild = $1 OR guild = 0");
 
 pub(crate) const REPORT_SHOWN: &str = "SELECT measure, \
     CAST(SUM(first_shown) AS BIGINT), CAST(SUM(shown) AS BIGINT) \
