@@ -238,7 +238,10 @@ async fn spawn_serve(fake: &FakeDiscord, state: &Path, url: &str) -> tokio::proc
         .args(["serve", "--shards", "0/1", "--cooldown", "0"])
         .env("DISCORD_TOKEN", TOKEN)
         .env("DISCORD_API_BASE", &fake.base)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("RECORDS_BENCH_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .env("MADOGUCHI_DATA", repo.join("data"))
         .env("MADOGUCHI_INDEX", state.join("index"))
         .env("MADOGUCHI_DICTIONARY", repo.join("index/ipadic"))
@@ -325,6 +328,9 @@ async fn serve(state: &Path, url: &str) {
     let rss_start = rss_kib(pid);
     burst(&fake, 1_000, 1).await;
     wait_replies(&fake, 1_001, Duration::from_secs(120)).await;
+    let rss_burst = rss_kib(pid);
+    // While serving: once the memory the burst freed is handed back.
+    tokio::time::sleep(2 * madoguchi::memory::TRIM_EVERY).await;
     let rss_served = rss_kib(pid);
     let manager = FakeDiscord::member(
         &FakeDiscord::user(30_000, "staff", false),
@@ -346,11 +352,13 @@ async fn serve(state: &Path, url: &str) {
     }
     stats.sort();
     println!(
-        "serve: first answer {:.0} ms after the process started; RSS {} KiB after it, {} KiB after a burst of 1000 questions ({} replies); /stats median {:.1} ms, max {:.1} ms",
+        "serve: first answer {:.0} ms after the process started; RSS {} KiB after it, {} KiB at the end of a burst of 1000 questions ({} replies), {} KiB {} s later; /stats median {:.1} ms, max {:.1} ms",
         first.as_secs_f64() * 1e3,
         rss_start,
-        rss_served,
+        rss_burst,
         fake.created_len(),
+        rss_served,
+        (2 * madoguchi::memory::TRIM_EVERY).as_secs(),
         percentile(&stats, 0.5).as_secs_f64() * 1e3,
         stats.last().unwrap().as_secs_f64() * 1e3
     );

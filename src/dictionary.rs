@@ -9,7 +9,11 @@
 //! a rename, so a crash mid-build never leaves a dictionary that loads wrong.
 //! A build also writes the blake3 checksum of every file it made; a file
 //! whose content no longer matches (a flipped bit, a truncation) is found
-//! before lindera reads it, and the dictionary is rebuilt.
+//! before lindera reads it, and the dictionary is rebuilt. Hashing 46 MB
+//! would cost every start about 12 ms, so a start hashes only when the file
+//! system says a file changed since its checksums last matched (size,
+//! modification and change times, inode: a write through the file system
+//! changes at least the change time).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,6 +30,9 @@ const IPADIC_METADATA: &str = include_str!("ipadic_metadata.json");
 const STAMP_FILE: &str = "madoguchi-source.stamp";
 /// `<blake3 hex>  <file name>` for every file of a built dictionary.
 const CHECKSUMS_FILE: &str = "madoguchi-checksums.txt";
+/// `<identity>  <file name>` of every checksummed file (and of the checksums
+/// themselves) as they were when the checksums last matched.
+const VERIFIED_FILE: &str = "madoguchi-verified.txt";
 
 /// Errors from finding, building or loading the system dictionary.
 #[derive(Debug, thiserror::Error)]
@@ -127,8 +134,16 @@ pub fn ensure_built(
     let fingerprint = source_fingerprint(source)?;
     let stamp = target.join(STAMP_FILE);
     if fs::read_to_string(&stamp).is_ok_and(|s| s.trim() == fingerprint) {
+        if unchanged_since_verified(target) {
+            return Ok(Built {
+                dir: target.to_path_buf(),
+                fingerprint,
+                rebuilt: false,
+            });
+        }
         match damaged(target) {
             None => {
+                record_verified(target, std::time::SystemTime::now());
                 return Ok(Built {
                     dir: target.to_path_buf(),
                     fingerprint,
@@ -207,7 +222,7 @@ fn write_checksums(dir: &Path) -> std::io::Result<()> {
         .filter_map(Result::ok)
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n != STAMP_FILE && n != CHECKSUMS_FILE)
+        .filter(|n| ![STAMP_FILE, CHECKSUMS_FILE, VERIFIED_FILE].contains(&n.as_str()))
         .collect();
     names.sort();
     let mut text = String::new();
@@ -236,6 +251,78 @@ pub fn damaged(dir: &Path) -> Option<String> {
         return Some(CHECKSUMS_FILE.to_string());
     }
     (!bad.is_empty()).then(|| bad.join(", "))
+}
+
+/// A file changed less than this before its identity was taken may change
+/// again within the same tick of the file system's clock without its
+/// identity changing: such an identity is not recorded (as git does with
+/// "racily clean" entries).
+const RACY_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What the file system says of a file (size, modification and change
+/// times, inode), and its change time.
+fn identity(path: &Path) -> std::io::Result<(String, std::time::SystemTime)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = fs::metadata(path)?;
+    let ctime = u64::try_from(m.ctime()).unwrap_or(0);
+    let changed = UNIX_EPOCH + std::time::Duration::from_secs(ctime);
+    let text = format!(
+        "{} {}.{:09} {}.{:09} {}",
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec(),
+        m.ino()
+    );
+    Ok((text, changed))
+}
+
+/// The identity lines of the checksummed files and of the checksums, and
+/// the latest change time among them.
+fn identities(dir: &Path) -> Option<(String, std::time::SystemTime)> {
+    let list = fs::read_to_string(dir.join(CHECKSUMS_FILE)).ok()?;
+    let names = list
+        .lines()
+        .filter_map(|l| l.split_once("  ").map(|(_, name)| name))
+        .chain([CHECKSUMS_FILE]);
+    let mut text = String::new();
+    let mut latest = UNIX_EPOCH;
+    for name in names {
+        if name.contains(['/', '\\']) {
+            return None;
+        }
+        let (line, changed) = identity(&dir.join(name)).ok()?;
+        text.push_str(&format!("{line}  {name}\n"));
+        latest = latest.max(changed);
+    }
+    Some((text, latest))
+}
+
+/// Remembers that the checksums match the files as they are `now`. Best
+/// effort: a dictionary in a read-only place is hashed at every start, and
+/// one changed within [`RACY_WINDOW`] is hashed again at the next.
+fn record_verified(dir: &Path, now: std::time::SystemTime) {
+    let Some((text, latest)) = identities(dir) else {
+        return;
+    };
+    if latest + RACY_WINDOW > now {
+        return;
+    }
+    let Ok(mut file) = tempfile::NamedTempFile::new_in(dir) else {
+        return;
+    };
+    if std::io::Write::write_all(&mut file, text.as_bytes()).is_ok() {
+        let _ = file.persist(dir.join(VERIFIED_FILE));
+    }
+}
+
+/// Whether no file changed since the checksums last matched.
+fn unchanged_since_verified(dir: &Path) -> bool {
+    let Ok(recorded) = fs::read_to_string(dir.join(VERIFIED_FILE)) else {
+        return false;
+    };
+    identities(dir).is_some_and(|(now, _)| now == recorded)
 }
 
 /// Loads a built dictionary (memory-mapped).
@@ -282,6 +369,26 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.contains("apt-get install mecab-ipadic"), "{msg}");
         assert!(msg.contains("MADOGUCHI_IPADIC"), "{msg}");
+    }
+
+    #[test]
+    fn a_file_written_since_its_checksums_matched_is_hashed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("dict.words"), b"abc").unwrap();
+        fs::write(dir.path().join("unk.bin"), b"xyz").unwrap();
+        write_checksums(dir.path()).unwrap();
+        assert!(!unchanged_since_verified(dir.path()), "never verified");
+        let now = std::time::SystemTime::now();
+        record_verified(dir.path(), now);
+        assert!(
+            !unchanged_since_verified(dir.path()),
+            "files changed just now may change again unseen: not recorded"
+        );
+        record_verified(dir.path(), now + 2 * RACY_WINDOW);
+        assert!(unchanged_since_verified(dir.path()));
+        fs::write(dir.path().join("unk.bin"), b"xyzw").unwrap();
+        assert!(!unchanged_since_verified(dir.path()));
+        assert_eq!(damaged(dir.path()).as_deref(), Some("unk.bin"));
     }
 
     #[test]

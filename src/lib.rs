@@ -23,6 +23,7 @@
 //! - [`engine`]: ties the above together from three paths.
 //! - [`last_good`]: the knowledge each index generation was built from,
 //!   to start on when `data/` is broken.
+//! - [`memory`]: freed memory handed back to the system while serving.
 //! - [`watch`]: edits of `data/`, debounced, for the bot's live reload.
 //! - [`discord`]: the Discord bot (`madoguchi serve`), the only module that
 //!   knows serenity and the network.
@@ -51,6 +52,7 @@ pub mod html;
 pub mod import;
 pub mod index;
 pub mod last_good;
+pub mod memory;
 pub mod question;
 pub mod records;
 pub mod report;

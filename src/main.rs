@@ -1054,6 +1054,7 @@ fn serve(args: ServeArgs, mut paths: Paths, fixed_today: bool) -> anyhow::Result
         answer_channels = config.answer_channels.len(),
         "starting the Discord bot"
     );
+    madoguchi::memory::keep_trimmed().context("starting the memory trimmer")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

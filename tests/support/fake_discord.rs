@@ -285,6 +285,10 @@ impl FakeDiscord {
         let st = Arc::clone(&state);
         tokio::spawn(async move {
             while let Ok((stream, _)) = gateway.accept().await {
+                // Events go out as soon as they are written, as from a real
+                // gateway: with Nagle's algorithm on, an event written while
+                // the previous one waits for its (delayed) ACK is held ~40 ms.
+                let _ = stream.set_nodelay(true);
                 let st = Arc::clone(&st);
                 tokio::spawn(async move {
                     if let Ok(ws) = tokio_tungstenite::accept_async(stream).await {
