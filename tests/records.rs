@@ -11,8 +11,8 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use madoguchi::records::{
-    Location, Options, QUESTIONS_FILE, QuestionRecord, Records, RecordsError, Scope, Source, Store,
-    UNANSWERED_FILE, VOTES_FILE, Vote,
+    BatchKey, Entry, Location, Options, QUESTIONS_FILE, QuestionRecord, Records, RecordsError,
+    Scope, Source, Store, UNANSWERED_FILE, VOTES_FILE, Vote,
 };
 use madoguchi::search::Decision;
 
@@ -526,6 +526,32 @@ async fn two_processes_on_one_database_are_counted_exactly() {
         assert_eq!((t.questions, t.unanswered), (1000, 500), "{}", b.name);
         let asked: u64 = summary.unanswered.iter().map(|a| a.count).sum();
         assert_eq!(asked, 500, "{}", b.name);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_tried_again_after_its_commit_went_through_is_written_once() {
+    for b in backends().await {
+        let store = Store::open(&b.location, true).await.unwrap();
+        let entries = [
+            Entry::Question(q(1, "テレワークの助成金", &["2.tokyo.a"])),
+            Entry::Question(q(2, "宇宙旅行", &[])),
+        ];
+        let key = BatchKey::new();
+        store.write_once(&key, &entries).await.unwrap();
+        // The commit went through, its answer was lost: the writer tries
+        // the same batch again under its key.
+        store.write_once(&key, &entries).await.unwrap();
+        // Another batch with the same records is other questions.
+        store
+            .write_once(&BatchKey::new(), &entries[..1])
+            .await
+            .unwrap();
+        let summary = store.summary().await.unwrap();
+        let t = summary.totals();
+        assert_eq!((t.questions, t.unanswered), (3, 1), "{}", b.name);
+        let shown: u64 = summary.programmes.iter().map(|s| s.first).sum();
+        assert_eq!(shown, 2, "{}", b.name);
     }
 }
 

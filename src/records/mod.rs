@@ -52,7 +52,7 @@ use crate::search::Decision;
 
 pub use import::Imported;
 pub use queue::Queue;
-pub use store::Store;
+pub use store::{BatchKey, Store};
 pub use summary::{Asked, DayCounts, ShownCount, Summary};
 
 /// The SQLite file in the state directory when no `--records` is given.

@@ -15,7 +15,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use super::import::OldFile;
-use super::store::{self, Batch, ReadQuestion, Row};
+use super::store::{self, Batch, BatchKey, ReadQuestion, Row};
 use super::{
     Asked, DayCounts, Location, QuestionRecord, RecordsError, Scope, ShownCount, Stats, Summary,
 };
@@ -25,6 +25,7 @@ use crate::data::Date;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/postgres/1-records.sql"),
     include_str!("../../migrations/postgres/2-weekly-posts.sql"),
+    include_str!("../../migrations/postgres/3-written-batches.sql"),
 ];
 
 /// The key of the advisory lock held while migrating.
@@ -139,9 +140,21 @@ impl Postgres {
         tx.commit().await.map_err(|e| self.db(e))
     }
 
-    pub(crate) async fn write(&self, batch: &Batch) -> Result<(), RecordsError> {
+    pub(crate) async fn write(&self, key: &BatchKey, batch: &Batch) -> Result<(), RecordsError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.db(e))?;
+        let now = super::now() as i64;
+        let forget = now - store::KEEP_BATCH_KEYS;
+        tx.execute(store::FORGET_BATCHES, &[&forget])
+            .await
+            .map_err(|e| self.db(e))?;
+        let marked = tx
+            .execute(store::MARK_BATCH, &[&key.as_str(), &now])
+            .await
+            .map_err(|e| self.db(e))?;
+        if marked == 0 {
+            return Ok(()); // written before: its commit's answer was lost
+        }
         write_rows(&tx, batch).await.map_err(|e| self.db(e))?;
         write_aggregates(&tx, batch).await.map_err(|e| self.db(e))?;
         tx.commit().await.map_err(|e| self.db(e))

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
+use super::store::BatchKey;
 use super::{Entry, Store};
 
 /// Records written in one transaction, at most.
@@ -149,8 +150,14 @@ impl Queue {
 pub async fn write(queue: std::sync::Arc<Queue>, store: Store, keep_days: Option<u32>) {
     let mut pause = Duration::from_millis(50);
     let mut forgot = tokio::time::Instant::now();
+    // A batch that failed is tried again as it was, under its key, so that
+    // one whose commit went through unacknowledged is not written twice.
+    let mut pending: Option<(BatchKey, Vec<Entry>, u64)> = None;
     loop {
-        let Some((batch, end)) = queue.peek() else {
+        let Some((key, batch, end)) = pending
+            .take()
+            .or_else(|| queue.peek().map(|(b, end)| (BatchKey::new(), b, end)))
+        else {
             if queue.closed.load(Ordering::SeqCst) {
                 return;
             }
@@ -165,7 +172,7 @@ pub async fn write(queue: std::sync::Arc<Queue>, store: Store, keep_days: Option
             }
             continue;
         };
-        match store.write(&batch).await {
+        match store.write_once(&key, &batch).await {
             Ok(()) => {
                 queue.written(end);
                 pause = Duration::from_millis(50);
@@ -179,6 +186,7 @@ pub async fn write(queue: std::sync::Arc<Queue>, store: Store, keep_days: Option
                 tracing::warn!(error = %e, waiting, retry_ms = pause.as_millis() as u64, "writing records failed; they wait and are written when the database is back");
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(MAX_RETRY_PAUSE);
+                pending = Some((key, batch, end));
             }
         }
     }

@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 
 use super::import::OldFile;
-use super::store::{self, Batch, ReadQuestion, Row};
+use super::store::{self, Batch, BatchKey, ReadQuestion, Row};
 use super::{
     Asked, DayCounts, QuestionRecord, RecordsError, Scope, ShownCount, Stats, Summary, VoteRecord,
 };
@@ -19,6 +19,9 @@ use crate::data::Date;
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/sqlite/1-records.sql")),
     M::up(include_str!("../../migrations/sqlite/2-weekly-posts.sql")),
+    M::up(include_str!(
+        "../../migrations/sqlite/3-written-batches.sql"
+    )),
 ];
 
 /// A SQLite records file.
@@ -68,9 +71,14 @@ impl Sqlite {
         .map_err(|e| database(&path, e))
     }
 
-    pub(crate) async fn write(&self, batch: Batch) -> Result<(), RecordsError> {
+    pub(crate) async fn write(&self, key: BatchKey, batch: Batch) -> Result<(), RecordsError> {
         self.with(move |conn| {
             let tx = conn.transaction()?;
+            let now = super::now() as i64;
+            tx.execute(store::FORGET_BATCHES, params![now - store::KEEP_BATCH_KEYS])?;
+            if tx.execute(store::MARK_BATCH, params![key.as_str(), now])? == 0 {
+                return Ok(()); // written before: its commit's answer was lost
+            }
             write_rows(&tx, &batch)?;
             write_aggregates(&tx, &batch)?;
             tx.commit()

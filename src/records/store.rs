@@ -35,10 +35,17 @@ impl Store {
 
     /// Writes a batch in one transaction.
     pub async fn write(&self, entries: &[Entry]) -> Result<(), RecordsError> {
+        self.write_once(&BatchKey::new(), entries).await
+    }
+
+    /// Writes `entries` unless a batch of the same `key` was written: a
+    /// batch tried again under its key after a failure is written once,
+    /// even when the failure was only the loss of the commit's answer.
+    pub async fn write_once(&self, key: &BatchKey, entries: &[Entry]) -> Result<(), RecordsError> {
         let batch = Batch::of(entries, now());
         match self {
-            Store::Sqlite(s) => s.write(batch).await,
-            Store::Postgres(p) => p.write(&batch).await,
+            Store::Sqlite(s) => s.write(key.clone(), batch).await,
+            Store::Postgres(p) => p.write(key, &batch).await,
         }
     }
 
@@ -155,6 +162,13 @@ pub(crate) const ADD_SHOWN: &str = "INSERT INTO daily_shown \
     ON CONFLICT (day, guild, measure) DO UPDATE SET \
       first_shown = daily_shown.first_shown + excluded.first_shown, \
       shown = daily_shown.shown + excluded.shown";
+
+/// How long a written batch's key is kept, in seconds: a batch is tried
+/// again within seconds of a failure, so a day is plenty.
+pub(crate) const KEEP_BATCH_KEYS: i64 = 86_400;
+pub(crate) const MARK_BATCH: &str =
+    "INSERT INTO written_batches (key, written) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
+pub(crate) const FORGET_BATCHES: &str = "DELETE FROM written_batches WHERE written < $1";
 
 pub(crate) const ADD_ANOMALY: &str = "INSERT INTO anomalies (kind, n) VALUES ($1, $2) \
     ON CONFLICT (kind) DO UPDATE SET n = anomalies.n + excluded.n";
@@ -403,6 +417,41 @@ impl Aggregates {
                 c.1 += 1;
             }
         }
+    }
+}
+
+/// The key of a batch of records, unique across processes and machines
+/// (a hash of the host's boot id, the process, its start and a counter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchKey(String);
+
+impl BatchKey {
+    pub fn new() -> BatchKey {
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static PROCESS: OnceLock<String> = OnceLock::new();
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let process = PROCESS.get_or_init(|| {
+            let boot =
+                std::fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap_or_default();
+            let started = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            format!("{boot}/{}/{started}", std::process::id())
+        });
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let hash = blake3::hash(format!("{process}/{n}").as_bytes());
+        BatchKey(hash.to_hex()[..32].to_string())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for BatchKey {
+    fn default() -> Self {
+        BatchKey::new()
     }
 }
 
