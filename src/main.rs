@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
-use cli::args::{Cli, Command, FaqCommand, LogFormat};
+use cli::args::{Cli, Command, FaqCommand, Globals, LogFormat, ServeArgs};
 use cli::settings::{DotEnv, KnowledgeSettings, ServeSettings};
 use cli::{commands, faq_wizard, logs, serve};
 
@@ -40,21 +40,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, matches: &ArgMatches, dotenv: &DotEnv) -> anyhow::Result<ExitCode> {
     let Cli { globals, command } = cli;
-    if let Command::Serve(args) = &command {
-        let settings = ServeSettings::resolve(&globals, args, matches, dotenv)?;
-        if let Some(token) = &settings.token.value {
-            logs::keep_secret(token.expose());
-        }
-        if args.print_settings {
-            write!(cli::stdout(), "{}", settings.to_text())?;
-            return Ok(ExitCode::SUCCESS);
-        }
-        logs::init("warn,madoguchi=info", settings.log_format.value);
-        return serve::run(&settings);
-    }
-    logs::init("warn", LogFormat::Text);
     let paths = KnowledgeSettings::resolve(&globals, matches, dotenv).paths();
+    if !matches!(command, Command::Serve(_)) {
+        logs::init("warn", LogFormat::Text);
+    }
     match command {
+        Command::Serve(args) => serve(&globals, &args, matches, dotenv),
         Command::Ask { question, json } => commands::ask(&paths, &question, json),
         Command::Check { measures } => commands::check(&paths, measures),
         Command::Index => commands::index(&paths),
@@ -67,6 +58,25 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: &DotEnv) -> anyhow::Result<ExitCo
         Command::ImportPlan { file, out, force } => {
             commands::import_plan(&file, out.as_deref(), force)
         }
-        Command::Serve(_) => unreachable!("serve is started above"),
     }
+}
+
+/// `serve`: its settings resolved (the configuration file read once),
+/// printed with `--print-settings`, else logging set up and the bot run.
+fn serve(
+    globals: &Globals,
+    args: &ServeArgs,
+    matches: &ArgMatches,
+    dotenv: &DotEnv,
+) -> anyhow::Result<ExitCode> {
+    let settings = ServeSettings::resolve(globals, args, matches, dotenv)?;
+    if let Some(token) = &settings.token.value {
+        logs::keep_secret(token.expose());
+    }
+    if args.print_settings {
+        write!(cli::stdout(), "{}", settings.to_text())?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    logs::init("warn,madoguchi=info", settings.log_format.value);
+    serve::run(&settings)
 }
