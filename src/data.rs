@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::clock::{Date, DateError};
 
 mod channels;
+mod check;
 mod faqs;
 mod language;
 mod measure_id;

@@ -138,6 +138,68 @@ pub struct Report {
     pub misses: Vec<Miss>,
 }
 
+impl Report {
+    /// The report as `madoguchi eval` prints it: one row of scores per
+    /// group under a header, then each miss with what was expected and got.
+    pub fn to_text(&self) -> String {
+        let mut out = format!(
+            "{:<10} {:>4} {:>7} {:>7} {:>7} {:>9} {:>11} {:>9}\n",
+            "group",
+            "n",
+            "hit@1",
+            format!("hit@{}", self.k),
+            "MRR",
+            "declined",
+            "もしかして",
+            "no-scope"
+        );
+        for g in &self.groups {
+            out.push_str(&format!(
+                "{:<10} {:>4} {:>7.3} {:>7.3} {:>7.3} {:>9.3} {:>11.3} {:>9.3}\n",
+                g.group,
+                g.questions,
+                g.hit_at_1,
+                g.hit_at_k,
+                g.mrr,
+                g.declined,
+                g.did_you_mean,
+                g.out_of_scope
+            ));
+        }
+        if !self.misses.is_empty() {
+            out.push_str("\nmisses (not first, or not declined as expected):\n");
+        }
+        for m in &self.misses {
+            out.push_str(&m.to_text());
+        }
+        out
+    }
+}
+
+impl Miss {
+    /// Two lines: where the question is, then what was expected and got.
+    fn to_text(&self) -> String {
+        let expected = if self.expected.is_empty() {
+            "decline".to_string()
+        } else {
+            self.expected.join(",")
+        };
+        let got = if self.got.is_empty() {
+            "(declined)".to_string()
+        } else {
+            self.got.join(",")
+        };
+        format!(
+            "  line {} [{}] {}\n    expected {expected}  got {got}  rank {}  confidence {:.2}\n",
+            self.line,
+            self.group,
+            self.question,
+            self.rank.map_or("-".to_string(), |r| r.to_string()),
+            self.confidence
+        )
+    }
+}
+
 /// Runs every question through the engine.
 pub fn evaluate(engine: &Engine, questions: &[Question], k: usize) -> Result<Report, EngineError> {
     #[derive(Default)]
@@ -234,6 +296,63 @@ mod tests {
         assert_eq!(qs[0].expected, vec!["1.tokyo.a", "2.*"]);
         assert_eq!(qs[1].line, 4);
         assert!(qs[1].expected.is_empty());
+    }
+
+    #[test]
+    fn the_report_prints_one_row_per_group_then_the_misses() {
+        let score = |group: &str, questions, hit| GroupScore {
+            group: group.to_string(),
+            questions,
+            hit_at_1: hit,
+            hit_at_k: 1.0,
+            mrr: 0.75,
+            declined: 0.0,
+            did_you_mean: 0.125,
+            out_of_scope: 0.0,
+        };
+        let mut report = Report {
+            k: 5,
+            groups: vec![score("core", 8, 0.5), score("negative", 2, 1.0)],
+            misses: vec![],
+        };
+        let rows = report.to_text();
+        let lines: Vec<&str> = rows.lines().collect();
+        assert_eq!(lines.len(), 3, "{rows}");
+        assert!(lines[0].starts_with("group") && lines[0].contains("hit@5"));
+        assert_eq!(
+            lines[1],
+            "core          8   0.500   1.000   0.750     0.000       0.125     0.000"
+        );
+        assert!(!rows.contains("misses"));
+
+        report.misses = vec![
+            Miss {
+                line: 4,
+                group: "core".into(),
+                question: "テレワークの補助".into(),
+                expected: vec!["2.tokyo.b.3".into(), "2.*".into()],
+                got: vec!["1.tokyo.a".into()],
+                confidence: 0.4,
+                rank: None,
+            },
+            Miss {
+                line: 9,
+                group: "negative".into(),
+                question: "天気".into(),
+                expected: vec![],
+                got: vec![],
+                confidence: 0.0,
+                rank: Some(2),
+            },
+        ];
+        let text = report.to_text();
+        assert!(text.starts_with(&rows), "{text}");
+        assert!(text.contains(
+            "\nmisses (not first, or not declined as expected):\n  line 4 [core] テレワークの補助\n    expected 2.tokyo.b.3,2.*  got 1.tokyo.a  rank -  confidence 0.40\n"
+        ), "{text}");
+        assert!(text.ends_with(
+            "  line 9 [negative] 天気\n    expected decline  got (declined)  rank 2  confidence 0.00\n"
+        ), "{text}");
     }
 
     #[test]

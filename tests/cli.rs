@@ -289,3 +289,19 @@ fn eval_prints_scores_per_group_and_the_misses() {
     assert!(stdout.contains("line 4"), "{stdout}");
     assert!(!stdout.contains("line 2 "), "{stdout}");
 }
+
+#[test]
+fn the_period_and_the_log_format_are_one_of_their_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = common::repo().join("data");
+    let (out, _, stderr) = run(madoguchi(&data, tmp.path())
+        .args(["report", "--by", "month", "--state"])
+        .arg(tmp.path()));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("[possible values: day, week]"), "{stderr}");
+    let (out, _, stderr) = run(madoguchi(&data, tmp.path())
+        .args(["serve", "--print-settings"])
+        .env("MADOGUCHI_LOG_FORMAT", "xml"));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("[possible values: text, json]"), "{stderr}");
+}

@@ -1,5 +1,6 @@
 //! The bot's settings: one [`Config`] filled in by the binary from flags,
-//! environment and an optional TOML file ([`FileConfig`]). The token is a
+//! environment and an optional TOML file ([`FileConfig`]), with the
+//! defaults named here. The token is a
 //! [`Token`], which never shows itself in `Debug` or `Display` output, so it
 //! cannot leak into logs.
 
@@ -23,6 +24,13 @@ pub const DEFAULT_API_BASE: &str = "https://discord.com";
 /// rather than analysed. Analysis itself stops at
 /// [`crate::analysis::MAX_QUESTION_CHARS`], the bound for every caller.
 pub const DEFAULT_MAX_QUESTION_CHARS: usize = 500;
+
+/// The state directory when none is given, relative to where the bot runs.
+pub const DEFAULT_STATE_DIR: &str = "state";
+
+/// The least time between two questions of one user by default: enough to
+/// stop a flood, short enough that nobody waits on purpose.
+pub const DEFAULT_COOLDOWN: Duration = Duration::from_secs(3);
 
 /// A bot token. Its `Debug` and `Display` print `[redacted]`; only
 /// [`Token::expose`] gives the secret, for the one place that sends it.
@@ -72,6 +80,16 @@ pub enum Shards {
     "invalid shard setting `{0}`: write `auto`, `N/TOTAL` or `FIRST-LAST/TOTAL` (e.g. 0-3/8), with FIRST <= LAST < TOTAL"
 )]
 pub struct ShardsError(String);
+
+/// `auto`, or `FIRST-LAST/TOTAL` (which parses back to the same shards).
+impl fmt::Display for Shards {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Shards::Auto => f.write_str("auto"),
+            Shards::Range { first, last, total } => write!(f, "{first}-{last}/{total}"),
+        }
+    }
+}
 
 impl FromStr for Shards {
     type Err = ShardsError;
@@ -166,7 +184,7 @@ impl Config {
             token,
             api_base: DEFAULT_API_BASE.to_string(),
             paths,
-            state_dir: PathBuf::from("state"),
+            state_dir: PathBuf::from(DEFAULT_STATE_DIR),
             records: None,
             keep_days: None,
             guild_id: None,
@@ -175,7 +193,7 @@ impl Config {
             staff_channel: None,
             weekly_post: true,
             shards: Shards::Auto,
-            cooldown: Duration::from_secs(3),
+            cooldown: DEFAULT_COOLDOWN,
             cooldown_capacity: 10_000,
             max_question_chars: DEFAULT_MAX_QUESTION_CHARS,
             defer_after: Duration::from_millis(1500),
@@ -286,6 +304,9 @@ mod tests {
                 total: 4
             }
         );
+        for shards in ["auto", "0-3/8", "2-2/4"] {
+            assert_eq!(shards.parse::<Shards>().unwrap().to_string(), shards);
+        }
         for bad in ["", "3-1/8", "0-8/8", "x/2", "1-2"] {
             assert!(bad.parse::<Shards>().is_err(), "{bad}");
         }

@@ -1,0 +1,105 @@
+//! The binary's side of `madoguchi`, declared by `main.rs` only: the
+//! command line ([`args`]), the settings resolved once ([`settings`]),
+//! logging ([`logs`]), the commands over the library ([`commands`],
+//! [`faq_wizard`], [`serve`]), and the helpers they share here: opening the
+//! engine with one wording for broken knowledge, reading and writing the
+//! files a command is given.
+
+pub mod args;
+pub mod commands;
+pub mod faq_wizard;
+pub mod logs;
+pub mod serve;
+pub mod settings;
+
+use std::io::BufRead;
+use std::path::Path;
+
+use anyhow::Context;
+
+use madoguchi::data;
+use madoguchi::engine::{Engine, EngineError, Paths, Rebuild};
+
+/// Standard output for what a command prints. Every write is checked, so
+/// a reader that goes away (`madoguchi report | head -1`) ends the command
+/// quietly through `main` instead of a panic.
+pub fn stdout() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+/// Progress of a long step (an index rebuild), on stderr.
+pub fn progress(msg: &str) {
+    eprintln!("madoguchi: {msg}");
+}
+
+/// What is said when the knowledge in `data` does not load.
+pub fn broken_knowledge(data: &Path) -> String {
+    format!(
+        "the knowledge in {} has problems (run `madoguchi check`)",
+        data.display()
+    )
+}
+
+/// An engine error for the user: problems in `data/` say where and how to
+/// find out more.
+pub fn engine_error(error: EngineError, data: &Path) -> anyhow::Error {
+    match error {
+        EngineError::Data(problems) => anyhow::Error::new(problems).context(broken_knowledge(data)),
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Opens the engine over `paths`, rebuilding the index as `rebuild` says.
+pub fn open_engine(paths: &Paths, rebuild: Rebuild) -> anyhow::Result<Engine> {
+    Engine::open(paths, rebuild, &mut progress).map_err(|e| engine_error(e, &paths.data))
+}
+
+/// The next line of `input` without its line ending, or why it is not
+/// text; `None` at the end.
+pub fn next_line(
+    input: &mut dyn BufRead,
+) -> std::io::Result<Option<Result<String, std::string::FromUtf8Error>>> {
+    let mut bytes = Vec::new();
+    if input.read_until(b'\n', &mut bytes)? == 0 {
+        return Ok(None);
+    }
+    if bytes.last() == Some(&b'\n') {
+        bytes.pop();
+        if bytes.last() == Some(&b'\r') {
+            bytes.pop();
+        }
+    }
+    Ok(Some(String::from_utf8(bytes)))
+}
+
+/// A text file given on the command line, read as `data/` files are: only
+/// a regular file, at most [`data::MAX_FILE_BYTES`].
+pub fn read_text(path: &Path) -> anyhow::Result<String> {
+    let reading = || format!("reading {}", path.display());
+    let bytes = data::read_capped(path).with_context(reading)?;
+    anyhow::ensure!(
+        bytes.len() as u64 <= data::MAX_FILE_BYTES,
+        "{} is larger than {} MB: check that it is the right file",
+        path.display(),
+        data::MAX_FILE_BYTES / (1024 * 1024)
+    );
+    String::from_utf8(bytes)
+        .with_context(reading)
+        .context("save the file as UTF-8")
+}
+
+/// Writes `path` by renaming a finished file over it: a link at `path` is
+/// replaced, not followed, and a failed write leaves the old file.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
+}
