@@ -17,6 +17,7 @@
 //! Changing anything here that alters terms must bump [`ANALYSIS_VERSION`]:
 //! the index is rebuilt when it changes.
 
+use crate::kana::{fold, fold_with_map, is_hiragana, is_katakana, to_hiragana, to_katakana};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::num::NonZeroUsize;
@@ -840,43 +841,9 @@ fn is_invisible(c: char) -> bool {
             | '\u{E0000}'..='\u{E007F}')
 }
 
-pub fn is_katakana(c: char) -> bool {
-    ('\u{30A1}'..='\u{30FA}').contains(&c) || c == 'ー'
-}
-
-pub fn is_hiragana(c: char) -> bool {
-    ('\u{3041}'..='\u{3096}').contains(&c)
-}
-
 fn is_kanji_str(s: &str) -> bool {
     s.chars()
         .all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c) || c == '々')
-}
-
-/// Katakana to hiragana (the long-vowel mark kept); everything else
-/// unchanged.
-pub fn to_hiragana(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if ('\u{30A1}'..='\u{30F6}').contains(&c) {
-                char::from_u32(c as u32 - KANA_GAP).unwrap_or(c)
-            } else {
-                c
-            }
-        })
-        .collect()
-}
-
-/// How far a katakana letter is from its hiragana in Unicode (ア − あ).
-const KANA_GAP: u32 = 0x60;
-
-/// The katakana of a hiragana letter; any other character unchanged.
-fn katakana_of(c: char) -> char {
-    if is_hiragana(c) {
-        char::from_u32(c as u32 + KANA_GAP).unwrap_or(c)
-    } else {
-        c
-    }
 }
 
 /// Whether every letter of a text is kana (and some are katakana).
@@ -932,11 +899,6 @@ fn vowel_of(c: char) -> Option<char> {
         .map(|(_, v)| *v)
 }
 
-/// Hiragana to katakana; everything else unchanged.
-pub fn to_katakana(s: &str) -> String {
-    s.chars().map(katakana_of).collect()
-}
-
 /// Drops a final long-vowel mark from katakana words of
 /// [`KATAKANA_STEM_MIN`] characters or more (サーバー ≡ サーバ).
 fn stem_katakana(s: &str) -> String {
@@ -945,31 +907,6 @@ fn stem_katakana(s: &str) -> String {
     } else {
         s.to_string()
     }
-}
-
-/// Kana folded to katakana, long-vowel marks kept, everything that is not a
-/// letter or digit dropped.
-pub fn fold(s: &str) -> String {
-    fold_with_map(s).0
-}
-
-/// [`fold`], plus for every byte of the result the byte offset in `s` it came
-/// from (and one entry past the end).
-fn fold_with_map(s: &str) -> (String, Vec<usize>) {
-    let mut out = String::with_capacity(s.len());
-    let mut map = Vec::with_capacity(s.len() + 1);
-    for (i, c) in s.char_indices() {
-        if !(c.is_alphanumeric() || c == 'ー') {
-            continue;
-        }
-        let c = katakana_of(c);
-        for _ in 0..c.len_utf8() {
-            map.push(i);
-        }
-        out.push(c);
-    }
-    map.push(s.len());
-    (out, map)
 }
 
 fn bigrams(folded: &str) -> Vec<String> {
@@ -1042,14 +979,6 @@ fn greedy_readings(kata: &str, known: &dyn Fn(&str) -> bool) -> Vec<(usize, usiz
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fold_maps_kana_and_drops_punctuation() {
-        assert_eq!(fold("てれわーく、の補助!"), "テレワークノ補助");
-        let (f, map) = fold_with_map("a、b");
-        assert_eq!(f, "ab");
-        assert_eq!(map, vec![0, 4, 5]);
-    }
 
     #[test]
     fn katakana_stem_only_long_words() {

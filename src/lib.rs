@@ -9,6 +9,7 @@
 //! - [`clean`], [`english`], [`scope`], [`question`]: a message as typed to
 //!   what search reads (noise out, English and romaji to Japanese, topics
 //!   out of scope recognised).
+//! - [`kana`]: hiragana ↔ katakana and the folded form text is matched in.
 //! - [`analysis`]: normalisation, segmentation, terms, readings, synonyms.
 //! - [`index`]: the tantivy index, its fingerprint and atomic rebuilds.
 //! - [`search`]: a question to ranked measures, confidence and referrals.
@@ -51,6 +52,7 @@ pub mod faq;
 pub mod html;
 pub mod import;
 pub mod index;
+pub mod kana;
 pub mod last_good;
 pub mod memory;
 pub mod question;

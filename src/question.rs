@@ -3,10 +3,10 @@
 //! ([`crate::english`]), and the topic out of scope it is about, if any
 //! ([`crate::scope`]). Built once per knowledge, shared by every surface.
 
-use crate::analysis::fold;
 use crate::clean::{self, Cleaned, Manners};
 use crate::data::{Actor, Language};
 use crate::english::Translator;
+use crate::kana::fold;
 use crate::scope::Scope;
 
 /// What search reads of a message.

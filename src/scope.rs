@@ -9,8 +9,8 @@
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::analysis::fold;
 use crate::data::ScopeTopic;
+use crate::kana::fold;
 
 /// The compiled triggers of every topic.
 pub struct Scope {

@@ -328,14 +328,14 @@ pub(super) fn check_scope_triggers(
 ) {
     let folded: Vec<(&String, String)> = texts
         .iter()
-        .map(|(what, text)| (what, crate::analysis::fold(&text.to_lowercase())))
+        .map(|(what, text)| (what, crate::kana::fold(&text.to_lowercase())))
         .collect();
     for topic in scope {
         for trigger in &topic.triggers {
-            let t = crate::analysis::fold(&trigger.to_lowercase());
+            let t = crate::kana::fold(&trigger.to_lowercase());
             let inside_except = |text: &str| {
                 topic.except.iter().any(|e| {
-                    let e = crate::analysis::fold(&e.to_lowercase());
+                    let e = crate::kana::fold(&e.to_lowercase());
                     e.contains(&t) && text.contains(&e)
                 })
             };
