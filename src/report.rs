@@ -58,7 +58,7 @@ pub async fn read(state: &Path, location: &Location) -> Result<Records, ReportEr
         store => store?,
     };
     if old {
-        store.import(state).await?;
+        crate::records::import_old_files(&store, state).await?;
     }
     Ok(store.summary().await?)
 }

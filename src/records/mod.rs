@@ -31,8 +31,10 @@
 //! marked with the file's hash, then renamed `*.imported` ([`import`]).
 
 mod import;
+mod old_files;
 pub mod postgres;
 pub mod queue;
+mod sql;
 pub mod sqlite;
 mod store;
 mod summary;
@@ -50,9 +52,10 @@ use crate::answer::Answer;
 use crate::data::Date;
 use crate::search::Decision;
 
-pub use import::Imported;
+pub use import::{Imported, import as import_old_files};
 pub use queue::Queue;
-pub use store::{BatchKey, Store};
+pub use sql::BatchKey;
+pub use store::Store;
 pub use summary::{Asked, DayCounts, ShownCount, Summary};
 
 /// The SQLite file in the state directory when no `--records` is given.
@@ -445,7 +448,7 @@ impl Records {
         })?;
         let voter_key = voter_key(&dir.join(VOTER_KEY_FILE))?;
         let store = Store::open(location, true).await?;
-        store.import(dir).await?;
+        import::import(&store, dir).await?;
         if let Some(days) = options.keep_days {
             store.forget_before(keep_from(days)).await?;
         }

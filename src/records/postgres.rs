@@ -14,8 +14,8 @@ use futures_util::future::try_join_all;
 use tokio_postgres::types::ToSql;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
-use super::import::OldFile;
-use super::store::{self, Batch, BatchKey, ReadQuestion, Row};
+use super::old_files::OldFile;
+use super::sql::{self, Batch, BatchKey, ReadQuestion, Row};
 use super::{
     Asked, DayCounts, Location, QuestionRecord, RecordsError, Scope, ShownCount, Stats, Summary,
 };
@@ -144,12 +144,12 @@ impl Postgres {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.db(e))?;
         let now = super::now() as i64;
-        let forget = now - store::KEEP_BATCH_KEYS;
-        tx.execute(store::FORGET_BATCHES, &[&forget])
+        let forget = now - sql::KEEP_BATCH_KEYS;
+        tx.execute(sql::FORGET_BATCHES, &[&forget])
             .await
             .map_err(|e| self.db(e))?;
         let marked = tx
-            .execute(store::MARK_BATCH, &[&key.as_str(), &now])
+            .execute(sql::MARK_BATCH, &[&key.as_str(), &now])
             .await
             .map_err(|e| self.db(e))?;
         if marked == 0 {
@@ -169,7 +169,7 @@ impl Postgres {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.db(e))?;
         let seen: i64 = tx
-            .query_one(store::IMPORTED, &[&hash])
+            .query_one(sql::IMPORTED, &[&hash])
             .await
             .map_err(|e| self.db(e))?
             .get(0);
@@ -197,7 +197,7 @@ impl Postgres {
             &(skipped as i64),
             &(now as i64),
         ];
-        tx.execute(store::MARK_IMPORTED, &params)
+        tx.execute(sql::MARK_IMPORTED, &params)
             .await
             .map_err(|e| self.db(e))?;
         tx.commit().await.map_err(|e| self.db(e))?;
@@ -214,12 +214,12 @@ impl Postgres {
         let n = n as i64;
         let home = scope.home as i64;
         let mut rows = client
-            .query(&store::unanswered_in_guild(), &[&home, &n])
+            .query(&sql::unanswered_in_guild(), &[&home, &n])
             .await
             .map_err(|e| self.db(e))?;
         rows.extend(
             client
-                .query(&store::unanswered_without_guild(), &[&n])
+                .query(&sql::unanswered_without_guild(), &[&n])
                 .await
                 .map_err(|e| self.db(e))?,
         );
@@ -234,9 +234,9 @@ impl Postgres {
         let rows = match scope {
             Some(s) => {
                 let home = s.home as i64;
-                client.query(store::DAYS_IN_SCOPE, &[&home]).await
+                client.query(sql::DAYS_IN_SCOPE, &[&home]).await
             }
-            None => client.query(store::REPORT_DAYS, &[]).await,
+            None => client.query(sql::REPORT_DAYS, &[]).await,
         }
         .map_err(|e| self.db(e))?;
         Ok(rows.iter().map(day_counts).collect())
@@ -247,7 +247,7 @@ impl Postgres {
         let home = scope.home as i64;
         let db = |e| self.db(e);
         let counts = client
-            .query_one(store::STATS_COUNTS, &[&home])
+            .query_one(sql::STATS_COUNTS, &[&home])
             .await
             .map_err(db)?;
         let mut stats = Stats {
@@ -256,11 +256,7 @@ impl Postgres {
             did_you_mean: counts.get::<_, i64>(2) as u64,
             ..Stats::default()
         };
-        for r in client
-            .query(store::STATS_VOTES, &[&home])
-            .await
-            .map_err(db)?
-        {
+        for r in client.query(sql::STATS_VOTES, &[&home]).await.map_err(db)? {
             let n = r.get::<_, i64>(1) as u64;
             match r.get::<_, &str>(0) {
                 "up" => stats.up = n,
@@ -269,7 +265,7 @@ impl Postgres {
             }
         }
         stats.top = client
-            .query(store::STATS_TOP, &[&home, &(top as i64)])
+            .query(sql::STATS_TOP, &[&home, &(top as i64)])
             .await
             .map_err(db)?
             .iter()
@@ -289,11 +285,11 @@ impl Postgres {
             .await
             .map_err(db)?;
         let mut s = Summary::default();
-        for r in tx.query(store::REPORT_DAYS, &[]).await.map_err(db)? {
+        for r in tx.query(sql::REPORT_DAYS, &[]).await.map_err(db)? {
             s.days.push(day_counts(&r));
         }
         s.programmes = tx
-            .query(store::REPORT_SHOWN, &[])
+            .query(sql::REPORT_SHOWN, &[])
             .await
             .map_err(db)?
             .iter()
@@ -304,7 +300,7 @@ impl Postgres {
             })
             .collect();
         s.unanswered = tx
-            .query(store::REPORT_UNANSWERED, &[])
+            .query(sql::REPORT_UNANSWERED, &[])
             .await
             .map_err(db)?
             .iter()
@@ -315,12 +311,12 @@ impl Postgres {
             })
             .collect();
         s.votes = tx
-            .query(store::REPORT_VOTES, &[])
+            .query(sql::REPORT_VOTES, &[])
             .await
             .map_err(db)?
             .iter()
             .filter_map(|r| {
-                store::VoteRow {
+                sql::VoteRow {
                     ts: r.get(0),
                     answer: r.get(1),
                     vote: r.get(2),
@@ -333,11 +329,11 @@ impl Postgres {
                 .record()
             })
             .collect();
-        for r in tx.query(store::REPORT_ANOMALIES, &[]).await.map_err(db)? {
+        for r in tx.query(sql::REPORT_ANOMALIES, &[]).await.map_err(db)? {
             let n = r.get::<_, i64>(1) as usize;
             match r.get::<_, &str>(0) {
-                store::SKIPPED => s.skipped = n,
-                store::OUT_OF_RANGE => s.out_of_range = n,
+                sql::SKIPPED => s.skipped = n,
+                sql::OUT_OF_RANGE => s.out_of_range = n,
                 _ => {}
             }
         }
@@ -349,7 +345,7 @@ impl Postgres {
         let client = self.client().await?;
         let now = now as i64;
         let n = client
-            .execute(store::CLAIM_WEEK, &[&week, &now])
+            .execute(sql::CLAIM_WEEK, &[&week, &now])
             .await
             .map_err(|e| self.db(e))?;
         Ok(n == 1)
@@ -358,7 +354,7 @@ impl Postgres {
     pub(crate) async fn release_week(&self, week: String) -> Result<(), RecordsError> {
         let client = self.client().await?;
         client
-            .execute(store::RELEASE_WEEK, &[&week])
+            .execute(sql::RELEASE_WEEK, &[&week])
             .await
             .map_err(|e| self.db(e))?;
         Ok(())
@@ -370,10 +366,10 @@ impl Postgres {
         let tx = client.transaction().await.map_err(db)?;
         let ts = ts as i64;
         let n = tx
-            .execute(store::FORGET_QUESTIONS, &[&ts])
+            .execute(sql::FORGET_QUESTIONS, &[&ts])
             .await
             .map_err(db)?;
-        tx.execute(store::FORGET_VOTE_TEXT, &[&ts])
+        tx.execute(sql::FORGET_VOTE_TEXT, &[&ts])
             .await
             .map_err(db)?;
         tx.commit().await.map_err(db)?;
@@ -383,8 +379,8 @@ impl Postgres {
 
 /// The rows of a batch, sent pipelined (in order) on one connection.
 async fn write_rows(tx: &Transaction<'_>, batch: &Batch) -> Result<(), tokio_postgres::Error> {
-    let question = tx.prepare_cached(store::INSERT_QUESTION).await?;
-    let vote = tx.prepare_cached(store::UPSERT_VOTE).await?;
+    let question = tx.prepare_cached(sql::INSERT_QUESTION).await?;
+    let vote = tx.prepare_cached(sql::UPSERT_VOTE).await?;
     let writes = batch.rows.iter().map(|row| {
         let (statement, params): (_, Vec<Param<'_>>) = match row {
             Row::Question(q) => (
@@ -422,7 +418,7 @@ async fn write_aggregates(
     batch: &Batch,
 ) -> Result<(), tokio_postgres::Error> {
     let a = &batch.aggregates;
-    let daily = tx.prepare_cached(store::ADD_DAILY).await?;
+    let daily = tx.prepare_cached(sql::ADD_DAILY).await?;
     for ((day, guild), c) in &a.daily {
         let counts = [
             c.questions as i64,
@@ -439,12 +435,12 @@ async fn write_aggregates(
         )
         .await?;
     }
-    let shown = tx.prepare_cached(store::ADD_SHOWN).await?;
+    let shown = tx.prepare_cached(sql::ADD_SHOWN).await?;
     for ((day, guild, measure), (first, n)) in &a.shown {
         tx.execute(&shown, &[day, guild, measure, first, n]).await?;
     }
     for (kind, n) in batch.anomalies() {
-        tx.execute(store::ADD_ANOMALY, &[&kind, &n]).await?;
+        tx.execute(sql::ADD_ANOMALY, &[&kind, &n]).await?;
     }
     Ok(())
 }
@@ -466,7 +462,7 @@ fn read_question(r: &tokio_postgres::Row) -> ReadQuestion {
     }
 }
 
-/// A row of [`store::REPORT_DAYS`] or [`store::DAYS_IN_SCOPE`].
+/// A row of [`sql::REPORT_DAYS`] or [`sql::DAYS_IN_SCOPE`].
 fn day_counts(r: &tokio_postgres::Row) -> (Date, DayCounts) {
     let n = |i| r.get::<_, i64>(i) as u64;
     let counts = DayCounts {

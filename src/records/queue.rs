@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, watch};
 
-use super::store::BatchKey;
+use super::sql::BatchKey;
 use super::{Entry, Store};
 
 /// Records written in one transaction, at most.

@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 
-use super::import::OldFile;
-use super::store::{self, Batch, BatchKey, ReadQuestion, Row};
+use super::old_files::OldFile;
+use super::sql::{self, Batch, BatchKey, ReadQuestion, Row};
 use super::{
     Asked, DayCounts, QuestionRecord, RecordsError, Scope, ShownCount, Stats, Summary, VoteRecord,
 };
@@ -75,8 +75,8 @@ impl Sqlite {
         self.with(move |conn| {
             let tx = conn.transaction()?;
             let now = super::now() as i64;
-            tx.execute(store::FORGET_BATCHES, params![now - store::KEEP_BATCH_KEYS])?;
-            if tx.execute(store::MARK_BATCH, params![key.as_str(), now])? == 0 {
+            tx.execute(sql::FORGET_BATCHES, params![now - sql::KEEP_BATCH_KEYS])?;
+            if tx.execute(sql::MARK_BATCH, params![key.as_str(), now])? == 0 {
                 return Ok(()); // written before: its commit's answer was lost
             }
             write_rows(&tx, &batch)?;
@@ -94,11 +94,11 @@ impl Sqlite {
         self.with(move |conn| {
             let n = n as i64;
             let mut out = Vec::new();
-            let mut st = conn.prepare_cached(&store::unanswered_in_guild())?;
+            let mut st = conn.prepare_cached(&sql::unanswered_in_guild())?;
             for r in st.query_map(params![scope.home as i64, n], read_question)? {
                 out.push(r?.record());
             }
-            let mut st = conn.prepare_cached(&store::unanswered_without_guild())?;
+            let mut st = conn.prepare_cached(&sql::unanswered_without_guild())?;
             for r in st.query_map(params![n], read_question)? {
                 out.push(r?.record());
             }
@@ -113,8 +113,8 @@ impl Sqlite {
     ) -> Result<Vec<(Date, DayCounts)>, RecordsError> {
         self.with(move |conn| {
             let (sql, home) = match scope {
-                Some(s) => (store::DAYS_IN_SCOPE, vec![s.home as i64]),
-                None => (store::REPORT_DAYS, Vec::new()),
+                Some(s) => (sql::DAYS_IN_SCOPE, vec![s.home as i64]),
+                None => (sql::REPORT_DAYS, Vec::new()),
             };
             let mut st = conn.prepare_cached(sql)?;
             let mut rows = st.query(rusqlite::params_from_iter(home))?;
@@ -131,7 +131,7 @@ impl Sqlite {
         self.with(move |conn| {
             let home = scope.home as i64;
             let (questions, unanswered, did_you_mean): (i64, i64, i64) = conn
-                .prepare_cached(store::STATS_COUNTS)?
+                .prepare_cached(sql::STATS_COUNTS)?
                 .query_row(params![home], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             let mut stats = Stats {
                 questions: questions as u64,
@@ -139,7 +139,7 @@ impl Sqlite {
                 did_you_mean: did_you_mean as u64,
                 ..Stats::default()
             };
-            let mut st = conn.prepare_cached(store::STATS_VOTES)?;
+            let mut st = conn.prepare_cached(sql::STATS_VOTES)?;
             let mut rows = st.query(params![home])?;
             while let Some(r) = rows.next()? {
                 let (vote, n): (String, i64) = (r.get(0)?, r.get(1)?);
@@ -149,7 +149,7 @@ impl Sqlite {
                     _ => {}
                 }
             }
-            let mut st = conn.prepare_cached(store::STATS_TOP)?;
+            let mut st = conn.prepare_cached(sql::STATS_TOP)?;
             stats.top = st
                 .query_map(params![home, top as i64], |r| {
                     Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
@@ -172,22 +172,22 @@ impl Sqlite {
 
     pub(crate) async fn claim_week(&self, week: String, now: u64) -> Result<bool, RecordsError> {
         self.with(move |conn| {
-            let n = conn.execute(store::CLAIM_WEEK, params![week, now as i64])?;
+            let n = conn.execute(sql::CLAIM_WEEK, params![week, now as i64])?;
             Ok(n == 1)
         })
         .await
     }
 
     pub(crate) async fn release_week(&self, week: String) -> Result<(), RecordsError> {
-        self.with(move |conn| conn.execute(store::RELEASE_WEEK, params![week]).map(|_| ()))
+        self.with(move |conn| conn.execute(sql::RELEASE_WEEK, params![week]).map(|_| ()))
             .await
     }
 
     pub(crate) async fn forget_before(&self, ts: u64) -> Result<u64, RecordsError> {
         self.with(move |conn| {
             let tx = conn.transaction()?;
-            let n = tx.execute(store::FORGET_QUESTIONS, params![ts as i64])?;
-            tx.execute(store::FORGET_VOTE_TEXT, params![ts as i64])?;
+            let n = tx.execute(sql::FORGET_QUESTIONS, params![ts as i64])?;
+            tx.execute(sql::FORGET_VOTE_TEXT, params![ts as i64])?;
             tx.commit()?;
             Ok(n as u64)
         })
@@ -226,7 +226,7 @@ impl Sqlite {
             write_aggregates(&tx, &batch).map_err(sql)?;
             let name = path.display().to_string();
             tx.execute(
-                store::MARK_IMPORTED,
+                sql::MARK_IMPORTED,
                 params![hash, name, records as i64, skipped as i64, now as i64],
             )
             .map_err(sql)?;
@@ -279,8 +279,8 @@ fn open_blocking(path: &Path) -> Result<Connection, RecordsError> {
 }
 
 pub(crate) fn write_rows(tx: &Transaction<'_>, batch: &Batch) -> rusqlite::Result<()> {
-    let mut question = tx.prepare_cached(store::INSERT_QUESTION)?;
-    let mut vote = tx.prepare_cached(store::UPSERT_VOTE)?;
+    let mut question = tx.prepare_cached(sql::INSERT_QUESTION)?;
+    let mut vote = tx.prepare_cached(sql::UPSERT_VOTE)?;
     for row in &batch.rows {
         match row {
             Row::Question(q) => {
@@ -311,7 +311,7 @@ pub(crate) fn write_rows(tx: &Transaction<'_>, batch: &Batch) -> rusqlite::Resul
 
 pub(crate) fn write_aggregates(tx: &Transaction<'_>, batch: &Batch) -> rusqlite::Result<()> {
     let a = &batch.aggregates;
-    let mut daily = tx.prepare_cached(store::ADD_DAILY)?;
+    let mut daily = tx.prepare_cached(sql::ADD_DAILY)?;
     for ((day, guild), c) in &a.daily {
         daily.execute(params![
             day,
@@ -323,19 +323,19 @@ pub(crate) fn write_aggregates(tx: &Transaction<'_>, batch: &Batch) -> rusqlite:
             c.out_of_scope as i64
         ])?;
     }
-    let mut shown = tx.prepare_cached(store::ADD_SHOWN)?;
+    let mut shown = tx.prepare_cached(sql::ADD_SHOWN)?;
     for ((day, guild, measure), (first, n)) in &a.shown {
         shown.execute(params![day, guild, measure, first, n])?;
     }
     for (kind, n) in batch.anomalies() {
-        tx.execute(store::ADD_ANOMALY, params![kind, n])?;
+        tx.execute(sql::ADD_ANOMALY, params![kind, n])?;
     }
     Ok(())
 }
 
 pub(crate) fn is_imported(tx: &Transaction<'_>, hash: &str) -> rusqlite::Result<bool> {
     let n: Option<i64> = tx
-        .query_row(store::IMPORTED, params![hash], |r| r.get(0))
+        .query_row(sql::IMPORTED, params![hash], |r| r.get(0))
         .optional()?;
     Ok(n.unwrap_or(0) > 0)
 }
@@ -357,7 +357,7 @@ fn read_question(r: &rusqlite::Row<'_>) -> rusqlite::Result<ReadQuestion> {
     })
 }
 
-/// A row of [`store::REPORT_DAYS`] or [`store::DAYS_IN_SCOPE`].
+/// A row of [`sql::REPORT_DAYS`] or [`sql::DAYS_IN_SCOPE`].
 fn day_counts(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Date, DayCounts)> {
     let n = |i: usize| r.get::<_, i64>(i).map(|v| v as u64);
     let counts = DayCounts {
@@ -372,12 +372,12 @@ fn day_counts(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Date, DayCounts)> {
 
 fn summary(tx: &Transaction<'_>) -> rusqlite::Result<Summary> {
     let mut s = Summary::default();
-    let mut st = tx.prepare(store::REPORT_DAYS)?;
+    let mut st = tx.prepare(sql::REPORT_DAYS)?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         s.days.push(day_counts(r)?);
     }
-    let mut st = tx.prepare(store::REPORT_SHOWN)?;
+    let mut st = tx.prepare(sql::REPORT_SHOWN)?;
     s.programmes = st
         .query_map([], |r| {
             Ok(ShownCount {
@@ -387,7 +387,7 @@ fn summary(tx: &Transaction<'_>) -> rusqlite::Result<Summary> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut st = tx.prepare(store::REPORT_UNANSWERED)?;
+    let mut st = tx.prepare(sql::REPORT_UNANSWERED)?;
     s.unanswered = st
         .query_map([], |r| {
             Ok(Asked {
@@ -397,10 +397,10 @@ fn summary(tx: &Transaction<'_>) -> rusqlite::Result<Summary> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut st = tx.prepare(store::REPORT_VOTES)?;
+    let mut st = tx.prepare(sql::REPORT_VOTES)?;
     s.votes = st
         .query_map([], |r| {
-            Ok(store::VoteRow {
+            Ok(sql::VoteRow {
                 ts: r.get(0)?,
                 answer: r.get(1)?,
                 vote: r.get(2)?,
@@ -411,15 +411,15 @@ fn summary(tx: &Transaction<'_>) -> rusqlite::Result<Summary> {
                 faq: r.get(7)?,
             })
         })?
-        .filter_map(|r| r.map(store::VoteRow::record).transpose())
+        .filter_map(|r| r.map(sql::VoteRow::record).transpose())
         .collect::<rusqlite::Result<Vec<VoteRecord>>>()?;
-    let mut st = tx.prepare(store::REPORT_ANOMALIES)?;
+    let mut st = tx.prepare(sql::REPORT_ANOMALIES)?;
     let mut rows = st.query([])?;
     while let Some(r) = rows.next()? {
         let (kind, n): (String, i64) = (r.get(0)?, r.get(1)?);
         match kind.as_str() {
-            store::SKIPPED => s.skipped = n as usize,
-            store::OUT_OF_RANGE => s.out_of_range = n as usize,
+            sql::SKIPPED => s.skipped = n as usize,
+            sql::OUT_OF_RANGE => s.out_of_range = n as usize,
             _ => {}
         }
     }
