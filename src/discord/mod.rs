@@ -82,12 +82,17 @@ pub enum RunError {
     Records(#[from] RecordsError),
 }
 
-/// How many restarts within this window count as a crash loop.
+/// How many restarts within this window count as a crash loop: Discord
+/// allows 1,000 IDENTIFYs a day, so a loop must slow down within minutes,
+/// while a bot that ran this long has recovered and starts afresh.
 const CRASH_WINDOW: Duration = Duration::from_secs(10 * 60);
-/// First wait after a failure.
+/// First wait after a failure: long enough for a network blip or a
+/// Discord restart to pass, short enough that owners barely notice.
 const FIRST_BACKOFF: Duration = Duration::from_secs(5);
 const RESTARTS_FILE: &str = "restarts";
-/// How long a stopping bot waits for the database to take queued records.
+/// How long a stopping bot waits for the database to take queued records:
+/// service managers stop a process after about 90 s; this leaves room for
+/// the shards to close too.
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(10);
 
 /// The intents the bot asks for: messages in guilds and DMs; the privileged

@@ -15,7 +15,9 @@ use super::records::{QuestionRecord, Stats, Vote};
 use crate::answer::Answer;
 use crate::data::{BotMessages, Knowledge, Messages};
 
-/// Measures in programmes of an area shown per page of `/programs`.
+/// Measures in programmes of an area shown per page of `/programs`: ten
+/// fields of up to 1,024 each stay within an embed's 6,000 in most areas,
+/// and fit on a phone screen.
 pub const AREA_PAGE: usize = 10;
 
 const COLOUR_SURE: u32 = 0x2E7D32;
@@ -372,7 +374,9 @@ pub fn stats(s: &Stats, knowledge: &Knowledge, chart: Option<(Image, usize)>) ->
     reply.fit()
 }
 
-/// Most messages one failed reload posts.
+/// Most messages one failed reload posts: enough for every problem of a
+/// typical broken edit, few enough not to flood the staff channel
+/// (`madoguchi check` lists them all).
 const MAX_POSTS: usize = 5;
 /// Room for problems in one post: an embed description holds 4,096, and
 /// the sentence before them and the code fences need the rest.

@@ -29,7 +29,9 @@ use prometheus_client::metrics::family::Family;
 use serenity::all::{HttpError, StatusCode};
 use tracing::debug;
 
-/// Attempts of one request, the first included.
+/// Attempts of one request, the first included: with [`FIRST_WAIT`]
+/// doubling, 3.5 s of retries, which rides out a Discord hiccup while an
+/// interaction (15 minutes to edit) can still be answered.
 pub const ATTEMPTS: u32 = 4;
 /// The wait before the second attempt; it doubles after each.
 const FIRST_WAIT: Duration = Duration::from_millis(500);

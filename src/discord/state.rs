@@ -42,9 +42,13 @@ pub struct Shared {
     pub(super) muted: std::sync::Mutex<HashMap<u64, Instant>>,
 }
 
-/// How long a channel where the bot may not post is skipped.
+/// How long a channel where the bot may not post is skipped: staff who
+/// fix the permissions see answers again within minutes, and a channel
+/// that stays closed costs one failed request per period, not per
+/// question.
 pub const MUTE_PERIOD: Duration = Duration::from_secs(10 * 60);
-/// Most channels remembered as muted.
+/// Most channels remembered as muted: far more than one bot's channels,
+/// and a bound on the memory a flood of channels can take.
 const MUTED_CAPACITY: usize = 10_000;
 
 impl Shared {

@@ -29,13 +29,15 @@ use crate::clock;
 use crate::data::{Date, ReportMessages};
 use crate::report::{self, Period, PeriodRate};
 
-/// Weeks the chart shows, the current one last.
+/// Weeks the chart shows, the current one last: two months show a trend
+/// and still leave each week a readable bar.
 pub const WEEKS: usize = 8;
 /// The attachment's file name.
 pub const CHART_FILE: &str = "weekly.png";
 /// Size of each of the two panels of the chart, in pixels.
 const PANEL: (u32, u32) = (720, 240);
-/// The post is due from this hour on Mondays, in Japan.
+/// The post is due from this hour on Mondays, in Japan: at the start of
+/// the working day, when staff read the channel.
 const POST_HOUR: i64 = 9;
 /// The wait before a failed post is tried again: long enough for Discord
 /// or the database to recover, short enough to post the same morning.
