@@ -15,9 +15,9 @@ use std::time::{Duration, Instant};
 
 use serenity::all::{
     CommandInteraction, ComponentInteraction, ComponentInteractionDataKind, Context,
-    CreateAutocompleteResponse, CreateInteractionResponse, CreateInteractionResponseMessage,
-    EventHandler, GuildId, Http, Interaction, InteractionId, Message, Nonce, Ready, ResolvedValue,
-    ShardStageUpdateEvent, UserId,
+    CreateAutocompleteResponse, CreateInteractionResponse, EventHandler, GuildId, Http,
+    Interaction, InteractionId, Message, Nonce, Ready, ResolvedValue, ShardStageUpdateEvent,
+    UserId,
 };
 use serenity::builder::Builder;
 use serenity::gateway::ConnectionStage;
@@ -25,7 +25,7 @@ use tracing::{debug, error, info, warn};
 
 use super::commands::{self, commands, names};
 use super::cooldown::Verdict;
-use super::fit::{Fitted, no_mentions};
+use super::fit::{self, Fitted};
 use super::home::Decision;
 use super::ids::{Candidate, CustomId};
 use super::live::{self, Reloaded};
@@ -144,11 +144,7 @@ impl Responder {
                 .await;
             return;
         }
-        let deferred = self
-            .respond(CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new().allowed_mentions(no_mentions()),
-            ))
-            .await;
+        let deferred = self.respond(fit::deferral(false)).await;
         let reply = work.await.unwrap_or_else(|e| internal_error(&e));
         if !deferred {
             // Expired or refused: there is nothing to edit.
@@ -464,13 +460,7 @@ impl Handler {
 
     async fn reload(&self, responder: &Responder) {
         let shared = Arc::clone(self.shared());
-        responder
-            .respond(CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new()
-                    .ephemeral(true)
-                    .allowed_mentions(no_mentions()),
-            ))
-            .await;
+        responder.respond(fit::deferral(true)).await;
         let msgs = shared.engine.load().knowledge.messages.clone();
         let reply = match live::reload(&shared).await {
             Reloaded::Done { summary, .. } => Fitted::text(&summary, true),

@@ -13,7 +13,7 @@ use std::ops::Deref;
 
 use serenity::all::{
     ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton,
-    CreateEmbed, CreateEmbedFooter, CreateInteractionResponseFollowup,
+    CreateEmbed, CreateEmbedFooter, CreateInteractionResponse, CreateInteractionResponseFollowup,
     CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu, CreateSelectMenuKind,
     CreateSelectMenuOption, EditInteractionResponse,
 };
@@ -574,6 +574,16 @@ impl Fitted {
         }
         m
     }
+}
+
+/// The answer "thinking…" to an interaction whose reply comes later (as an
+/// edit of it, or a followup): seen only by the user when `ephemeral`.
+pub fn deferral(ephemeral: bool) -> CreateInteractionResponse {
+    let mut m = CreateInteractionResponseMessage::new().allowed_mentions(no_mentions());
+    if ephemeral {
+        m = m.ephemeral(true);
+    }
+    CreateInteractionResponse::Defer(m)
 }
 
 /// Allowed mentions that allow nothing, not even the replied-to user.
