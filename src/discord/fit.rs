@@ -433,8 +433,7 @@ impl Reply {
 /// A [`Reply`] within every Discord limit. Only [`Reply::fit`] makes one,
 /// and only a `Fitted` becomes the serenity builders that the send paths
 /// take, so every reply the bot sends fits by type. It reads as the
-/// [`Reply`] it holds; to change it, take the [`Fitted::draft`] back and fit
-/// it again.
+/// [`Reply`] it holds, and cannot be changed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fitted(Reply);
 
@@ -450,11 +449,6 @@ impl Fitted {
     /// A reply of one sentence, fitted.
     pub fn text(content: &str, ephemeral: bool) -> Fitted {
         Reply::text(content, ephemeral).fit()
-    }
-
-    /// The reply, to change and fit again.
-    pub fn draft(self) -> Reply {
-        self.0
     }
 
     fn embed_builders(&self) -> Vec<CreateEmbed> {
