@@ -45,6 +45,7 @@ pub use language::{
     ScopeTopic,
 };
 pub use measure_id::{MeasureId, MeasureIdError};
+pub use messages::{BotMessages, COMMAND_DESCRIPTION, COMMAND_NAME};
 pub use source::{MAX_FILE_BYTES, NotRegular, Problem, Problems, read_capped};
 
 use plan::LoadedPlan;
@@ -209,6 +210,8 @@ pub struct Messages {
     pub data_dir_replaced: String,
     /// The words of the HTML report and of the charts for staff.
     pub report: ReportMessages,
+    /// The Discord bot's command words and sentences for staff.
+    pub bot: BotMessages,
 }
 
 /// The words of `report --html` and of the `/stats` chart (`[report]` in

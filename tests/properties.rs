@@ -9,7 +9,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use madoguchi::discord::render::{self, clip, discord_len, escape, escape_line, is_hidden, limits};
+use madoguchi::discord::commands::choices;
+use madoguchi::discord::fit::{clip, discord_len, escape, escape_line, is_hidden, limits};
+use madoguchi::discord::render;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -274,7 +276,7 @@ proptest! {
         let failure = render::failure(&engine.knowledge, &q, slash);
         assert_fits(&serde_json::to_value(failure.message()).unwrap());
         assert_inert(failure.embeds[0].title.as_deref().unwrap_or_default());
-        let choices = render::choices(&engine.knowledge, &q, |s| engine.analyzer.normalize(s));
+        let choices = choices(&engine.knowledge, &q, |s| engine.analyzer.normalize(s));
         prop_assert!(choices.len() <= limits::CHOICES);
         for (name, value) in &choices {
             prop_assert!(discord_len(name) <= limits::CHOICE_NAME);

@@ -11,7 +11,8 @@ use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use madoguchi::discord::render::{self, discord_len, limits};
+use madoguchi::discord::fit::{discord_len, limits};
+use madoguchi::discord::render;
 use madoguchi::engine::{Engine, Paths, Rebuild};
 
 fn engine() -> &'static Engine {

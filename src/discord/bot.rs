@@ -9,153 +9,44 @@
 //! bot may not post is skipped for a while (logged once), an interaction
 //! answered too late is logged.
 
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use arc_swap::ArcSwap;
 use serenity::all::{
-    CommandInteraction, CommandOptionType, ComponentInteraction, ComponentInteractionDataKind,
-    Context, CreateAutocompleteResponse, CreateCommand, CreateCommandOption,
-    CreateInteractionResponse, CreateInteractionResponseMessage, EventHandler, GuildId, Http,
-    Interaction, InteractionId, Message, Nonce, Permissions, Ready, ResolvedValue,
-    ShardStageUpdateEvent, UserId,
+    CommandInteraction, ComponentInteraction, ComponentInteractionDataKind, Context,
+    CreateAutocompleteResponse, CreateInteractionResponse, EventHandler, GuildId, Http,
+    Interaction, InteractionId, Message, Nonce, Ready, ResolvedValue, ShardStageUpdateEvent,
+    UserId,
 };
 use serenity::builder::Builder;
 use serenity::gateway::ConnectionStage;
-use tokio::sync::{Mutex, Notify, Semaphore};
 use tracing::{debug, error, info, warn};
 
-use super::config::Config;
-use super::cooldown::{Cooldown, Verdict, make_room};
-use super::home::{Decision, Home};
-use super::live::Reloaded;
+use super::commands::{self, commands, names};
+use super::cooldown::Verdict;
+use super::fit::{self, Fitted};
+use super::home::Decision;
+use super::ids::{Candidate, CustomId};
+use super::live::{self, Reloaded};
 use super::metrics::Outcome;
-use super::records::{QuestionRecord, Records, Scope, Source};
-use super::render::{self, Candidate, CustomId, Reply, escape_line};
-use super::rest::{self, Failure, Kind as Failed};
+use super::records::{QuestionRecord, Scope, Source};
+use super::render;
+use super::rest::{self, Kind as Failed};
+use super::state::Shared;
 use super::weekly;
-use crate::engine::Engine;
+use crate::data::Date;
 use crate::search;
 
-/// Command names (ASCII, with Japanese localisations).
-pub mod names {
-    pub const ASK: &str = "ask";
-    pub const ASK_OPTION: &str = "question";
-    pub const PROGRAMS: &str = "programs";
-    pub const HELP: &str = "help";
-    pub const RELOAD: &str = "reload";
-    pub const UNANSWERED: &str = "unanswered";
-    pub const STATS: &str = "stats";
-}
-
-/// What every handler task shares.
-pub struct Shared {
-    pub config: Config,
-    pub engine: ArcSwap<Engine>,
-    pub records: Arc<Records>,
-    pub me: UserId,
-    /// Whose staff may use the staff commands.
-    home: Home,
-    cooldown: std::sync::Mutex<Cooldown>,
-    searches: Semaphore,
-    /// Held while a reload runs: one at a time ([`Shared::reload`]).
-    pub(super) reloading: Mutex<()>,
-    registered: AtomicBool,
-    /// Notified when Discord rejects the token mid-run: the bot stops.
-    pub(super) revoked: Notify,
-    /// Channels where the bot may not post (403), until when they are
-    /// skipped.
-    muted: std::sync::Mutex<HashMap<u64, Instant>>,
-}
-
-/// How long a channel where the bot may not post is skipped.
-pub const MUTE_PERIOD: Duration = Duration::from_secs(10 * 60);
-/// Most channels remembered as muted.
-const MUTED_CAPACITY: usize = 10_000;
 /// Unanswered questions `/unanswered` lists, newest first: enough to see
 /// what owners miss, few enough to read in one reply.
 const UNANSWERED_SHOWN: usize = 20;
-
-impl Shared {
-    pub fn new(config: Config, engine: Engine, records: Records, me: UserId) -> Shared {
-        let records = Arc::new(records);
-        let writer = Arc::clone(&records);
-        config
-            .metrics
-            .records_pending(Box::new(move || writer.waiting() as u64));
-        config.metrics.knowledge_loaded();
-        Shared {
-            cooldown: std::sync::Mutex::new(Cooldown::new(
-                config.cooldown,
-                config.cooldown_capacity,
-            )),
-            searches: Semaphore::new(config.concurrency.max(1)),
-            engine: ArcSwap::from_pointee(engine),
-            records,
-            me,
-            home: Home::new(config.guild_id, config.staff_role),
-            config,
-            reloading: Mutex::new(()),
-            registered: AtomicBool::new(false),
-            revoked: Notify::new(),
-            muted: std::sync::Mutex::new(HashMap::new()),
-        }
-    }
-
-    /// Acts on a request that failed for good: a rejected token stops the
-    /// bot; the rest is logged.
-    pub(super) fn failed(&self, what: &str, failure: &Failure) {
-        match failure.kind {
-            Failed::Unauthorized => {
-                error!(
-                    what,
-                    "Discord rejected the token (401 Unauthorized): stopping"
-                );
-                self.revoked.notify_one();
-            }
-            Failed::Expired => warn!(
-                what,
-                "the interaction expired before it was answered (10062): answered too late"
-            ),
-            Failed::Acknowledged => debug!(what, "the interaction was already answered"),
-            Failed::Forbidden | Failed::Other => warn!(what, error = %failure, "request failed"),
-        }
-    }
-
-    /// Whether answers in `channel` are skipped for now (403 earlier).
-    fn is_muted(&self, channel: u64) -> bool {
-        let muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
-        muted
-            .get(&channel)
-            .is_some_and(|until| *until > Instant::now())
-    }
-
-    /// Skips `channel` for [`MUTE_PERIOD`]; logs it (once per period).
-    fn mute(&self, channel: u64, failure: &Failure) {
-        let now = Instant::now();
-        let mut muted = self.muted.lock().unwrap_or_else(|e| e.into_inner());
-        make_room(
-            &mut muted,
-            MUTED_CAPACITY,
-            |until| *until <= now,
-            |until| *until,
-        );
-        let earlier = muted.insert(channel, now + MUTE_PERIOD);
-        if earlier.is_some_and(|until| until > now) {
-            // Answers that were already on their way when the first 403
-            // came back: logged once.
-            return;
-        }
-        warn!(
-            channel,
-            minutes = MUTE_PERIOD.as_secs() / 60,
-            error = %failure,
-            "no permission to answer in this channel (403): skipping it; give the bot View Channel, Send Messages and Embed Links there"
-        );
-    }
-}
+/// Programmes `/stats` lists as shown most: the head of the list is what
+/// owners ask about; more would push the figures off the screen.
+const STATS_TOP: usize = 5;
+/// What a reply says when building it failed: the knowledge (and its
+/// sentences) went with the task that failed.
+const WARNING_SIGN: &str = "\u{26A0}";
 
 /// A question held back by the length cap or the cooldown.
 struct Held {
@@ -170,47 +61,6 @@ struct Held {
 /// The event handler given to serenity.
 #[derive(Clone)]
 pub struct Handler(pub Arc<Shared>);
-
-/// The commands this bot registers.
-pub fn commands(max_question_chars: usize) -> Vec<CreateCommand> {
-    let staff = |name: &str, description: &str| {
-        CreateCommand::new(name)
-            .description(description)
-            .default_member_permissions(Permissions::MANAGE_GUILD)
-            .dm_permission(false)
-    };
-    vec![
-        CreateCommand::new(names::ASK)
-            .name_localized("ja", "質問")
-            .description("東京都・東京商工会議所の支援策について質問します")
-            .add_option(
-                CreateCommandOption::new(
-                    CommandOptionType::String,
-                    names::ASK_OPTION,
-                    "質問の内容",
-                )
-                .name_localized("ja", "質問内容")
-                .required(true)
-                .set_autocomplete(true)
-                .max_length(max_question_chars.clamp(1, render::limits::STRING_OPTION) as u16),
-            ),
-        CreateCommand::new(names::PROGRAMS)
-            .name_localized("ja", "支援策一覧")
-            .description("実施計画の支援策を分野ごとに表示します"),
-        CreateCommand::new(names::HELP)
-            .name_localized("ja", "使い方")
-            .description("このボットの使い方を表示します"),
-        staff(names::RELOAD, "data/ の知識を読み込み直します（担当者用）"),
-        staff(
-            names::UNANSWERED,
-            "回答できなかった最近の質問を表示します（担当者用）",
-        ),
-        staff(
-            names::STATS,
-            "質問数・該当なし率・評価を表示します（担当者用）",
-        ),
-    ]
-}
 
 /// The question in a message, without mention markup: the bot's own
 /// mentions, other users', roles', channels' (`<@id>`, `<@!id>`, `<@&id>`,
@@ -273,7 +123,7 @@ impl Responder {
         }
     }
 
-    async fn reply(&self, reply: &Reply) {
+    async fn reply(&self, reply: &Fitted) {
         self.respond(CreateInteractionResponse::Message(reply.interaction()))
             .await;
     }
@@ -282,7 +132,7 @@ impl Responder {
     /// the configured time, otherwise deferred ("thinking…") and edited in.
     /// A deferred reply that turns out ephemeral becomes an ephemeral
     /// followup, and the public placeholder is deleted.
-    async fn in_time(&self, defer_after: Duration, work: tokio::task::JoinHandle<Reply>) {
+    async fn in_time(&self, defer_after: Duration, work: tokio::task::JoinHandle<Fitted>) {
         let mut work = work;
         let early = if defer_after.is_zero() {
             None
@@ -294,11 +144,7 @@ impl Responder {
                 .await;
             return;
         }
-        let deferred = self
-            .respond(CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new().allowed_mentions(render::no_mentions()),
-            ))
-            .await;
+        let deferred = self.respond(fit::deferral(false)).await;
         let reply = work.await.unwrap_or_else(|e| internal_error(&e));
         if !deferred {
             // Expired or refused: there is nothing to edit.
@@ -326,17 +172,18 @@ impl Responder {
 }
 
 /// The records could not be read for a staff command: logged, and the
-/// staff member sees the warning sign.
-fn records_failed(e: &crate::records::RecordsError) -> Reply {
+/// staff member is told.
+fn records_failed(e: &crate::records::RecordsError, shared: &Shared) -> Fitted {
     error!(error = %e, "reading the records failed");
-    Reply::text("\u{26A0}", true).fitted()
+    let msgs = &shared.engine.load().knowledge.messages;
+    Fitted::text(&msgs.bot.records_unreadable, true)
 }
 
-fn internal_error(e: &tokio::task::JoinError) -> Reply {
+fn internal_error(e: &tokio::task::JoinError) -> Fitted {
     // Only reachable if building a reply panicked; render::failure needs
     // the knowledge, which the panicking task held.
     error!(error = %e, "answering task failed");
-    Reply::text("\u{26A0}", true).fitted()
+    Fitted::text(WARNING_SIGN, true)
 }
 
 impl Handler {
@@ -352,7 +199,7 @@ impl Handler {
         answer_id: u64,
         (source, guild): (Source, Option<GuildId>),
         ephemeral_decline: bool,
-    ) -> tokio::task::JoinHandle<Reply> {
+    ) -> tokio::task::JoinHandle<Fitted> {
         let guild = guild.map(GuildId::get);
         let shared = Arc::clone(self.shared());
         tokio::spawn(async move {
@@ -446,7 +293,10 @@ impl Handler {
         if shared.registered.swap(true, Ordering::SeqCst) {
             return;
         }
-        let cmds = commands(shared.config.max_question_chars);
+        let cmds = commands(
+            shared.config.max_question_chars,
+            &shared.engine.load().knowledge.messages.bot,
+        );
         let result = rest::send(|| {
             let cmds = cmds.clone();
             async move {
@@ -505,7 +355,7 @@ impl Handler {
                 debug!(user = %msg.author.id, "held back again within the cooldown: no reply");
                 return;
             }
-            Reply::text(&held.notice, false).fitted()
+            Fitted::text(&held.notice, false)
         } else {
             match self
                 .answer(question, msg.id.get(), (source, msg.guild_id), false)
@@ -554,9 +404,7 @@ impl Handler {
                 if question.is_empty() {
                     responder.reply(&render::help(&msgs)).await;
                 } else if let Some(held) = self.gate(cmd.user.id, Source::Slash, &question) {
-                    responder
-                        .reply(&Reply::text(&held.notice, true).fitted())
-                        .await;
+                    responder.reply(&Fitted::text(&held.notice, true)).await;
                 } else {
                     let work =
                         self.answer(question, cmd.id.get(), (Source::Slash, cmd.guild_id), true);
@@ -583,7 +431,7 @@ impl Handler {
                             info!(user = %cmd.user.id, guild = ?cmd.guild_id, command = %cmd.data.name, "staff command refused");
                             &msgs.staff_only
                         };
-                        responder.reply(&Reply::text(refusal, true).fitted()).await;
+                        responder.reply(&Fitted::text(refusal, true)).await;
                         return;
                     }
                 };
@@ -602,42 +450,22 @@ impl Handler {
     }
 
     /// `/unanswered`: the recent unanswered questions of `scope`.
-    async fn unanswered(&self, scope: Scope) -> Reply {
-        let recent = match self
-            .shared()
-            .records
-            .unanswered(UNANSWERED_SHOWN, scope)
-            .await
-        {
-            Ok(recent) => recent,
-            Err(e) => return records_failed(&e),
-        };
-        let lines: Vec<String> = recent
-            .iter()
-            .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
-            .collect();
-        let lines = if lines.is_empty() {
-            vec!["（なし）".to_string()]
-        } else {
-            lines
-        };
-        render::report("回答できなかった最近の質問", &lines)
+    async fn unanswered(&self, scope: Scope) -> Fitted {
+        let shared = self.shared();
+        match shared.records.unanswered(UNANSWERED_SHOWN, scope).await {
+            Ok(recent) => render::unanswered(&recent, &shared.engine.load().knowledge.messages),
+            Err(e) => records_failed(&e, shared),
+        }
     }
 
     async fn reload(&self, responder: &Responder) {
         let shared = Arc::clone(self.shared());
-        responder
-            .respond(CreateInteractionResponse::Defer(
-                CreateInteractionResponseMessage::new()
-                    .ephemeral(true)
-                    .allowed_mentions(render::no_mentions()),
-            ))
-            .await;
+        responder.respond(fit::deferral(true)).await;
         let msgs = shared.engine.load().knowledge.messages.clone();
-        let reply = match shared.reload().await {
-            Reloaded::Done { summary, .. } => Reply::text(&summary, true).fitted(),
+        let reply = match live::reload(&shared).await {
+            Reloaded::Done { summary, .. } => Fitted::text(&summary, true),
             Reloaded::Failed { problems } => {
-                render::problems(&msgs.reload_failed, &problems.join("\n"))
+                render::problems_reply(&msgs.reload_failed, &problems.join("\n"))
             }
         };
         let edit = reply.edit();
@@ -654,7 +482,8 @@ impl Handler {
             .map(|o| o.value.to_string())
             .unwrap_or_default();
         let engine = self.shared().engine.load_full();
-        let choices = render::choices(&engine.knowledge, &typed, |s| engine.analyzer.normalize(s));
+        let choices =
+            commands::choices(&engine.knowledge, &typed, |s| engine.analyzer.normalize(s));
         let mut response = CreateAutocompleteResponse::new();
         for (name, value) in choices {
             response = response.add_string_choice(name, value);
@@ -697,7 +526,7 @@ impl Handler {
                 );
                 info!(answer, vote = ?r.vote, "vote recorded");
                 let thanks = shared.engine.load().knowledge.messages.vote_thanks.clone();
-                responder.reply(&Reply::text(&thanks, true).fitted()).await;
+                responder.reply(&Fitted::text(&thanks, true)).await;
             }
             CustomId::Pick => {
                 let engine = shared.engine.load_full();
@@ -713,9 +542,7 @@ impl Handler {
                     return;
                 };
                 if let Some(held) = self.gate(c.user.id, Source::Pick, &question) {
-                    responder
-                        .reply(&Reply::text(&held.notice, true).fitted())
-                        .await;
+                    responder.reply(&Fitted::text(&held.notice, true)).await;
                     return;
                 }
                 let work = self.answer(question, c.id.get(), (Source::Pick, c.guild_id), true);
@@ -745,49 +572,17 @@ impl Handler {
 
 /// `/stats`: the figures of `scope`, with the chart of the last weeks
 /// (made from the records on disk: run on the blocking pool).
-async fn stats(shared: &Shared, scope: Scope) -> Reply {
-    let s = match shared.records.stats(5, scope).await {
+async fn stats(shared: &Shared, scope: Scope) -> Fitted {
+    let s = match shared.records.stats(STATS_TOP, scope).await {
         Ok(s) => s,
-        Err(e) => return records_failed(&e),
+        Err(e) => return records_failed(&e, shared),
     };
-    let engine = shared.engine.load();
-    let m = &engine.knowledge.messages.report;
-    let percent = |rate: f64| format!("{:.1}%", 100.0 * rate);
-    let mut lines = vec![
-        m.stats_questions.replace("{n}", &s.questions.to_string()),
-        m.stats_unanswered
-            .replace("{n}", &s.unanswered.to_string())
-            .replace("{rate}", &percent(s.no_match_rate())),
-        m.stats_did_you_mean
-            .replace("{n}", &s.did_you_mean.to_string())
-            .replace("{rate}", &percent(s.did_you_mean_rate())),
-        m.stats_votes
-            .replace("{up}", &s.up.to_string())
-            .replace("{down}", &s.down.to_string()),
-        m.stats_top.clone(),
-    ];
-    for (id, n) in &s.top {
-        let place = engine
-            .knowledge
-            .measure(id)
-            .map(|m| engine.knowledge.place(m))
-            .unwrap_or_default();
-        lines.push(
-            m.stats_top_line
-                .replace("{n}", &n.to_string())
-                .replace("{id}", id)
-                .replace("{place}", &place),
-        );
-    }
-    let mut reply = render::report(&m.stats_title, &lines);
-    let weeks = weekly::weeks(&shared.records, Some(scope), super::live::today()).await;
-    if let Some(image) = weeks.as_deref().and_then(weekly::chart) {
-        if let Some(embed) = reply.embeds.first_mut() {
-            embed.footer = Some(m.stats_chart.replace("{weeks}", &weekly::WEEKS.to_string()));
-        }
-        reply.image = Some(image);
-    }
-    reply.fitted()
+    let weeks = weekly::weeks(&shared.records, Some(scope), Date::today_in_japan()).await;
+    let chart = weeks
+        .as_deref()
+        .and_then(weekly::chart)
+        .map(|image| (image, weekly::WEEKS));
+    render::stats(&s, &shared.engine.load().knowledge, chart)
 }
 
 #[serenity::async_trait]
@@ -851,20 +646,5 @@ mod tests {
         );
         // Not mention markup: kept as typed.
         assert_eq!(question_text("<@abc> <#> 3<4", me), "<@abc> <#> 3<4");
-    }
-
-    #[test]
-    fn commands_have_japanese_descriptions_and_fit_discord() {
-        for c in commands(500) {
-            let v = serde_json::to_value(&c).unwrap();
-            let name = v["name"].as_str().unwrap();
-            assert!(name.len() <= 32 && name.chars().all(|c| c.is_ascii_lowercase()));
-            let d = v["description"].as_str().unwrap();
-            assert!(!d.is_empty() && d.chars().count() <= 100);
-            assert!(d.chars().any(|c| c > '\u{3000}'), "{d}");
-            if [names::RELOAD, names::UNANSWERED, names::STATS].contains(&name) {
-                assert_eq!(v["default_member_permissions"], "32"); // MANAGE_GUILD
-            }
-        }
     }
 }

@@ -18,7 +18,8 @@ use tracing::{info, warn};
 use super::records::Scope;
 use super::rest;
 
-/// Most servers remembered as not holding the staff role.
+/// Most servers remembered as not holding the staff role: far more than
+/// one bot's servers, and a bound on the memory they can take.
 const ELSEWHERE_CAPACITY: usize = 10_000;
 
 /// What the staff check decided.

@@ -1,5 +1,5 @@
 //! Live reload: the one way the bot replaces its knowledge, used by `/reload`
-//! and by edits to `data/`. [`Shared::reload`] builds a new engine aside on
+//! and by edits to `data/`. [`reload`] builds a new engine aside on
 //! the blocking pool (one reload at a time) and swaps it in atomically;
 //! questions in flight keep the engine they started with. When the new
 //! knowledge has problems nothing changes: every problem is logged with its
@@ -16,10 +16,11 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::task::JoinHandle;
 use tracing::{debug, error, info, warn};
 
-use super::bot::Shared;
+use super::fit::Fitted;
 use super::metrics::ReloadOutcome;
-use super::render::{self, Reply, discord_len};
+use super::render;
 use super::rest;
+use super::state::Shared;
 use crate::clock;
 use crate::data::{Date, Knowledge, Messages};
 use crate::engine::{Engine, EngineError, Rebuild};
@@ -35,82 +36,76 @@ pub enum Reloaded {
     Failed { problems: Vec<String> },
 }
 
-/// The date in Japan now.
-pub fn today() -> Date {
-    Date::today_in_japan()
-}
-
 /// What staff see after a good reload: the sentence, the plan answers rest
 /// on, and the counts.
 pub fn summary(k: &Knowledge) -> String {
-    format!(
-        "{}\n{}（{}、{}から実施）\n分野 {} ・支援策 {} ・FAQ {} ・相談先 {}",
-        k.messages.reload_ok,
-        k.plan.title,
-        k.plan.year,
-        k.plan.start,
-        k.areas.len(),
-        k.measures.len(),
-        k.faqs.len(),
-        k.channels.len()
-    )
+    let counts = k
+        .messages
+        .bot
+        .reload_summary
+        .replace("{title}", &k.plan.title)
+        .replace("{year}", &k.plan.year)
+        .replace("{start}", &k.plan.start.to_string())
+        .replace("{areas}", &k.areas.len().to_string())
+        .replace("{measures}", &k.measures.len().to_string())
+        .replace("{faqs}", &k.faqs.len().to_string())
+        .replace("{channels}", &k.channels.len().to_string());
+    format!("{}\n{counts}", k.messages.reload_ok)
 }
 
-impl Shared {
-    /// Opens the knowledge in `data/` again and, when it is good, makes it
-    /// the one that answers. The current plan is chosen for the configured
-    /// date, or today's date in Japan.
-    pub async fn reload(&self) -> Reloaded {
-        let _one_at_a_time = self.reloading.lock().await;
-        let mut paths = self.config.paths.clone();
-        paths.today = paths.today.or_else(|| Some(today()));
-        let opened = tokio::task::spawn_blocking(move || {
-            Engine::open(&paths, Rebuild::IfStale, &mut |m| info!(step = m, "reload"))
-        })
-        .await;
-        match opened {
-            Ok(Ok(engine)) => {
-                let changed =
-                    engine.knowledge.fingerprint != self.engine.load().knowledge.fingerprint;
-                let summary = summary(&engine.knowledge);
-                self.engine.store(Arc::new(engine));
-                self.config.metrics.reloaded(if changed {
-                    ReloadOutcome::Changed
-                } else {
-                    ReloadOutcome::Unchanged
-                });
-                info!(changed, "knowledge reloaded");
-                Reloaded::Done { summary, changed }
+/// Opens the knowledge in `data/` again and, when it is good, makes it
+/// the one `shared` answers with. The current plan is chosen for the
+/// configured date, or today's date in Japan.
+pub async fn reload(shared: &Shared) -> Reloaded {
+    let _one_at_a_time = shared.reloading.lock().await;
+    let mut paths = shared.config.paths.clone();
+    paths.today = paths.today.or_else(|| Some(Date::today_in_japan()));
+    let opened = tokio::task::spawn_blocking(move || {
+        Engine::open(&paths, Rebuild::IfStale, &mut |m| info!(step = m, "reload"))
+    })
+    .await;
+    match opened {
+        Ok(Ok(engine)) => {
+            let changed =
+                engine.knowledge.fingerprint != shared.engine.load().knowledge.fingerprint;
+            let summary = summary(&engine.knowledge);
+            shared.engine.store(Arc::new(engine));
+            shared.config.metrics.reloaded(if changed {
+                ReloadOutcome::Changed
+            } else {
+                ReloadOutcome::Unchanged
+            });
+            info!(changed, "knowledge reloaded");
+            Reloaded::Done { summary, changed }
+        }
+        Ok(Err(EngineError::Data(problems))) => {
+            shared.config.metrics.reloaded(ReloadOutcome::Failed);
+            for p in &problems.0 {
+                warn!(
+                    file = %p.file.display(),
+                    line = p.line,
+                    entry = p.entry.as_deref(),
+                    problem = %p.message,
+                    fix = %p.fix,
+                    "data problem: keeping the last good knowledge"
+                );
             }
-            Ok(Err(EngineError::Data(problems))) => {
-                self.config.metrics.reloaded(ReloadOutcome::Failed);
-                for p in &problems.0 {
-                    warn!(
-                        file = %p.file.display(),
-                        line = p.line,
-                        entry = p.entry.as_deref(),
-                        problem = %p.message,
-                        fix = %p.fix,
-                        "data problem: keeping the last good knowledge"
-                    );
-                }
-                Reloaded::Failed {
-                    problems: problems.0.iter().map(ToString::to_string).collect(),
-                }
+            Reloaded::Failed {
+                problems: problems.0.iter().map(ToString::to_string).collect(),
             }
-            Ok(Err(e)) => {
-                self.config.metrics.reloaded(ReloadOutcome::Failed);
-                warn!(error = %e, "reload failed: keeping the last good knowledge");
-                Reloaded::Failed {
-                    problems: vec![e.to_string()],
-                }
+        }
+        Ok(Err(e)) => {
+            shared.config.metrics.reloaded(ReloadOutcome::Failed);
+            warn!(error = %e, "reload failed: keeping the last good knowledge");
+            Reloaded::Failed {
+                problems: vec![e.to_string()],
             }
-            Err(e) => {
-                self.config.metrics.reloaded(ReloadOutcome::Failed);
-                error!(error = %e, "reload task failed: keeping the last good knowledge");
-                Reloaded::Failed {
-                    problems: vec![e.to_string()],
-                }
+        }
+        Err(e) => {
+            shared.config.metrics.reloaded(ReloadOutcome::Failed);
+            error!(error = %e, "reload task failed: keeping the last good knowledge");
+            Reloaded::Failed {
+                problems: vec![e.to_string()],
             }
         }
     }
@@ -200,18 +195,19 @@ pub async fn follow(
         });
         let data = &shared.config.paths.data;
         let said_reattached = note.is_some();
-        let posts = match shared.reload().await {
+        let posts = match reload(&shared).await {
             Reloaded::Done { changed: false, .. } if !failing && note.is_none() => Vec::new(),
             Reloaded::Done { summary, .. } => {
                 failing = false;
                 let text = with_files(&noted(&summary), &files, data, &messages, said_reattached);
-                vec![Reply::text(&text, false).fitted()]
+                vec![Fitted::text(&text, false)]
             }
             Reloaded::Failed { problems } => {
                 failing = true;
-                problem_posts(
+                render::problem_posts(
                     &with_files(&sentence, &files, data, &messages, said_reattached),
                     &problems,
+                    &messages.bot,
                 )
             }
         };
@@ -265,7 +261,8 @@ fn with_files(
     }
     if !files.is_empty() {
         let names: Vec<String> = files.iter().map(|f| code(f)).collect();
-        out.push_str(&format!("\n変更: {}", names.join(" ")));
+        out.push('\n');
+        out.push_str(&msgs.bot.changed_files.replace("{files}", &names.join(" ")));
     }
     out
 }
@@ -273,85 +270,4 @@ fn with_files(
 /// A path as inline code.
 fn code(path: &Path) -> String {
     format!("`{}`", path.display().to_string().replace('`', "'"))
-}
-
-/// Most messages one failed reload posts.
-const MAX_POSTS: usize = 5;
-/// Room for problems in one post (an embed description holds 4,096).
-const POST_ROOM: usize = 3_600;
-
-/// Problems as staff-channel posts within Discord's limits: every problem
-/// in full as long as they fit in [`MAX_POSTS`] messages, then a count of
-/// the rest.
-pub fn problem_posts(sentence: &str, problems: &[String]) -> Vec<Reply> {
-    let mut chunks: Vec<String> = vec![String::new()];
-    let mut shown = 0;
-    for p in problems {
-        let p = render::clip(p, POST_ROOM);
-        let last = chunks.last_mut().expect("one chunk");
-        if !last.is_empty() && discord_len(last) + discord_len(&p) + 2 > POST_ROOM {
-            if chunks.len() == MAX_POSTS {
-                break;
-            }
-            chunks.push(String::new());
-        }
-        let last = chunks.last_mut().expect("one chunk");
-        if !last.is_empty() {
-            last.push_str("\n\n");
-        }
-        last.push_str(&p);
-        shown += 1;
-    }
-    if shown < problems.len()
-        && let Some(last) = chunks.last_mut()
-    {
-        last.push_str(&format!(
-            "\n\n… ほか {} 件（`madoguchi check` ですべて表示されます）",
-            problems.len() - shown
-        ));
-    }
-    let n = chunks.len();
-    chunks
-        .iter()
-        .enumerate()
-        .map(|(i, chunk)| {
-            let head = if i == 0 {
-                sentence.to_string()
-            } else {
-                format!("（続き {}/{n}）", i + 1)
-            };
-            render::problems(&head, chunk)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::discord::render::limits;
-
-    #[test]
-    fn many_problems_are_posted_in_full_within_the_limits() {
-        let problems: Vec<String> = (0..60)
-            .map(|i| format!("data/faq/02.toml:{i}: [x{i}]: {}", "問題".repeat(60)))
-            .collect();
-        let posts = problem_posts("直してください", &problems);
-        assert!(posts.len() > 1 && posts.len() <= MAX_POSTS);
-        let all: String = posts
-            .iter()
-            .map(|p| p.embeds[0].description.clone().unwrap())
-            .collect();
-        for p in posts.iter() {
-            let d = p.embeds[0].description.as_deref().unwrap();
-            assert!(discord_len(d) <= limits::EMBED_DESCRIPTION);
-        }
-        assert!(all.contains("[x0]") && all.contains("[x20]"));
-        if !all.contains("[x59]") {
-            assert!(all.contains("ほか"), "the rest are counted");
-        }
-        let few = problem_posts("直してください", &problems[..2]);
-        assert_eq!(few.len(), 1);
-        let d = few[0].embeds[0].description.as_deref().unwrap();
-        assert!(d.starts_with("直してください") && d.contains("[x1]"));
-    }
 }

@@ -10,9 +10,9 @@
 //! line) on a listener bound by [`bind`], which names the address and the
 //! fix when it is taken.
 //!
-//! The REST counters are the process's ([`rest_counters`]): every request
-//! of this process goes through [`super::rest::send`], whichever bot sent
-//! it; every other figure belongs to one [`Metrics`], handed to the bot in
+//! The REST counters are the process's ([`rest_counters`], kept by
+//! [`super::rest`]): every request of this process goes through
+//! [`super::rest::send`], whichever bot sent it; every other figure belongs to one [`Metrics`], handed to the bot in
 //! its [`super::Config`].
 
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ use std::convert::Infallible;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use http_body_util::Full;
@@ -40,7 +40,7 @@ use tokio::task::JoinHandle;
 use tracing::debug;
 
 use super::records::Source;
-use super::rest::Kind;
+use super::rest::rest_counters;
 use crate::search::Decision;
 
 /// What became of a question.
@@ -94,25 +94,10 @@ fn source_label(source: Source) -> &'static str {
     }
 }
 
-fn kind_label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Unauthorized => "unauthorized",
-        Kind::Forbidden => "forbidden",
-        Kind::Expired => "expired",
-        Kind::Acknowledged => "acknowledged",
-        Kind::Other => "other",
-    }
-}
-
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct QuestionLabels {
     source: &'static str,
     outcome: &'static str,
-}
-
-#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct KindLabels {
-    kind: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -134,36 +119,6 @@ pub enum ReloadOutcome {
     Unchanged,
     /// Problems: the last good knowledge stays.
     Failed,
-}
-
-/// The REST counters of this process: failures by kind, and retries.
-#[derive(Clone, Default)]
-pub struct RestCounters {
-    failures: Family<KindLabels, Counter>,
-    retries: Counter,
-}
-
-impl RestCounters {
-    /// A request that failed for good.
-    pub fn failed(&self, kind: Kind) {
-        self.failures
-            .get_or_create(&KindLabels {
-                kind: kind_label(kind),
-            })
-            .inc();
-    }
-
-    /// A request sent again.
-    pub fn retried(&self) {
-        self.retries.inc();
-    }
-}
-
-static REST: LazyLock<RestCounters> = LazyLock::new(RestCounters::default);
-
-/// The REST counters of this process.
-pub fn rest_counters() -> &'static RestCounters {
-    &REST
 }
 
 /// How the records writer tells how many records wait to be written.

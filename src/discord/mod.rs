@@ -2,8 +2,12 @@
 //! the crate that knows serenity. [`run`] checks the token, opens the
 //! records, connects the shards and answers until `shutdown` completes,
 //! backing off between restarts. The pieces: [`config`] (settings, a token
-//! that redacts itself), [`render`] (answers as embeds and components within
-//! Discord's limits), [`bot`] (the event handler and commands),
+//! that redacts itself), [`fit`] (Discord's limits, and the [`fit::Fitted`]
+//! replies that are the only ones sent), [`render`] (the views: answers,
+//! areas, staff reports as replies), [`ids`] (the ids of buttons and
+//! menus), [`commands`] (the slash commands and `/ask`'s suggestions),
+//! [`state`] (what every task of a bot shares), [`bot`] (the event
+//! handler), [`live`] (reloading the knowledge),
 //! [`home`] (whose staff may use the staff commands), [`cooldown`] and
 //! [`records`] (state kept for staff, outside `data/`),
 //! [`rest`] (retries and what each REST failure means), [`relay`] (rate
@@ -19,19 +23,24 @@
 //! a local server as `discord.com`, with serenity's rate limiter on.
 
 pub mod bot;
+pub mod commands;
 pub mod config;
 pub mod cooldown;
+pub mod fit;
 pub mod home;
+pub mod ids;
 pub mod live;
 pub mod metrics;
 pub mod records;
 pub mod relay;
 pub mod render;
 pub mod rest;
+pub mod state;
 pub mod weekly;
 
 use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -45,9 +54,10 @@ pub use config::{Config, FileConfig, Shards, Token};
 
 use crate::engine::Engine;
 use crate::watch::Change;
-use bot::{Handler, Shared};
+use bot::Handler;
 use records::{Records, RecordsError};
 use relay::Relay;
+use state::Shared;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Why the bot stopped other than by `shutdown`.
@@ -72,12 +82,17 @@ pub enum RunError {
     Records(#[from] RecordsError),
 }
 
-/// How many restarts within this window count as a crash loop.
+/// How many restarts within this window count as a crash loop: Discord
+/// allows 1,000 IDENTIFYs a day, so a loop must slow down within minutes,
+/// while a bot that ran this long has recovered and starts afresh.
 const CRASH_WINDOW: Duration = Duration::from_secs(10 * 60);
-/// First wait after a failure.
+/// First wait after a failure: long enough for a network blip or a
+/// Discord restart to pass, short enough that owners barely notice.
 const FIRST_BACKOFF: Duration = Duration::from_secs(5);
 const RESTARTS_FILE: &str = "restarts";
-/// How long a stopping bot waits for the database to take queued records.
+/// How long a stopping bot waits for the database to take queued records:
+/// service managers stop a process after about 90 s; this leaves room for
+/// the shards to close too.
 const SHUTDOWN_FLUSH: Duration = Duration::from_secs(10);
 
 /// The intents the bot asks for: messages in guilds and DMs; the privileged
@@ -95,7 +110,7 @@ pub fn intents(config: &Config) -> GatewayIntents {
 /// through `relay` to a Discord-compatible server or API proxy.
 fn http(config: &Config, relay: Option<&Relay>) -> Http {
     let mut b =
-        HttpBuilder::new(config.token.expose()).default_allowed_mentions(render::no_mentions());
+        HttpBuilder::new(config.token.expose()).default_allowed_mentions(fit::no_mentions());
     if let Some(client) = &config.http_client {
         b = b.client(client.clone());
     }
@@ -194,22 +209,11 @@ async fn serve(
             seconds = wait.as_secs(),
             "restarted repeatedly: waiting before connecting"
         );
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = &mut shutdown => return Ok(()),
+        if !pause(wait, &mut shutdown).await {
+            return Ok(());
         }
     }
-
-    let relay = if config.is_real_discord() {
-        None
-    } else {
-        let client = config.http_client.clone().unwrap_or_default();
-        let started = relay::start(&config.api_base, client).await;
-        Some(started.map_err(|e| RunError::Unreachable {
-            base: config.api_base.clone(),
-            source: Box::new(serenity::Error::Io(e)),
-        })?)
-    };
+    let relay = start_relay(&config).await?;
     let probe = http(&config, relay.as_ref());
     let me = match rest::send(|| probe.get_current_user()).await {
         Ok(u) => u,
@@ -222,10 +226,8 @@ async fn serve(
         }
     };
     info!(bot = %me.name, id = %me.id, "token accepted");
-    let intents = intents(&config);
     let shards = config.shards;
     let max_backoff = config.max_backoff;
-    let api_base = config.api_base.clone();
     let handler = Arc::new(Handler(Arc::new(Shared::new(
         config, engine, records, me.id,
     ))));
@@ -241,99 +243,177 @@ async fn serve(
 
     let mut backoff = FIRST_BACKOFF.min(max_backoff);
     loop {
-        // Shards to start, and whether the IDENTIFY budget allows it now.
-        let (first, last, total) = match (shards, probe.get_bot_gateway().await) {
-            (_, Err(e)) if is_unauthorized(&e) => return Err(RunError::TokenRejected),
-            (Shards::Auto, Err(e)) => {
+        let range = match shard_range(&probe, shards).await {
+            Ok(range) => range,
+            Err(e) if is_unauthorized(&e) => return Err(RunError::TokenRejected),
+            Err(e) => {
                 warn!(error = %e, seconds = backoff.as_secs(), "GET /gateway/bot failed; retrying");
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    () = &mut shutdown => return Ok(()),
+                if !pause(backoff, &mut shutdown).await {
+                    return Ok(());
                 }
                 backoff = (backoff * 2).min(max_backoff);
                 continue;
             }
-            // A fixed range does not need the recommendation; go ahead.
-            (Shards::Range { first, last, total }, Err(_)) => (first, last, total),
-            (shards, Ok(g)) => {
-                let (first, last, total) = match shards {
-                    Shards::Range { first, last, total } => (first, last, total),
-                    Shards::Auto => (0, g.shards.max(1) - 1, g.shards.max(1)),
-                };
-                let limit = g.session_start_limit;
-                if limit.remaining < u64::from(last - first + 1) {
-                    let wait = Duration::from_millis(limit.reset_after);
-                    warn!(
-                        remaining = limit.remaining,
-                        seconds = wait.as_secs(),
-                        "IDENTIFY budget spent: waiting for it to reset"
-                    );
-                    tokio::select! {
-                        () = tokio::time::sleep(wait) => {}
-                        () = &mut shutdown => return Ok(()),
-                    }
-                }
-                (first, last, total)
-            }
         };
-        let client = ClientBuilder::new_with_http(http(&handler.0.config, relay.as_ref()), intents)
-            .event_handler_arc(Arc::clone(&handler))
-            .await;
-        let mut client = match client {
-            Ok(c) => c,
-            Err(e) => {
-                return Err(RunError::Unreachable {
-                    base: api_base,
-                    source: Box::new(e),
-                });
+        if let Some(wait) = range.wait {
+            warn!(
+                seconds = wait.as_secs(),
+                "IDENTIFY budget spent: waiting for it to reset"
+            );
+            if !pause(wait, &mut shutdown).await {
+                return Ok(());
             }
-        };
-        let manager = Arc::clone(&client.shard_manager);
-        info!(first, last, total, "starting shards");
-        handler.0.config.metrics.shards_starting(first..=last);
+        }
         let started = std::time::Instant::now();
-        // `start_shard_range` takes the last shard inclusively.
-        let result = tokio::select! {
-            r = client.start_shard_range(first..last, total) => r,
-            () = &mut shutdown => {
-                info!("shutting down");
-                manager.shutdown_all().await;
-                return Ok(());
-            }
-            () = handler.0.revoked.notified() => {
-                manager.shutdown_all().await;
-                return Err(RunError::TokenRejected);
-            }
+        let e = match run_shards(&handler, relay.as_ref(), &range, &mut shutdown).await {
+            Stopped::Asked => return Ok(()),
+            Stopped::Fatal(e) => return Err(e),
+            Stopped::Failed(e) => e,
         };
-        match result {
-            Ok(()) => {
-                info!("all shards stopped");
-                return Ok(());
-            }
-            Err(serenity::Error::Gateway(GatewayError::InvalidAuthentication)) => {
-                return Err(RunError::TokenRejected);
-            }
-            Err(serenity::Error::Gateway(
-                GatewayError::InvalidGatewayIntents | GatewayError::DisallowedGatewayIntents,
-            )) => return Err(RunError::Intents),
-            Err(
-                e @ serenity::Error::Gateway(
-                    GatewayError::InvalidShardData | GatewayError::OverloadedShard,
-                ),
-            ) => return Err(RunError::Gateway(Box::new(e))),
-            Err(e) => {
-                manager.shutdown_all().await;
-                handler.0.config.metrics.shards_stopped();
-                if started.elapsed() > CRASH_WINDOW {
-                    backoff = FIRST_BACKOFF.min(max_backoff);
-                }
-                warn!(error = %e, seconds = backoff.as_secs(), "client stopped; restarting after a pause");
-                tokio::select! {
-                    () = tokio::time::sleep(backoff) => {}
-                    () = &mut shutdown => return Ok(()),
-                }
-                backoff = (backoff * 2).min(max_backoff);
-            }
+        handler.0.config.metrics.shards_stopped();
+        if started.elapsed() > CRASH_WINDOW {
+            backoff = FIRST_BACKOFF.min(max_backoff);
+        }
+        warn!(error = %e, seconds = backoff.as_secs(), "client stopped; restarting after a pause");
+        if !pause(backoff, &mut shutdown).await {
+            return Ok(());
+        }
+        backoff = (backoff * 2).min(max_backoff);
+    }
+}
+
+/// Waits `wait`; false when `shutdown` completes first.
+async fn pause<F: Future<Output = ()>>(wait: Duration, shutdown: &mut Pin<&mut F>) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => true,
+        () = shutdown.as_mut() => false,
+    }
+}
+
+/// The local relay to a Discord-compatible server or API proxy; none when
+/// the bot talks to Discord itself.
+async fn start_relay(config: &Config) -> Result<Option<Relay>, RunError> {
+    if config.is_real_discord() {
+        return Ok(None);
+    }
+    let client = config.http_client.clone().unwrap_or_default();
+    let started = relay::start(&config.api_base, client).await;
+    started.map(Some).map_err(|e| RunError::Unreachable {
+        base: config.api_base.clone(),
+        source: Box::new(serenity::Error::Io(e)),
+    })
+}
+
+/// The shards this process starts (`first..=last` of `total`), and how
+/// long to wait first when Discord's IDENTIFY budget does not allow it now.
+struct ShardRange {
+    first: u32,
+    last: u32,
+    total: u32,
+    wait: Option<Duration>,
+}
+
+/// The shards to start, from the settings or Discord's recommendation.
+/// Fails only when the recommendation is needed and cannot be had; a fixed
+/// range goes ahead without it.
+async fn shard_range(probe: &Http, shards: Shards) -> Result<ShardRange, serenity::Error> {
+    let gateway = match (shards, probe.get_bot_gateway().await) {
+        (_, Err(e)) if is_unauthorized(&e) => return Err(e),
+        (Shards::Auto, Err(e)) => return Err(e),
+        (Shards::Range { first, last, total }, Err(_)) => {
+            return Ok(ShardRange {
+                first,
+                last,
+                total,
+                wait: None,
+            });
+        }
+        (_, Ok(g)) => g,
+    };
+    let (first, last, total) = match shards {
+        Shards::Range { first, last, total } => (first, last, total),
+        Shards::Auto => (0, gateway.shards.max(1) - 1, gateway.shards.max(1)),
+    };
+    let limit = gateway.session_start_limit;
+    let wait = (limit.remaining < u64::from(last - first + 1))
+        .then(|| Duration::from_millis(limit.reset_after));
+    Ok(ShardRange {
+        first,
+        last,
+        total,
+        wait,
+    })
+}
+
+/// How one run of the shards ended.
+enum Stopped {
+    /// `shutdown` completed, or every shard stopped by itself.
+    Asked,
+    /// The bot cannot go on.
+    Fatal(RunError),
+    /// Worth another try after a pause.
+    Failed(serenity::Error),
+}
+
+/// Connects the shards of `range` and runs them until they stop, the token
+/// is revoked, or `shutdown` completes (then they are closed).
+async fn run_shards<F: Future<Output = ()>>(
+    handler: &Arc<Handler>,
+    relay: Option<&Relay>,
+    range: &ShardRange,
+    shutdown: &mut Pin<&mut F>,
+) -> Stopped {
+    let config = &handler.0.config;
+    let client = ClientBuilder::new_with_http(http(config, relay), intents(config))
+        .event_handler_arc(Arc::clone(handler))
+        .await;
+    let mut client = match client {
+        Ok(c) => c,
+        Err(e) => {
+            return Stopped::Fatal(RunError::Unreachable {
+                base: config.api_base.clone(),
+                source: Box::new(e),
+            });
+        }
+    };
+    let manager = Arc::clone(&client.shard_manager);
+    let ShardRange {
+        first, last, total, ..
+    } = *range;
+    info!(first, last, total, "starting shards");
+    config.metrics.shards_starting(first..=last);
+    // `start_shard_range` takes the last shard inclusively.
+    let result = tokio::select! {
+        r = client.start_shard_range(first..last, total) => r,
+        () = shutdown.as_mut() => {
+            info!("shutting down");
+            manager.shutdown_all().await;
+            return Stopped::Asked;
+        }
+        () = handler.0.revoked.notified() => {
+            manager.shutdown_all().await;
+            return Stopped::Fatal(RunError::TokenRejected);
+        }
+    };
+    match result {
+        Ok(()) => {
+            info!("all shards stopped");
+            Stopped::Asked
+        }
+        Err(serenity::Error::Gateway(GatewayError::InvalidAuthentication)) => {
+            Stopped::Fatal(RunError::TokenRejected)
+        }
+        Err(serenity::Error::Gateway(
+            GatewayError::InvalidGatewayIntents | GatewayError::DisallowedGatewayIntents,
+        )) => Stopped::Fatal(RunError::Intents),
+        Err(
+            e @ serenity::Error::Gateway(
+                GatewayError::InvalidShardData | GatewayError::OverloadedShard,
+            ),
+        ) => Stopped::Fatal(RunError::Gateway(Box::new(e))),
+        Err(e) => {
+            manager.shutdown_all().await;
+            Stopped::Failed(e)
         }
     }
 }

@@ -15,18 +15,23 @@
 //! answered too late), 40060 (already answered: a repeat that Discord had
 //! already taken), and the rest. Messages are created with a nonce Discord
 //! enforces, so a repeated create never posts twice. Every retry and every
-//! final failure (by kind) is counted in [`super::metrics`].
+//! final failure (by kind) is counted in [`rest_counters`], which
+//! [`super::metrics`] registers.
 
 use std::fmt;
 use std::future::Future;
+use std::sync::LazyLock;
 use std::time::Duration;
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
 use serenity::all::{HttpError, StatusCode};
 use tracing::debug;
 
-use super::metrics::rest_counters;
-
-/// Attempts of one request, the first included.
+/// Attempts of one request, the first included: with [`FIRST_WAIT`]
+/// doubling, 3.5 s of retries, which rides out a Discord hiccup while an
+/// interaction (15 minutes to edit) can still be answered.
 pub const ATTEMPTS: u32 = 4;
 /// The wait before the second attempt; it doubles after each.
 const FIRST_WAIT: Duration = Duration::from_millis(500);
@@ -54,6 +59,51 @@ pub enum Kind {
     Acknowledged,
     /// Anything else, after the retries.
     Other,
+}
+
+fn kind_label(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Unauthorized => "unauthorized",
+        Kind::Forbidden => "forbidden",
+        Kind::Expired => "expired",
+        Kind::Acknowledged => "acknowledged",
+        Kind::Other => "other",
+    }
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub(super) struct KindLabels {
+    kind: &'static str,
+}
+
+/// The REST counters of this process: failures by kind, and retries.
+#[derive(Clone, Default)]
+pub struct RestCounters {
+    pub(super) failures: Family<KindLabels, Counter>,
+    pub(super) retries: Counter,
+}
+
+impl RestCounters {
+    /// A request that failed for good.
+    pub fn failed(&self, kind: Kind) {
+        self.failures
+            .get_or_create(&KindLabels {
+                kind: kind_label(kind),
+            })
+            .inc();
+    }
+
+    /// A request sent again.
+    pub fn retried(&self) {
+        self.retries.inc();
+    }
+}
+
+static REST: LazyLock<RestCounters> = LazyLock::new(RestCounters::default);
+
+/// The REST counters of this process.
+pub fn rest_counters() -> &'static RestCounters {
+    &REST
 }
 
 /// A request that did not succeed.

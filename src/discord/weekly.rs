@@ -13,36 +13,41 @@
 //! still Monday.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serenity::all::{ChannelId, Http};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
-use super::bot::Shared;
+use super::fit::{Embed, Fitted, Image, Reply};
 use super::records::{Records, Scope};
-use super::render::{Embed, Image, Reply};
+use super::render::COLOUR_INFO;
 use super::rest;
+use super::state::Shared;
 use crate::chart::{self, Picture};
+use crate::clock;
 use crate::data::{Date, ReportMessages};
 use crate::report::{self, Period, PeriodRate};
 
-/// Weeks the chart shows, the current one last.
+/// Weeks the chart shows, the current one last: two months show a trend
+/// and still leave each week a readable bar.
 pub const WEEKS: usize = 8;
 /// The attachment's file name.
 pub const CHART_FILE: &str = "weekly.png";
 /// Size of each of the two panels of the chart, in pixels.
 const PANEL: (u32, u32) = (720, 240);
-/// The post is due from this hour on Mondays, in Japan.
+/// The post is due from this hour on Mondays, in Japan: at the start of
+/// the working day, when staff read the channel.
 const POST_HOUR: i64 = 9;
+/// The wait before a failed post is tried again: long enough for Discord
+/// or the database to recover, short enough to post the same morning.
 const RETRY: Duration = Duration::from_secs(10 * 60);
-const JAPAN: i64 = 9 * 3600;
+/// Japan's offset from UTC, in seconds.
+const JAPAN: i64 = clock::JAPAN.whole_seconds() as i64;
 const DAY: i64 = 86_400;
 
 fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    i64::try_from(clock::now_secs()).unwrap_or(i64::MAX)
 }
 
 /// The weeks up to the week of `today` of `records`, of `scope` (none:
@@ -83,11 +88,8 @@ pub fn chart(weeks: &[PeriodRate]) -> Option<Image> {
 
 /// The ISO week of a date, as `2026-W49`.
 pub fn iso_week(d: Date) -> String {
-    // The week belongs to the year its Thursday is in.
-    let thursday = Date::from_days(d.days() - i64::from(d.weekday()) + 3);
-    let year: i32 = thursday.to_string()[..4].parse().unwrap_or(0);
-    let jan1 = Date::new(year, 1, 1).map_or(thursday.days(), Date::days);
-    format!("{year}-W{:02}", (thursday.days() - jan1) / 7 + 1)
+    let (year, week, _) = d.to_time().to_iso_week_date();
+    format!("{year}-W{week:02}")
 }
 
 /// Whether the post of the week is due at `now`: a Monday in Japan, from
@@ -111,7 +113,7 @@ pub fn until_next(now: i64) -> Duration {
 }
 
 /// The post of the week that ended before `today` (a Monday).
-pub fn post(weeks: &[PeriodRate], m: &ReportMessages) -> Reply {
+pub fn post(weeks: &[PeriodRate], m: &ReportMessages) -> Fitted {
     let last = weeks.iter().rev().nth(1).or(weeks.last());
     let (from, to, summary) = match last {
         Some(w) => (
@@ -129,7 +131,7 @@ pub fn post(weeks: &[PeriodRate], m: &ReportMessages) -> Reply {
                 .replace("{up}", &w.up.to_string())
                 .replace("{down}", &w.down.to_string()),
         ),
-        None => return Reply::default(),
+        None => return Reply::default().fit(),
     };
     Reply {
         embeds: vec![Embed {
@@ -140,13 +142,13 @@ pub fn post(weeks: &[PeriodRate], m: &ReportMessages) -> Reply {
             ),
             description: Some(summary),
             footer: Some(m.stats_chart.replace("{weeks}", &WEEKS.to_string())),
-            colour: super::render::COLOUR_INFO,
+            colour: COLOUR_INFO,
             ..Embed::default()
         }],
         image: chart(weeks),
         ..Reply::default()
     }
-    .fitted()
+    .fit()
 }
 
 /// Aborts the task when dropped, so the weekly post ends with the bot.
