@@ -8,7 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use testkit::bot::{
-    Bot, assert_no_mentions, config, embed_text, engine_over, human, member, messages, within_limit,
+    Bot, assert_no_mentions, config, embed_text, engine_over, human, member, messages, spawn,
+    within_limit,
 };
 use testkit::fake_discord::{
     BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, OTHER_GUILD_ID, Recorded, STAFF_ROLE,
@@ -17,9 +18,8 @@ use testkit::fake_discord::{
 const QUESTIONS_FILE: &str = "questions";
 const UNANSWERED_FILE: &str = "unanswered";
 const VOTES_FILE: &str = "votes";
-use madoguchi::discord::{Config, RunError, Shards, run};
+use madoguchi::discord::{Config, RunError, Shards, Token, run};
 use serde_json::Value;
-use tokio::sync::oneshot;
 
 const TOKEN: &str = "test-token.abc.def";
 /// The longest any test may take.
@@ -911,10 +911,7 @@ async fn records_survive_a_restart() {
         let engine = engine_over(&testkit::repo().join("data"), &index).await;
         let mut c = config(&fake, &testkit::repo().join("data"), &index, &state);
         c.max_backoff = Duration::from_millis(100);
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(run(c, engine, async move {
-            let _ = rx.await;
-        }));
+        let (tx, task) = spawn(c, engine);
         fake.wait_sessions(2).await;
         let press = fake.id();
         let c = FakeDiscord::component(press, &member(2), &format!("vote:down:{q}"), None, 1);
@@ -957,11 +954,8 @@ async fn clean_restarts_do_not_count_as_a_crash_loop() {
             let engine = engine_over(&data, index.path()).await;
             let mut c = config(&fake, &data, index.path(), state.path());
             c.max_backoff = Duration::from_secs(60);
-            let (tx, rx) = oneshot::channel::<()>();
             let started = std::time::Instant::now();
-            let task = tokio::spawn(run(c, engine, async move {
-                let _ = rx.await;
-            }));
+            let (tx, task) = spawn(c, engine);
             fake.wait_sessions(n).await;
             assert!(
                 started.elapsed() < Duration::from_secs(4),
@@ -990,7 +984,8 @@ async fn a_rejected_token_is_an_error_not_a_retry_loop() {
         let index = tempfile::tempdir().unwrap();
         let data = testkit::repo().join("data");
         let engine = engine_over(&data, index.path()).await;
-        let c = config(&fake, &data, index.path(), state.path());
+        let mut c = config(&fake, &data, index.path(), state.path());
+        c.token = Token::new(TOKEN).unwrap(); // not the one the fake accepts
         let result = tokio::time::timeout(
             Duration::from_secs(10),
             run(c, engine, std::future::pending()),
@@ -1023,10 +1018,7 @@ async fn shutdown_does_not_hang_when_no_shard_has_started() {
             last: 0,
             total: 1,
         };
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(run(c, engine, async move {
-            let _ = rx.await;
-        }));
+        let (tx, task) = spawn(c, engine);
         fake.wait_request("GET", |p| p == "/gateway", |_| true)
             .await;
         tokio::time::sleep(Duration::from_millis(500)).await;

@@ -7,10 +7,11 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use madoguchi::discord::{Config, RunError, Token, run, run_live};
+use madoguchi::discord::{Config, RunError, Token, run_live};
 use madoguchi::engine::{Engine, Paths, Rebuild};
-use madoguchi::watch::DataWatcher;
+use madoguchi::watch::{Change, DataWatcher};
 use serde_json::{Value, json};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -154,8 +155,18 @@ pub fn config(fake: &FakeDiscord, data: &Path, index: &Path, state: &Path) -> Co
 
 /// `run` on a task, and the sender that shuts it down.
 pub fn spawn(c: Config, engine: Engine) -> (oneshot::Sender<()>, JoinHandle<Result<(), RunError>>) {
+    spawn_live(c, engine, None)
+}
+
+/// `run_live` on a task with the changes of `data/` a watcher reports, and
+/// the sender that shuts it down.
+fn spawn_live(
+    c: Config,
+    engine: Engine,
+    changes: Option<UnboundedReceiver<Change>>,
+) -> (oneshot::Sender<()>, JoinHandle<Result<(), RunError>>) {
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(c, engine, async move {
+    let task = tokio::spawn(run_live(c, engine, changes, async move {
         let _ = rx.await;
     }));
     (tx, task)
@@ -188,23 +199,9 @@ impl Bot {
     ) -> Bot {
         logs();
         let tmp = tempfile::tempdir().unwrap();
-        let (index, state) = (tmp.path().join("index"), tmp.path().join("state"));
         let data = data.map_or_else(|| crate::repo().join("data"), Path::to_path_buf);
-        let engine = engine_over(&data, &index).await;
-        let mut c = config(&fake, &data, &index, &state);
-        tweak(&mut c);
-        let (tx, task) = spawn(c, engine);
-        fake.wait_sessions(1).await;
-        Bot {
-            fake,
-            data,
-            index,
-            state,
-            tmp,
-            shutdown: Some(tx),
-            task,
-            watcher: None,
-        }
+        let engine = engine_over(&data, &tmp.path().join("index")).await;
+        Bot::launch(fake, tmp, data, engine, false, tweak).await
     }
 
     /// A bot that watches the data directory `setup` makes in a temporary
@@ -219,15 +216,30 @@ impl Bot {
         logs();
         let tmp = tempfile::tempdir().unwrap();
         let data = setup(tmp.path());
+        let engine = open_engine(crate::paths(&data, &tmp.path().join("index")), open).await;
+        Bot::launch(fake, tmp, data, engine, true, tweak).await
+    }
+
+    /// Runs the bot on `engine` over `data` (watched when `watch`), with its
+    /// index and state in `tmp`, until its first gateway session is up.
+    async fn launch(
+        fake: FakeDiscord,
+        tmp: tempfile::TempDir,
+        data: PathBuf,
+        engine: Engine,
+        watch: bool,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Bot {
         let (index, state) = (tmp.path().join("index"), tmp.path().join("state"));
-        let engine = open_engine(crate::paths(&data, &index), open).await;
-        let (watcher, changes) = madoguchi::watch::watch(&data, QUIET).unwrap();
+        let (watcher, changes) = if watch {
+            let (watcher, changes) = madoguchi::watch::watch(&data, QUIET).unwrap();
+            (Some(watcher), Some(changes))
+        } else {
+            (None, None)
+        };
         let mut c = config(&fake, &data, &index, &state);
         tweak(&mut c);
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(run_live(c, engine, Some(changes), async move {
-            let _ = rx.await;
-        }));
+        let (tx, task) = spawn_live(c, engine, changes);
         fake.wait_sessions(1).await;
         Bot {
             fake,
@@ -237,7 +249,7 @@ impl Bot {
             tmp,
             shutdown: Some(tx),
             task,
-            watcher: Some(watcher),
+            watcher,
         }
     }
 
