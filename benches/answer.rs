@@ -8,20 +8,16 @@
 //! real `data/`, a generated knowledge base of 10,000 FAQ entries (fixed
 //! seed), and `madoguchi serve` against a fake Discord on 127.0.0.1.
 
-#[path = "../tests/support/fake_discord.rs"]
-#[allow(dead_code)]
-mod fake_discord;
-
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use madoguchi::dictionary::DEFAULT_IPADIC_SOURCE;
-use madoguchi::engine::{Engine, Paths, Rebuild};
+use madoguchi::engine::{Engine, Rebuild};
 use madoguchi::eval;
 use tantivy::Term;
+use testkit::fake_discord;
 
 const GENERATED_FAQS: usize = 10_000;
 const SEED: u64 = 20230401;
@@ -29,19 +25,10 @@ const SEED: u64 = 20230401;
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     let rounds = if quick { 20 } else { 300 };
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let repo = testkit::repo();
     let tmp = tempfile::tempdir().expect("temp dir");
-    let dictionary = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ipadic");
-    let paths = |data: &Path, index: &str| {
-        let mut p = Paths::new(
-            data.to_path_buf(),
-            tmp.path().join(index),
-            PathBuf::from(DEFAULT_IPADIC_SOURCE),
-        );
-        p.dictionary = dictionary.clone();
-        p
-    };
-    let questions_text = std::fs::read_to_string(repo.join("../shared/plan/dev-questions.tsv"))
+    let paths = |data: &Path, index: &str| testkit::paths(data, &tmp.path().join(index));
+    let questions_text = std::fs::read_to_string(testkit::dev_questions())
         .expect("../shared/plan/dev-questions.tsv beside the repository");
     let questions = eval::parse(&questions_text).expect("question file");
     let texts: Vec<&str> = questions.iter().map(|q| q.text.as_str()).collect();
@@ -78,16 +65,36 @@ fn main() {
     .expect("engine over the generated data");
     let build_big = started.elapsed();
 
+    latency_section(&mut report, &real, &big, &texts, rounds);
+    throughput_section(&mut report, &real, &big, &texts, rounds);
+    build_section(&mut report, (&real, build_real), (&big, build_big));
+    fts_section(&mut report, &real, &questions, &texts, rounds);
+    let env = ProcessEnv {
+        data: real_data,
+        index: tmp.path().join("real"),
+        dictionary: testkit::dictionary_dir(),
+        state: tmp.path().join("state"),
+    };
+    process_section(&mut report, &env, quick);
+    print!("{report}");
+}
+
+/// Per question latency on each knowledge base.
+fn latency_section(
+    report: &mut String,
+    real: &Engine,
+    big: &Engine,
+    texts: &[&str],
+    rounds: usize,
+) {
     let _ = writeln!(report, "## Per question latency (µs)\n");
     let _ = writeln!(
         report,
         "| knowledge base | documents | analysis median | analysis p99 | search median | search p99 | full answer median | full answer p99 |"
     );
     let _ = writeln!(report, "|---|---:|---:|---:|---:|---:|---:|---:|");
-    let mut full_medians = Vec::new();
-    for (name, engine) in [("data/", &real), ("10,000 generated FAQ", &big)] {
-        let l = latencies(engine, &texts, rounds);
-        full_medians.push(l.full.0);
+    for (name, engine) in [("data/", real), ("10,000 generated FAQ", big)] {
+        let l = latencies(engine, texts, rounds);
         let _ = writeln!(
             report,
             "| {name} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
@@ -100,7 +107,16 @@ fn main() {
             l.full.1
         );
     }
+}
 
+/// Answers per second, on one thread and on all.
+fn throughput_section(
+    report: &mut String,
+    real: &Engine,
+    big: &Engine,
+    texts: &[&str],
+    rounds: usize,
+) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let _ = writeln!(
         report,
@@ -111,12 +127,15 @@ fn main() {
         "| knowledge base | answers/s (1 thread) | answers/s ({threads} threads) |"
     );
     let _ = writeln!(report, "|---|---:|---:|");
-    for (name, engine) in [("data/", &real), ("10,000 generated FAQ", &big)] {
-        let one = throughput(engine, &texts, 1, rounds);
-        let all = throughput(engine, &texts, threads, rounds);
+    for (name, engine) in [("data/", real), ("10,000 generated FAQ", big)] {
+        let one = throughput(engine, texts, 1, rounds);
+        let all = throughput(engine, texts, threads, rounds);
         let _ = writeln!(report, "| {name} | {one:.0} | {all:.0} |");
     }
+}
 
+/// How long loading and indexing each knowledge base took.
+fn build_section(report: &mut String, real: (&Engine, Duration), big: (&Engine, Duration)) {
     let _ = writeln!(report, "\n## Index build (dictionary already built)\n");
     let _ = writeln!(
         report,
@@ -126,31 +145,40 @@ fn main() {
     let _ = writeln!(
         report,
         "| data/ | {} | {:.0} ms |",
-        real.index.reader.searcher().num_docs(),
-        build_real.as_secs_f64() * 1e3
+        real.0.index.reader.searcher().num_docs(),
+        real.1.as_secs_f64() * 1e3
     );
     let _ = writeln!(
         report,
         "| 10,000 generated FAQ | {} | {:.0} ms |",
-        big.index.reader.searcher().num_docs(),
-        build_big.as_secs_f64() * 1e3
+        big.0.index.reader.searcher().num_docs(),
+        big.1.as_secs_f64() * 1e3
     );
+}
 
+/// Against the SQLite FTS5 baseline: quality and speed on the same questions.
+fn fts_section(
+    report: &mut String,
+    real: &Engine,
+    questions: &[eval::Question],
+    texts: &[&str],
+    rounds: usize,
+) {
     // Baseline, same questions, same measures.
     let _ = writeln!(
         report,
         "\n## Against SQLite FTS5 (trigram tokenizer, OR of trigrams, bm25)\n"
     );
-    let fts = Fts::new(&real);
-    let fts_times = time_each(&texts, rounds, |q| {
+    let fts = Fts::new(real);
+    let fts_times = time_each(texts, rounds, |q| {
         std::hint::black_box(fts.search(q));
     });
-    let ours_times = time_each(&texts, rounds, |q| {
+    let ours_times = time_each(texts, rounds, |q| {
         let a = real.ask(q).expect("answer");
         std::hint::black_box(serde_json::to_string(&a).expect("json"));
     });
-    let (fts1, fts3) = fts_quality(&fts, &questions);
-    let report_ours = eval::evaluate(&real, &questions, 3).expect("evaluation");
+    let (fts1, fts3) = fts_quality(&fts, questions);
+    let report_ours = eval::evaluate(real, questions, 3).expect("evaluation");
     let ours = report_ours
         .groups
         .iter()
@@ -182,22 +210,18 @@ fn main() {
         "\nlatency ratio madoguchi / FTS5 (median): {:.2}",
         ours_med / fts_med
     );
+}
 
-    // Whole processes: cold start and peak memory.
+/// Whole processes: `ask` cold start and peak memory, `serve` peak memory.
+fn process_section(report: &mut String, env: &ProcessEnv, quick: bool) {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_madoguchi"));
-    let env = ProcessEnv {
-        data: real_data.clone(),
-        index: tmp.path().join("real"),
-        dictionary: dictionary.clone(),
-        state: tmp.path().join("state"),
-    };
     let cold: Vec<(Duration, u64)> = (0..if quick { 5 } else { 30 })
-        .map(|_| run_ask(&bin, &env, "テレワークの導入に使える補助金はありますか"))
+        .map(|_| run_ask(&bin, env, "テレワークの導入に使える補助金はありますか"))
         .collect();
     let mut cold_ms: Vec<f64> = cold.iter().map(|(d, _)| d.as_secs_f64() * 1e3).collect();
     cold_ms.sort_by(f64::total_cmp);
     let ask_rss = cold.iter().map(|(_, r)| *r).max().unwrap_or(0);
-    let serve_rss = serve_peak_rss(&bin, &env, if quick { 50 } else { 500 });
+    let serve_rss = serve_peak_rss(&bin, env, if quick { 50 } else { 500 });
     let _ = writeln!(report, "\n## Whole process\n");
     let _ = writeln!(report, "| measure | value |");
     let _ = writeln!(report, "|---|---:|");
@@ -227,7 +251,6 @@ fn main() {
             );
         }
     }
-    print!("{report}");
 }
 
 fn machine() -> String {
@@ -321,7 +344,7 @@ fn throughput(engine: &Engine, texts: &[&str], threads: usize, rounds: usize) ->
 
 /// A copy of `data/` with 10,000 FAQ entries made from the plan's words.
 fn generate_knowledge(from: &Path, to: &Path, engine: &Engine) {
-    copy_dir(from, to);
+    testkit::copy_dir(from, to);
     let k = &engine.knowledge;
     let mut words: Vec<String> = Vec::new();
     for m in &k.measures {
@@ -367,19 +390,6 @@ fn generate_knowledge(from: &Path, to: &Path, engine: &Engine) {
         );
     }
     std::fs::write(to.join("faq/zz-generated.toml"), out).expect("write generated FAQ");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let path = entry.path();
-        if path.is_dir() {
-            copy_dir(&path, &to.join(entry.file_name()));
-        } else {
-            std::fs::copy(&path, to.join(entry.file_name())).expect("copy");
-        }
-    }
 }
 
 /// SQLite FTS5 with the trigram tokenizer over the measures' texts.

@@ -19,20 +19,17 @@
 //! - `two URL`: two `serve` processes on one database, a burst of 1,000
 //!   through each; `report --json` must count exactly 2,000 more.
 
-#[path = "../tests/support/fake_discord.rs"]
-#[allow(dead_code)]
-mod fake_discord;
-
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use fake_discord::{BOT_ID, CHANNEL_ID, FakeDiscord, GUILD_ID};
 use madoguchi::records::{
     Entry, Location, Options, QuestionRecord, Records, Source, Store, Vote, VoteRecord,
 };
 use madoguchi::search::Decision;
+use testkit::binary;
+use testkit::fake_discord::{BOT_ID, CHANNEL_ID, FakeDiscord, GUILD_ID};
 
 const TOKEN: &str = "records-bench.abc.def";
 const MANAGE_GUILD: u64 = 0x20;
@@ -53,14 +50,6 @@ const MEASURES: &[&str] = &[
     "5.tokyo.b",
     "1.tokyo.a",
 ];
-
-fn binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("own path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("inside target/")
-        .join("madoguchi")
-}
 
 fn now() -> u64 {
     std::time::SystemTime::now()

@@ -12,16 +12,12 @@
 //! over the run's second half (the bot keeps the last 10,000 answers for
 //! 👍/👎, so memory rises until those are held, then stays).
 
-#[path = "../tests/support/fake_discord.rs"]
-#[allow(dead_code)]
-mod fake_discord;
-
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID};
+use testkit::fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID};
 
 const TOKEN: &str = "soak-token.abc.def";
 const QUESTIONS: &[&str] = &[
@@ -57,47 +53,20 @@ fn rss_kib(pid: u32) -> Option<u64> {
 fn binary() -> PathBuf {
     std::env::var_os("MADOGUCHI_BIN")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let exe = std::env::current_exe().expect("own path");
-            // target/release/examples/soak → target/release/madoguchi
-            exe.parent()
-                .and_then(Path::parent)
-                .expect("inside target/")
-                .join("madoguchi")
-        })
+        .unwrap_or_else(testkit::binary)
 }
 
-#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
-async fn main() -> ExitCode {
-    let seconds = env_number("SOAK_SECONDS", 600);
-    let rate = env_number("SOAK_RATE", 20).max(1);
-    let users = env_number("SOAK_USERS", 500).max(1);
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let work = std::env::temp_dir().join(format!("madoguchi-soak-{}", std::process::id()));
-    std::fs::create_dir_all(&work).unwrap();
+/// What a run asked and saw: the ids of the questions, the RSS samples
+/// (seconds since the start, KiB) and the server errors injected.
+struct Run {
+    asked: Vec<u64>,
+    samples: Vec<(u64, u64)>,
+    faults: u64,
+}
 
-    let fake = FakeDiscord::start(TOKEN).await;
-    let mut child = tokio::process::Command::new(binary())
-        .args(["serve", "--shards", "0/1", "--cooldown", "1"])
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("DISCORD_API_BASE", &fake.base)
-        .env("RUST_LOG", "warn")
-        .env("MADOGUCHI_DATA", repo.join("data"))
-        .env("MADOGUCHI_INDEX", work.join("index"))
-        .env("MADOGUCHI_DICTIONARY", repo.join("index/ipadic"))
-        .env("MADOGUCHI_STATE", work.join("state"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("madoguchi serve starts (build it first: scripts/soak.sh)");
-    let pid = child.id().expect("running");
-    fake.wait_sessions(1).await;
-    println!(
-        "soak: {seconds} s, {rate} questions/s from {users} users, pid {pid}, RSS at start {} KiB",
-        rss_kib(pid).unwrap_or(0)
-    );
-
+/// Asks `rate` questions a second from `users` users for `seconds`,
+/// sampling the RSS of `pid` every 10 s, with a 502 now and then.
+async fn drive(fake: &FakeDiscord, pid: u32, seconds: u64, rate: u64, users: u64) -> Run {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(seconds);
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate as f64));
@@ -150,21 +119,20 @@ async fn main() -> ExitCode {
         asked.push(id);
         n += 1;
     }
-    // Let the last answers arrive.
-    let settle = Instant::now() + Duration::from_secs(15);
-    while fake.created_len() < asked.len() && Instant::now() < settle {
-        tokio::time::sleep(Duration::from_millis(200)).await;
+    Run {
+        asked,
+        samples,
+        faults,
     }
-    let end_rss = rss_kib(pid).unwrap_or(0);
-    samples.push((started.elapsed().as_secs(), end_rss));
-    let _ = child.start_kill();
-    let _ = child.wait().await;
+}
 
-    let created = fake.created();
+/// The replies created: how many answered questions twice, and how many
+/// were cooldown notices (no embed); the set of questions replied to.
+fn tally(created: &[serde_json::Value]) -> (HashSet<String>, usize, usize) {
     let mut replied: HashSet<String> = HashSet::new();
     let mut duplicates = 0;
     let mut cooldowns = 0;
-    for m in &created {
+    for m in created {
         if let Some(to) = m["request"]["message_reference"]["message_id"].as_str()
             && !replied.insert(to.to_string())
         {
@@ -177,6 +145,58 @@ async fn main() -> ExitCode {
             cooldowns += 1;
         }
     }
+    (replied, duplicates, cooldowns)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> ExitCode {
+    let seconds = env_number("SOAK_SECONDS", 600);
+    let rate = env_number("SOAK_RATE", 20).max(1);
+    let users = env_number("SOAK_USERS", 500).max(1);
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let work = std::env::temp_dir().join(format!("madoguchi-soak-{}", std::process::id()));
+    std::fs::create_dir_all(&work).unwrap();
+
+    let fake = FakeDiscord::start(TOKEN).await;
+    let mut child = tokio::process::Command::new(binary())
+        .args(["serve", "--shards", "0/1", "--cooldown", "1"])
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("DISCORD_API_BASE", &fake.base)
+        .env("RUST_LOG", "warn")
+        .env("MADOGUCHI_DATA", repo.join("data"))
+        .env("MADOGUCHI_INDEX", work.join("index"))
+        .env("MADOGUCHI_DICTIONARY", repo.join("index/ipadic"))
+        .env("MADOGUCHI_STATE", work.join("state"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("madoguchi serve starts (build it first: scripts/soak.sh)");
+    let pid = child.id().expect("running");
+    fake.wait_sessions(1).await;
+    println!(
+        "soak: {seconds} s, {rate} questions/s from {users} users, pid {pid}, RSS at start {} KiB",
+        rss_kib(pid).unwrap_or(0)
+    );
+
+    let started = Instant::now();
+    let Run {
+        asked,
+        mut samples,
+        faults,
+    } = drive(&fake, pid, seconds, rate, users).await;
+    // Let the last answers arrive.
+    let settle = Instant::now() + Duration::from_secs(15);
+    while fake.created_len() < asked.len() && Instant::now() < settle {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let end_rss = rss_kib(pid).unwrap_or(0);
+    samples.push((started.elapsed().as_secs(), end_rss));
+    let _ = child.start_kill();
+    let _ = child.wait().await;
+
+    let created = fake.created();
+    let (replied, duplicates, cooldowns) = tally(&created);
     let missing = asked
         .iter()
         .filter(|id| !replied.contains(&id.to_string()))

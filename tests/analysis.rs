@@ -1,21 +1,19 @@
 //! The analysis chain on the real dictionary: normalisation, base forms,
 //! stop words, user dictionary, synonyms and readings.
 
-mod common;
-
 use madoguchi::analysis::Analyzer;
 use madoguchi::data::{Rule, Synonyms};
 use madoguchi::dictionary;
 
 fn bare_analyzer(synonyms: &Synonyms) -> Analyzer {
-    common::engine(); // makes sure the shared dictionary is built
-    let dict = dictionary::load(&common::dictionary_dir()).expect("dictionary");
+    testkit::engine(); // makes sure the shared dictionary is built
+    let dict = dictionary::load(&testkit::dictionary_dir()).expect("dictionary");
     Analyzer::new(dict, None, synonyms).expect("analyzer")
 }
 
 #[test]
 fn half_width_and_full_width_are_the_same_word() {
-    let a = &common::engine().analyzer;
+    let a = &testkit::engine().analyzer;
     assert_eq!(a.terms("ﾃﾚﾜｰｸ").unwrap(), a.terms("テレワーク").unwrap());
     assert_eq!(a.terms("ＥＸＰＯ").unwrap(), a.terms("expo").unwrap());
     assert_eq!(
@@ -26,7 +24,7 @@ fn half_width_and_full_width_are_the_same_word() {
 
 #[test]
 fn verbs_and_adjectives_are_reduced_to_their_base_form() {
-    let a = &common::engine().analyzer;
+    let a = &testkit::engine().analyzer;
     let terms = a.terms("人手が足りなくて困っています").unwrap();
     assert!(terms.contains(&"足りる".to_string()), "{terms:?}");
     assert!(terms.contains(&"困る".to_string()), "{terms:?}");
@@ -35,7 +33,7 @@ fn verbs_and_adjectives_are_reduced_to_their_base_form() {
 
 #[test]
 fn particles_auxiliaries_symbols_and_filler_are_dropped() {
-    let a = &common::engine().analyzer;
+    let a = &testkit::engine().analyzer;
     assert!(a.terms("について教えてください。").unwrap().is_empty());
     assert!(a.terms("？！…（）「」").unwrap().is_empty());
     let terms = a.terms("テレワークの補助金はありますか？").unwrap();
@@ -48,19 +46,19 @@ fn particles_auxiliaries_symbols_and_filler_are_dropped() {
 
 #[test]
 fn katakana_long_vowel_is_stemmed() {
-    let a = &common::engine().analyzer;
+    let a = &testkit::engine().analyzer;
     assert_eq!(a.terms("サーバー").unwrap(), a.terms("サーバ").unwrap());
 }
 
 #[test]
 fn kana_iteration_marks_are_expanded() {
-    let a = &common::engine().analyzer;
+    let a = &testkit::engine().analyzer;
     assert_eq!(a.normalize("こゝろ"), "こころ");
 }
 
 #[test]
 fn invisible_characters_become_spaces() {
-    let a = &common::engine().analyzer;
+    let a = &testkit::engine().analyzer;
     let n = a.normalize("テレ\u{200B}ワーク\u{202E}\u{FEFF}\0");
     assert!(
         !n.contains(['\u{200B}', '\u{202E}', '\u{FEFF}', '\0']),
@@ -70,7 +68,7 @@ fn invisible_characters_become_spaces() {
 
 #[test]
 fn user_dictionary_keeps_programme_names_whole() {
-    let a = &common::engine().analyzer;
+    let a = &testkit::engine().analyzer;
     assert_eq!(a.terms("スムーズビズ").unwrap(), vec!["スムーズビズ"]);
 }
 

@@ -1,9 +1,7 @@
 //! The `madoguchi` binary end to end: ask (text, --json, stdin), check on a
 //! broken copy of data/, index rebuilds when data changes, clear errors.
 
-mod common;
-
-use common::{madoguchi, run};
+use testkit::{madoguchi, run};
 
 use std::io::Write;
 use std::process::Stdio;
@@ -11,7 +9,7 @@ use std::process::Stdio;
 #[test]
 fn ask_prints_programmes_referrals_and_the_plan() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, stdout, stderr) = run(madoguchi(&common::repo().join("data"), tmp.path())
+    let (out, stdout, stderr) = run(madoguchi(&testkit::repo().join("data"), tmp.path())
         .args(["ask", "テレワークの機器を買うのに補助はありますか"]));
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("テレワークの機器導入経費補助"), "{stdout}");
@@ -22,7 +20,7 @@ fn ask_prints_programmes_referrals_and_the_plan() {
 #[test]
 fn ask_json_has_the_documented_fields() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, stdout, stderr) = run(madoguchi(&common::repo().join("data"), tmp.path()).args([
+    let (out, stdout, stderr) = run(madoguchi(&testkit::repo().join("data"), tmp.path()).args([
         "ask",
         "--json",
         "外国人社員の日本語教育の費用を助成してほしい",
@@ -52,7 +50,7 @@ fn ask_json_has_the_documented_fields() {
 #[test]
 fn ask_json_reads_one_question_per_line_from_stdin() {
     let tmp = tempfile::tempdir().unwrap();
-    let mut child = madoguchi(&common::repo().join("data"), tmp.path())
+    let mut child = madoguchi(&testkit::repo().join("data"), tmp.path())
         .args(["ask", "--json", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -83,7 +81,7 @@ fn ask_json_reads_one_question_per_line_from_stdin() {
 fn check_passes_on_the_bundled_data() {
     let tmp = tempfile::tempdir().unwrap();
     let (out, stdout, stderr) =
-        run(madoguchi(&common::repo().join("data"), tmp.path()).arg("check"));
+        run(madoguchi(&testkit::repo().join("data"), tmp.path()).arg("check"));
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("OK"), "{stdout}");
 }
@@ -91,7 +89,7 @@ fn check_passes_on_the_bundled_data() {
 #[test]
 fn check_lists_every_problem_with_file_line_entry_and_fix() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     std::fs::write(
         data.join("faq/zz-broken.toml"),
         r#"[[faq]]
@@ -156,7 +154,7 @@ measures = ["2.tokyo.b.3"]
 #[test]
 fn check_validates_the_language_files() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let append = |file: &str, text: &str| {
         let mut s = std::fs::read_to_string(data.join(file)).unwrap();
         let line = s.lines().count() + 2;
@@ -198,7 +196,7 @@ fn check_validates_the_language_files() {
 #[test]
 fn the_index_is_rebuilt_when_data_changes() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     let q = "カピバラ温泉の割引券はありますか";
     let (_, stdout, _) = run(madoguchi(&data, &index).args(["ask", "--json", q]));
@@ -246,7 +244,7 @@ measures = ["4.tokyo.b"]
 #[test]
 fn a_corrupt_index_is_rebuilt() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
     let (out, _, _) = run(madoguchi(&data, &index).arg("index"));
     assert!(out.status.success());
@@ -261,7 +259,7 @@ fn a_corrupt_index_is_rebuilt() {
 #[test]
 fn a_missing_ipadic_source_says_what_to_install() {
     let tmp = tempfile::tempdir().unwrap();
-    let (out, _, stderr) = run(madoguchi(&common::repo().join("data"), tmp.path())
+    let (out, _, stderr) = run(madoguchi(&testkit::repo().join("data"), tmp.path())
         .env("MADOGUCHI_IPADIC", tmp.path().join("no-such-dir"))
         .env("MADOGUCHI_DICTIONARY", tmp.path().join("dict"))
         .args(["ask", "テレワーク"]));
@@ -279,10 +277,11 @@ fn eval_prints_scores_per_group_and_the_misses() {
         "question\texpected\tgroup\nテレワークの機器導入の補助\t2.tokyo.b.3\tcore\n天気\t-\tnegative\nテレワークの機器導入の補助\t9.none\tcore\n",
     )
     .unwrap();
-    let (out, stdout, stderr) = run(
-        madoguchi(&common::repo().join("data"), &tmp.path().join("i"))
-            .args(["eval", file.to_str().unwrap()]),
-    );
+    let (out, stdout, stderr) = run(madoguchi(
+        &testkit::repo().join("data"),
+        &tmp.path().join("i"),
+    )
+    .args(["eval", file.to_str().unwrap()]));
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("core"), "{stdout}");
     assert!(stdout.contains("0.500"), "{stdout}");
@@ -293,7 +292,7 @@ fn eval_prints_scores_per_group_and_the_misses() {
 #[test]
 fn the_period_and_the_log_format_are_one_of_their_values() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let (out, _, stderr) = run(madoguchi(&data, tmp.path())
         .args(["report", "--by", "month", "--state"])
         .arg(tmp.path()));

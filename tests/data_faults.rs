@@ -11,9 +11,7 @@
 //! where user namespaces are allowed) with a read-only bind mount or a small
 //! tmpfs; the mounts vanish with the process.
 
-mod common;
-
-use common::{madoguchi, run};
+use testkit::{madoguchi, run};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -57,13 +55,13 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime, String
 
 /// Runs `script` with `sh` in a private mount namespace; `$1`… are `args`.
 fn in_namespace(script: &str, args: &[&Path], envs: &[(&str, &Path)]) -> Output {
-    common::engine();
+    testkit::engine();
     let mut cmd = Command::new("unshare");
     cmd.args(["--map-root-user", "--mount", "sh", "-c", script, "sh"])
         .args(args)
         .env("MADOGUCHI", env!("CARGO_BIN_EXE_madoguchi"))
-        .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
-        .env("MADOGUCHI_IPADIC", common::ipadic_source())
+        .env("MADOGUCHI_DICTIONARY", testkit::dictionary_dir())
+        .env("MADOGUCHI_IPADIC", testkit::ipadic_source())
         .env_remove("RUST_LOG");
     for (k, v) in envs {
         cmd.env(k, v);
@@ -112,7 +110,7 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_damaged_index_is_rebuilt_whatever_the_damage() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let before = snapshot(&data);
     let template = tmp.path().join("template");
     let (out, _, stderr) = run(madoguchi(&data, &template).arg("index"));
@@ -234,7 +232,7 @@ fn a_damaged_index_is_rebuilt_whatever_the_damage() {
 #[test]
 fn a_build_and_locks_left_by_a_dead_process_do_not_block_the_next() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
     ask_answers(&data, &index);
     // What a build killed mid-way leaves: its staging directory with
@@ -291,7 +289,7 @@ fn a_build_and_locks_left_by_a_dead_process_do_not_block_the_next() {
 #[test]
 fn a_read_only_index_directory_still_serves_and_a_needed_rebuild_fails_clearly() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     ask_answers(&data, &index);
     let before = snapshot(&data);
@@ -334,7 +332,7 @@ fn a_read_only_index_directory_still_serves_and_a_needed_rebuild_fails_clearly()
 #[test]
 fn a_full_disk_fails_the_build_clearly_and_keeps_the_previous_index() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     std::fs::create_dir_all(&index).unwrap();
     let out_dir = tmp.path().join("out");
@@ -422,7 +420,7 @@ fn a_full_disk_fails_the_build_clearly_and_keeps_the_previous_index() {
 #[test]
 fn a_rebuild_killed_at_any_moment_leaves_a_whole_index() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     // Forty copies of every FAQ entry (each asking in its own words, as
     // entries must): a build long enough to kill inside.
     for entry in std::fs::read_dir(data.join("faq")).unwrap() {
@@ -504,7 +502,7 @@ fn a_rebuild_killed_at_any_moment_leaves_a_whole_index() {
 #[test]
 fn a_data_file_not_in_utf8_or_huge_is_reported_never_read_whole() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     // Shift_JIS: 「テレワーク」 and an id line.
     let mut sjis = b"[[faq]]\nid = \"sjis\"\nquestion = \"".to_vec();
@@ -563,7 +561,7 @@ fn a_data_file_not_in_utf8_or_huge_is_reported_never_read_whole() {
 #[test]
 fn every_command_runs_on_a_read_only_data_directory() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     let out_dir = tmp.path().join("out");
     std::fs::create_dir_all(&out_dir).unwrap();
@@ -597,7 +595,7 @@ fn every_command_runs_on_a_read_only_data_directory() {
     }
     assert_eq!(snapshot(&data), before);
     // And on the repository's own data/, nothing changes either.
-    let repo_data = common::repo().join("data");
+    let repo_data = testkit::repo().join("data");
     let before = snapshot(&repo_data);
     let index = tmp.path().join("index-repo");
     for args in [

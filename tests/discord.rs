@@ -1,34 +1,25 @@
 //! The Discord bot end to end: the real serenity client, run by
 //! `madoguchi::discord::run` (and by the `madoguchi serve` binary), against
-//! the fake Discord in `support/fake_discord.rs` on 127.0.0.1. Every wait is
-//! bounded, so a failure fails rather than hangs.
-
-#[path = "support/bot_common.rs"]
-#[allow(dead_code)]
-mod bot_common;
-mod common;
-#[path = "support/fake_discord.rs"]
-#[allow(dead_code)]
-mod fake_discord;
+//! the test kit's fake Discord on 127.0.0.1. Every wait is bounded, so a
+//! failure fails rather than hangs.
 
 use std::collections::HashSet;
 use std::path::Path;
 use std::time::Duration;
 
-use bot_common::{
-    assert_no_mentions, embed_text, engine_over, human, member, messages, within_limit,
+use testkit::bot::{
+    Bot, assert_no_mentions, config, embed_text, engine_over, human, member, messages, spawn,
+    within_limit,
 };
-use fake_discord::{
+use testkit::fake_discord::{
     BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, OTHER_GUILD_ID, Recorded, STAFF_ROLE,
 };
-/// The bot's records, as [`common::stored_records`] reads them.
+/// The bot's records, as [`Bot::records`] reads them.
 const QUESTIONS_FILE: &str = "questions";
 const UNANSWERED_FILE: &str = "unanswered";
 const VOTES_FILE: &str = "votes";
 use madoguchi::discord::{Config, RunError, Shards, Token, run};
 use serde_json::Value;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 const TOKEN: &str = "test-token.abc.def";
 /// The longest any test may take.
@@ -39,92 +30,13 @@ const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
 const TELEWORK_PLACE: &str = "テレワークの推進 › 都 › イ・3";
 const OUT_OF_SCOPE_Q: &str = "明日の天気を教えて";
 
-struct Bot {
-    fake: FakeDiscord,
-    state: tempfile::TempDir,
-    _index: tempfile::TempDir,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), RunError>>,
-}
-
-fn config(fake: &FakeDiscord, data: &Path, index: &Path, state: &Path) -> Config {
-    let mut c = Config::new(Token::new(TOKEN).unwrap(), common::paths(data, index));
-    c.api_base = fake.base.clone();
-    c.state_dir = state.to_path_buf();
-    c.cooldown = Duration::ZERO;
-    c.staff_role = Some(STAFF_ROLE);
-    c.max_backoff = Duration::from_secs(1);
-    c
-}
-
 /// A bot over `data` (default: the repository's), connected to a fresh fake.
 async fn start_bot_with(data: Option<&Path>, tweak: impl FnOnce(&mut Config)) -> Bot {
-    logs();
-    let fake = FakeDiscord::start(TOKEN).await;
-    let state = tempfile::tempdir().unwrap();
-    let index = tempfile::tempdir().unwrap();
-    let data = data.map_or_else(|| common::repo().join("data"), Path::to_path_buf);
-    let engine = engine_over(&data, index.path()).await;
-    let mut c = config(&fake, &data, index.path(), state.path());
-    tweak(&mut c);
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(c, engine, async move {
-        let _ = rx.await;
-    }));
-    fake.wait_sessions(1).await;
-    Bot {
-        fake,
-        state,
-        _index: index,
-        shutdown: Some(tx),
-        task,
-    }
+    Bot::start(FakeDiscord::start(TOKEN).await, data, tweak).await
 }
 
 async fn start_bot(tweak: impl FnOnce(&mut Config)) -> Bot {
     start_bot_with(None, tweak).await
-}
-
-impl Bot {
-    async fn stop(mut self) {
-        self.shutdown.take().unwrap().send(()).unwrap();
-        let result = tokio::time::timeout(Duration::from_secs(10), &mut self.task)
-            .await
-            .expect("the bot stops within 10 s of shutdown")
-            .expect("the bot task did not panic");
-        assert!(result.is_ok(), "{result:?}");
-    }
-
-    /// The records of the bot: `QUESTIONS`, `UNANSWERED` or `VOTES`.
-    fn lines(&self, which: &str) -> Vec<Value> {
-        common::stored_records(self.state.path(), which)
-    }
-
-    /// A guild message mentioning the bot; returns its id.
-    async fn mention(&self, author: &Value, text: &str) -> u64 {
-        let id = self.fake.id();
-        let msg = FakeDiscord::message(
-            id,
-            CHANNEL_ID,
-            Some(GUILD_ID),
-            author,
-            &format!("<@{BOT_ID}> {text}"),
-            &[FakeDiscord::bot_user()],
-        );
-        self.fake.dispatch("MESSAGE_CREATE", msg).await;
-        id
-    }
-}
-
-/// The bot's logs in the test output (shown when a test fails).
-fn logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,madoguchi=info")),
-        )
-        .with_test_writer()
-        .try_init();
 }
 
 fn custom_ids(body: &Value) -> Vec<String> {
@@ -194,7 +106,7 @@ async fn a_mention_and_a_dm_are_answered_with_the_right_programme_and_no_pings()
         bot.fake.dispatch("MESSAGE_CREATE", dm).await;
         let reply = bot.fake.reply_to(DM_CHANNEL_ID, dm_id).await;
         let text = embed_text(&reply.body);
-        let k = &common::engine().knowledge;
+        let k = &testkit::engine().knowledge;
         let expected = k.measure("6.tokyo.e").unwrap();
         assert!(text.contains(&expected.text), "{text}");
         assert!(text.contains(&k.place(expected)), "{text}");
@@ -212,7 +124,7 @@ async fn a_mention_and_a_dm_are_answered_with_the_right_programme_and_no_pings()
         );
         bot.fake.dispatch("MESSAGE_CREATE", msg).await;
 
-        let records = bot.lines(QUESTIONS_FILE);
+        let records = bot.records(QUESTIONS_FILE);
         let sources: Vec<&str> = records
             .iter()
             .map(|r| r["source"].as_str().unwrap())
@@ -254,7 +166,7 @@ async fn slash_ask_is_answered_through_the_interaction_callback() {
             "answers are public"
         );
         assert!(custom_ids(data).contains(&format!("vote:up:{id}")));
-        let records = bot.lines(QUESTIONS_FILE);
+        let records = bot.records(QUESTIONS_FILE);
         assert_eq!(records[0]["source"], "slash");
 
         // /help and /programs are ephemeral and come from data/.
@@ -278,7 +190,7 @@ async fn slash_ask_is_answered_through_the_interaction_callback() {
         let cb = bot.fake.callback(programs).await;
         let menu = &cb.body["data"]["components"][0]["components"][0];
         assert_eq!(menu["custom_id"], "area");
-        let areas = common::engine().knowledge.areas.len();
+        let areas = testkit::engine().knowledge.areas.len();
         assert_eq!(menu["options"].as_array().unwrap().len(), areas);
         // Choosing an area lists its programmes.
         let pick = bot.fake.id();
@@ -290,7 +202,7 @@ async fn slash_ask_is_answered_through_the_interaction_callback() {
         assert!(text.contains(TELEWORK_TEXT), "{text}");
         assert_no_mentions(&cb.body["data"]);
         // An area longer than a page turns pages in place.
-        let k = &common::engine().knowledge;
+        let k = &testkit::engine().knowledge;
         let (big, count) = k
             .areas
             .iter()
@@ -327,7 +239,10 @@ async fn slash_ask_is_answered_through_the_interaction_callback() {
         let text = embed_text(&cb.body["data"]);
         assert!(text.contains(TELEWORK_PLACE), "{text}");
         assert_no_mentions(&cb.body["data"]);
-        assert_eq!(bot.lines(QUESTIONS_FILE).last().unwrap()["source"], "pick");
+        assert_eq!(
+            bot.records(QUESTIONS_FILE).last().unwrap()["source"],
+            "pick"
+        );
         bot.stop().await;
     })
     .await;
@@ -429,12 +344,12 @@ async fn a_vote_button_press_is_recorded_with_what_was_shown() {
         assert_eq!(cb.body["data"]["flags"], 64, "thanks are ephemeral");
         assert_eq!(cb.body["data"]["content"], messages().vote_thanks);
         assert_no_mentions(&cb.body["data"]);
-        let votes = bot.lines(VOTES_FILE);
+        let votes = bot.records(VOTES_FILE);
         assert_eq!(votes.len(), 1);
         assert_eq!(votes[0]["vote"], "up");
         assert_eq!(votes[0]["answer"], q);
         assert_eq!(votes[0]["query"], TELEWORK_Q);
-        let shown = bot.lines(QUESTIONS_FILE)[0]["shown"].clone();
+        let shown = bot.records(QUESTIONS_FILE)[0]["shown"].clone();
         assert!(!shown.as_array().unwrap().is_empty());
         assert_eq!(votes[0]["shown"], shown);
         bot.stop().await;
@@ -460,7 +375,7 @@ async fn an_out_of_scope_question_is_declined_politely_and_recorded() {
         let cb = bot.fake.callback(sid).await;
         assert_eq!(cb.body["data"]["flags"], 64, "{}", cb.body);
         assert!(embed_text(&cb.body["data"]).contains(&messages().no_match));
-        let unanswered = bot.lines(UNANSWERED_FILE);
+        let unanswered = bot.records(UNANSWERED_FILE);
         assert_eq!(unanswered.len(), 2);
         assert!(
             unanswered
@@ -509,7 +424,7 @@ async fn other_bots_and_the_bot_itself_are_ignored() {
             .filter(|r| r.method == "POST" && r.path.starts_with("/channels/"))
             .collect();
         assert_eq!(posts.len(), 1, "{posts:?}");
-        assert_eq!(bot.lines(QUESTIONS_FILE).len(), 1);
+        assert_eq!(bot.records(QUESTIONS_FILE).len(), 1);
         bot.stop().await;
     })
     .await;
@@ -527,7 +442,7 @@ async fn everyone_inside_a_question_pings_nobody() {
         assert!(!text.contains("@everyone"), "{text}");
         // The question was searched without the mention, and answered.
         assert!(text.contains(TELEWORK_TEXT), "{text}");
-        assert_eq!(bot.lines(QUESTIONS_FILE)[0]["query"], TELEWORK_Q);
+        assert_eq!(bot.records(QUESTIONS_FILE)[0]["query"], TELEWORK_Q);
         // Role, user and channel mentions and @here are echoed inert too.
         let noisy = "@here <@&4242> <@5001> <#3000> **太字**";
         let id = bot.mention(&human(2), noisy).await;
@@ -639,7 +554,7 @@ async fn a_burst_of_200_questions_from_20_users_is_answered_once_each() {
         assert_eq!(all.len(), 200, "each question answered exactly once");
         let got: HashSet<String> = replies.into_iter().collect();
         assert_eq!(got, wanted, "none lost, none answered twice");
-        assert_eq!(bot.lines(QUESTIONS_FILE).len(), 200);
+        assert_eq!(bot.records(QUESTIONS_FILE).len(), 200);
         bot.stop().await;
     })
     .await;
@@ -668,7 +583,7 @@ async fn the_cooldown_and_the_length_cap_hold_back_questions() {
             reply.body["content"],
             messages().too_long.replace("{max}", "50")
         );
-        assert_eq!(bot.lines(QUESTIONS_FILE).len(), 1);
+        assert_eq!(bot.records(QUESTIONS_FILE).len(), 1);
         bot.stop().await;
     })
     .await;
@@ -725,7 +640,7 @@ async fn repeats_within_the_cooldown_get_one_notice_and_repeated_votes_count_onc
         let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
         let text = embed_text(&staff_command(&bot, &manager, GUILD_ID, "stats").await["data"]);
         assert!(text.contains("👍 1　👎 0"), "{text}");
-        let votes = bot.lines(VOTES_FILE);
+        let votes = bot.records(VOTES_FILE);
         assert_eq!(votes.len(), 1, "one vote per voter and answer: {votes:?}");
         assert_eq!(votes[0]["vote"], "up", "the latest counts: {votes:?}");
         let user = human(3)["id"].as_str().unwrap().to_string();
@@ -741,7 +656,7 @@ async fn repeats_within_the_cooldown_get_one_notice_and_repeated_votes_count_onc
 async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good_knowledge() {
     within_limit(async {
         let tmp = tempfile::tempdir().unwrap();
-        let data = common::copy_data(tmp.path());
+        let data = testkit::copy_data(tmp.path());
         let bot = start_bot_with(Some(&data), |_| {}).await;
         let out = bot.mention(&human(1), OUT_OF_SCOPE_Q).await;
         bot.fake.reply_to(CHANNEL_ID, out).await;
@@ -803,7 +718,7 @@ async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good
         );
         // Each record carries what search decided.
         let decisions: Vec<Value> = bot
-            .lines(QUESTIONS_FILE)
+            .records(QUESTIONS_FILE)
             .iter()
             .map(|r| r["decision"].clone())
             .collect();
@@ -934,7 +849,7 @@ async fn staff_of_another_server_are_refused_and_home_staff_see_only_their_serve
         assert!(text.contains("質問数: 2"), "{text}");
         // The records say where each question came from.
         let guilds: Vec<Value> = bot
-            .lines(QUESTIONS_FILE)
+            .records(QUESTIONS_FILE)
             .iter()
             .map(|r| r["guild"].clone())
             .collect();
@@ -989,25 +904,14 @@ async fn records_survive_a_restart() {
         let bot = start_bot(|_| {}).await;
         let q = bot.mention(&human(1), TELEWORK_Q).await;
         bot.fake.reply_to(CHANNEL_ID, q).await;
-        let state = bot.state.path().to_path_buf();
+        let (state, index) = (bot.state.clone(), bot.index.clone());
         let fake = bot.fake.clone();
-        let Bot {
-            shutdown,
-            task,
-            state: state_dir,
-            _index,
-            ..
-        } = bot;
-        shutdown.unwrap().send(()).unwrap();
-        task.await.unwrap().unwrap();
+        let kept = bot.stop_keeping_files().await;
         // A new bot over the same state directory.
-        let engine = engine_over(&common::repo().join("data"), _index.path()).await;
-        let mut c = config(&fake, &common::repo().join("data"), _index.path(), &state);
+        let engine = engine_over(&testkit::repo().join("data"), &index).await;
+        let mut c = config(&fake, &testkit::repo().join("data"), &index, &state);
         c.max_backoff = Duration::from_millis(100);
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(run(c, engine, async move {
-            let _ = rx.await;
-        }));
+        let (tx, task) = spawn(c, engine);
         fake.wait_sessions(2).await;
         let press = fake.id();
         let c = FakeDiscord::component(press, &member(2), &format!("vote:down:{q}"), None, 1);
@@ -1023,7 +927,7 @@ async fn records_survive_a_restart() {
         let text = embed_text(&fake.callback(id).await.body["data"]);
         assert!(text.contains("質問数: 1"), "{text}");
         assert!(text.contains("👎 1"), "{text}");
-        let vote = common::stored_records(&state, VOTES_FILE)[0].clone();
+        let vote = testkit::stored_records(&state, VOTES_FILE)[0].clone();
         assert_eq!(
             vote["query"], TELEWORK_Q,
             "what was shown is known after the restart"
@@ -1034,7 +938,7 @@ async fn records_survive_a_restart() {
             .unwrap()
             .unwrap()
             .unwrap();
-        drop(state_dir);
+        drop(kept);
     })
     .await;
 }
@@ -1045,16 +949,13 @@ async fn clean_restarts_do_not_count_as_a_crash_loop() {
         let fake = FakeDiscord::start(TOKEN).await;
         let state = tempfile::tempdir().unwrap();
         let index = tempfile::tempdir().unwrap();
-        let data = common::repo().join("data");
+        let data = testkit::repo().join("data");
         for n in 1..=5 {
             let engine = engine_over(&data, index.path()).await;
             let mut c = config(&fake, &data, index.path(), state.path());
             c.max_backoff = Duration::from_secs(60);
-            let (tx, rx) = oneshot::channel::<()>();
             let started = std::time::Instant::now();
-            let task = tokio::spawn(run(c, engine, async move {
-                let _ = rx.await;
-            }));
+            let (tx, task) = spawn(c, engine);
             fake.wait_sessions(n).await;
             assert!(
                 started.elapsed() < Duration::from_secs(4),
@@ -1081,9 +982,10 @@ async fn a_rejected_token_is_an_error_not_a_retry_loop() {
         let fake = FakeDiscord::start("the-real-token").await;
         let state = tempfile::tempdir().unwrap();
         let index = tempfile::tempdir().unwrap();
-        let data = common::repo().join("data");
+        let data = testkit::repo().join("data");
         let engine = engine_over(&data, index.path()).await;
-        let c = config(&fake, &data, index.path(), state.path());
+        let mut c = config(&fake, &data, index.path(), state.path());
+        c.token = Token::new(TOKEN).unwrap(); // not the one the fake accepts
         let result = tokio::time::timeout(
             Duration::from_secs(10),
             run(c, engine, std::future::pending()),
@@ -1108,7 +1010,7 @@ async fn shutdown_does_not_hang_when_no_shard_has_started() {
         fake.set_gateway_url(&url);
         let state = tempfile::tempdir().unwrap();
         let index = tempfile::tempdir().unwrap();
-        let data = common::repo().join("data");
+        let data = testkit::repo().join("data");
         let engine = engine_over(&data, index.path()).await;
         let mut c = config(&fake, &data, index.path(), state.path());
         c.shards = Shards::Range {
@@ -1116,10 +1018,7 @@ async fn shutdown_does_not_hang_when_no_shard_has_started() {
             last: 0,
             total: 1,
         };
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(run(c, engine, async move {
-            let _ = rx.await;
-        }));
+        let (tx, task) = spawn(c, engine);
         fake.wait_request("GET", |p| p == "/gateway", |_| true)
             .await;
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -1141,7 +1040,7 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
     within_limit(async {
         let fake = FakeDiscord::start(TOKEN).await;
         let dir = tempfile::tempdir().unwrap();
-        tokio::task::spawn_blocking(common::engine).await.unwrap();
+        tokio::task::spawn_blocking(testkit::engine).await.unwrap();
         std::fs::write(dir.path().join(".env"), format!("DISCORD_TOKEN={TOKEN}\n")).unwrap();
         let state = dir.path().join("state");
         // The records elsewhere than in the state directory.
@@ -1162,10 +1061,10 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
             .env_remove("DISCORD_TOKEN")
             .env_remove("DISCORD_API_BASE")
             .env_remove("RUST_LOG")
-            .env("MADOGUCHI_DATA", common::repo().join("data"))
+            .env("MADOGUCHI_DATA", testkit::repo().join("data"))
             .env("MADOGUCHI_INDEX", dir.path().join("index"))
-            .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
-            .env("MADOGUCHI_IPADIC", common::ipadic_source())
+            .env("MADOGUCHI_DICTIONARY", testkit::dictionary_dir())
+            .env("MADOGUCHI_IPADIC", testkit::ipadic_source())
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)
@@ -1199,7 +1098,7 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         let line: Value = serde_json::from_str(first).unwrap();
         assert!(line["level"].is_string(), "{first}");
         // Stopped by SIGTERM: the question's record was written first.
-        let questions = common::stored_records(&elsewhere, QUESTIONS_FILE);
+        let questions = testkit::stored_records(&elsewhere, QUESTIONS_FILE);
         assert_eq!(questions.len(), 1, "{questions:?}");
         assert_eq!(questions[0]["source"], "dm");
     })
@@ -1209,7 +1108,7 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
 #[test]
 fn madoguchi_serve_without_a_token_or_with_a_bad_one_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
-    common::engine();
+    testkit::engine();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
         .current_dir(dir.path())
         .arg("serve")
@@ -1227,10 +1126,10 @@ fn madoguchi_serve_without_a_token_or_with_a_bad_one_exits_non_zero() {
         .env("DISCORD_TOKEN", "a-wrong-token-123")
         .env("DISCORD_API_BASE", &fake.base)
         .env("MADOGUCHI_STATE", dir.path().join("state"))
-        .env("MADOGUCHI_DATA", common::repo().join("data"))
+        .env("MADOGUCHI_DATA", testkit::repo().join("data"))
         .env("MADOGUCHI_INDEX", dir.path().join("index"))
-        .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
-        .env("MADOGUCHI_IPADIC", common::ipadic_source())
+        .env("MADOGUCHI_DICTIONARY", testkit::dictionary_dir())
+        .env("MADOGUCHI_IPADIC", testkit::ipadic_source())
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -1252,7 +1151,7 @@ async fn the_weekly_picture_is_posted_once_by_several_processes() {
         let fake = FakeDiscord::start(TOKEN).await;
         let state = tempfile::tempdir().unwrap();
         let index = tempfile::tempdir().unwrap();
-        let data = common::repo().join("data");
+        let data = testkit::repo().join("data");
         // 2026-11-30 is a Monday; 09:30 in Japan.
         let monday: madoguchi::data::Date = "2026-11-30".parse().unwrap();
         let now = monday.days() * 86_400 + 30 * 60;

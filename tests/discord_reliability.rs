@@ -6,30 +6,19 @@
 //! questions, hostile Discord markdown, staff commands from non-staff, and
 //! the token kept out of every log line. Every wait is bounded.
 
-#[path = "support/bot_common.rs"]
-#[allow(dead_code)]
-mod bot_common;
-mod common;
-#[path = "support/fake_discord.rs"]
-#[allow(dead_code)]
-mod fake_discord;
-
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
-use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use bot_common::{
-    assert_no_mentions, embed_text, engine_over, human, member, messages, within_limit,
+use madoguchi::discord::{Config, RunError};
+use serde_json::json;
+use testkit::bot::{
+    Bot, assert_no_mentions, embed_text, human, member, messages, posts, replies_to, within_limit,
 };
-use fake_discord::{
+use testkit::fake_discord::{
     BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID, Recorded, STAFF_ROLE,
 };
-use madoguchi::discord::{Config, RunError, Token, run};
-use serde_json::{Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 const TOKEN: &str = "reliability-token.SECRET.xyz";
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
@@ -89,131 +78,12 @@ fn log_lines(needle: &str) -> Vec<String> {
 
 // ---- a bot against a fresh fake -------------------------------------------------
 
-struct Bot {
-    fake: FakeDiscord,
-    state: tempfile::TempDir,
-    _index: tempfile::TempDir,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), RunError>>,
-}
-
-/// The bot's configuration for `fake`: through serenity's proxy setting, or
-/// (a TLS fake) as `discord.com` itself with serenity's rate limiter on.
-fn config(fake: &FakeDiscord, index: &Path, state: &Path) -> Config {
-    let data = common::repo().join("data");
-    let mut c = Config::new(Token::new(TOKEN).unwrap(), common::paths(&data, index));
-    match &fake.tls {
-        Some((addr, ca)) => {
-            let client = reqwest::Client::builder()
-                .use_rustls_tls()
-                .resolve("discord.com", *addr)
-                .add_root_certificate(reqwest::Certificate::from_pem(ca.as_bytes()).unwrap())
-                .build()
-                .unwrap();
-            c.http_client = Some(client);
-        }
-        None => c.api_base = fake.base.clone(),
-    }
-    c.state_dir = state.to_path_buf();
-    c.cooldown = Duration::ZERO;
-    c.staff_role = Some(STAFF_ROLE);
-    c.max_backoff = Duration::from_secs(1);
-    c
-}
-
+/// A bot on `data/` against `fake`, its logs captured.
 async fn start_bot(fake: FakeDiscord, tweak: impl FnOnce(&mut Config)) -> Bot {
     log_buffer();
-    let state = tempfile::tempdir().unwrap();
-    let index = tempfile::tempdir().unwrap();
-    let engine = engine_over(&common::repo().join("data"), index.path()).await;
-    let mut c = config(&fake, index.path(), state.path());
-    tweak(&mut c);
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(c, engine, async move {
-        let _ = rx.await;
-    }));
-    fake.wait_sessions(1).await;
-    Bot {
-        fake,
-        state,
-        _index: index,
-        shutdown: Some(tx),
-        task,
-    }
+    Bot::start(fake, None, tweak).await
 }
 
-impl Bot {
-    async fn stop(mut self) {
-        self.shutdown.take().unwrap().send(()).unwrap();
-        let result = tokio::time::timeout(Duration::from_secs(10), &mut self.task)
-            .await
-            .expect("the bot stops within 10 s of shutdown")
-            .expect("the bot task did not panic");
-        assert!(result.is_ok(), "{result:?}");
-    }
-
-    /// What `run` returned, within `limit`.
-    async fn ended(&mut self, limit: Duration) -> Result<(), RunError> {
-        tokio::time::timeout(limit, &mut self.task)
-            .await
-            .expect("the bot stopped by itself in time")
-            .expect("the bot task did not panic")
-    }
-
-    fn questions(&self) -> Vec<Value> {
-        common::stored_records(self.state.path(), "questions")
-    }
-
-    /// A guild message in `channel` mentioning the bot; returns its id.
-    async fn mention_in(&self, channel: u64, user: u64, text: &str) -> u64 {
-        let id = self.fake.id();
-        let msg = FakeDiscord::message(
-            id,
-            channel,
-            Some(GUILD_ID),
-            &human(user),
-            &format!("<@{BOT_ID}> {text}"),
-            &[FakeDiscord::bot_user()],
-        );
-        self.fake.dispatch("MESSAGE_CREATE", msg).await;
-        id
-    }
-
-    async fn mention(&self, user: u64, text: &str) -> u64 {
-        self.mention_in(CHANNEL_ID, user, text).await
-    }
-
-    /// The messages created in reply to message `id`.
-    fn replies_to(&self, id: u64) -> Vec<Value> {
-        replies_to(&self.fake, id)
-    }
-
-    async fn answered(&self, id: u64) -> Value {
-        self.fake
-            .wait_until(&format!("a reply to {id}"), |f| {
-                replies_to(f, id).into_iter().next()
-            })
-            .await
-    }
-}
-
-fn replies_to(fake: &FakeDiscord, id: u64) -> Vec<Value> {
-    fake.created()
-        .into_iter()
-        .filter(|m| {
-            m["request"]["message_reference"]["message_id"].as_str() == Some(&id.to_string())
-        })
-        .collect()
-}
-
-fn posts(fake: &FakeDiscord, path: &str) -> Vec<Recorded> {
-    fake.requests()
-        .into_iter()
-        .filter(|r| r.method == "POST" && r.path == path)
-        .collect()
-}
-
-/// All text of the embeds and content of a message body.
 // ---- REST faults ----------------------------------------------------------------
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -813,7 +683,7 @@ async fn the_token_never_appears_in_the_logs_even_at_trace_level() {
     within_limit(async {
         let fake = FakeDiscord::start(TOKEN).await;
         let dir = tempfile::tempdir().unwrap();
-        tokio::task::spawn_blocking(common::engine).await.unwrap();
+        tokio::task::spawn_blocking(testkit::engine).await.unwrap();
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_madoguchi"))
             .current_dir(dir.path())
             .args(["serve", "--shards", "0/1", "--cooldown", "0"])
@@ -821,10 +691,10 @@ async fn the_token_never_appears_in_the_logs_even_at_trace_level() {
             .env("DISCORD_API_BASE", &fake.base)
             .env("RUST_LOG", "trace")
             .env("MADOGUCHI_STATE", dir.path().join("state"))
-            .env("MADOGUCHI_DATA", common::repo().join("data"))
+            .env("MADOGUCHI_DATA", testkit::repo().join("data"))
             .env("MADOGUCHI_INDEX", dir.path().join("index"))
-            .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
-            .env("MADOGUCHI_IPADIC", common::ipadic_source())
+            .env("MADOGUCHI_DICTIONARY", testkit::dictionary_dir())
+            .env("MADOGUCHI_IPADIC", testkit::ipadic_source())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .kill_on_drop(true)

@@ -5,9 +5,7 @@
 //! `index/CURRENT` a directory, logs to a file. Each ends in bounded time
 //! with an answer or a clear message, never a hang or a panic.
 
-mod common;
-
-use common::{madoguchi, run};
+use testkit::{madoguchi, run};
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -51,7 +49,7 @@ fn mkfifo(path: &Path) {
 #[test]
 fn a_fifo_in_the_data_directory_is_a_problem_not_a_hang() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     mkfifo(&data.join("faq/99-pipe.toml"));
     for args in [vec!["check"], vec!["ask", QUESTION]] {
@@ -97,11 +95,11 @@ fn records(state: &Path) {
 #[test]
 fn a_closed_pipe_ends_every_command_quietly() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
     let state = tmp.path().join("state");
     records(&state);
-    let questions = common::repo().join("tests/questions.tsv");
+    let questions = testkit::repo().join("tests/questions.tsv");
     let state_arg = state.to_str().unwrap();
     let commands: Vec<Vec<&str>> = vec![
         vec!["analyze", QUESTION],
@@ -128,7 +126,7 @@ fn a_closed_pipe_ends_every_command_quietly() {
 #[test]
 fn ask_from_stdin_answers_every_valid_line_and_names_the_bad_one() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
     let mut child = madoguchi(&data, &index)
         .args(["ask", "--json", "-"])
@@ -158,7 +156,7 @@ fn ask_from_stdin_answers_every_valid_line_and_names_the_bad_one() {
 #[test]
 fn torn_records_and_absurd_times_do_not_stop_the_report() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
     let state = tmp.path().join("state");
     records(&state);
@@ -216,11 +214,11 @@ fn copy_dir(from: &Path, to: &Path) {
 #[test]
 fn a_damaged_dictionary_is_rebuilt() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
-    common::engine(); // the shared dictionary is built
+    testkit::engine(); // the shared dictionary is built
     let dictionary = tmp.path().join("ipadic");
-    copy_dir(&common::dictionary_dir(), &dictionary);
+    copy_dir(&testkit::dictionary_dir(), &dictionary);
     flip(&dictionary.join("unk.bin"), PANICKING_BYTE);
     let child = madoguchi(&data, &index)
         .env("MADOGUCHI_DICTIONARY", &dictionary)
@@ -241,7 +239,7 @@ fn a_damaged_dictionary_is_rebuilt() {
 #[test]
 fn import_plan_reads_only_a_regular_file_and_replaces_a_link_at_out() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
     // A device as the input: refused at once, not read until memory ends.
     let child = madoguchi(&data, &index)
@@ -254,7 +252,7 @@ fn import_plan_reads_only_a_regular_file_and_replaces_a_link_at_out() {
     assert!(!status.success());
     assert!(stderr.contains("not a regular file"), "{stderr}");
 
-    let plan = common::repo().join("../shared/plan/000_8b28acc50282cef8.txt");
+    let plan = testkit::repo().join("../shared/plan/000_8b28acc50282cef8.txt");
     let out = tmp.path().join("plan.toml");
     let elsewhere = tmp.path().join("elsewhere.toml");
     std::os::unix::fs::symlink(&elsewhere, &out).unwrap();
@@ -277,7 +275,7 @@ fn import_plan_reads_only_a_regular_file_and_replaces_a_link_at_out() {
 #[test]
 fn current_as_a_directory_names_the_right_fix() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
     std::fs::create_dir_all(index.join("CURRENT/x")).unwrap();
     let (o, _, stderr) = run(madoguchi(&data, &index).args(["ask", QUESTION]));
@@ -292,10 +290,10 @@ const PANICKING_BYTE: usize = 42;
 
 #[test]
 fn a_panic_in_segmentation_is_an_analysis_error() {
-    common::engine(); // the shared dictionary is built
+    testkit::engine(); // the shared dictionary is built
     let tmp = tempfile::tempdir().unwrap();
     let dictionary = tmp.path().join("ipadic");
-    copy_dir(&common::dictionary_dir(), &dictionary);
+    copy_dir(&testkit::dictionary_dir(), &dictionary);
     flip(&dictionary.join("unk.bin"), PANICKING_BYTE);
     let dict = madoguchi::dictionary::load(&dictionary).unwrap();
     let analyzer = madoguchi::analysis::Analyzer::new(dict, None, &Default::default()).unwrap();
@@ -312,7 +310,7 @@ fn a_panic_in_segmentation_is_an_analysis_error() {
 #[test]
 fn logs_to_a_pipe_have_no_colours() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
     // Nothing listens on the discard port: the bot logs its start, then
     // fails to reach the API.

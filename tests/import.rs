@@ -2,13 +2,11 @@
 //! `shared/plan/measures.tsv` and the areas of `sections.tsv` exactly, and the
 //! written plan.toml loads as the bundled one does.
 
-mod common;
-
 use madoguchi::data;
 use madoguchi::import;
 
 fn plan_dir() -> std::path::PathBuf {
-    common::repo().join("../shared/plan")
+    testkit::repo().join("../shared/plan")
 }
 
 fn imported() -> import::ImportedPlan {
@@ -82,11 +80,11 @@ fn import_reproduces_the_areas_and_the_plan_dates() {
 #[test]
 fn the_written_plan_loads_like_the_bundled_one() {
     let tmp = tempfile::tempdir().unwrap();
-    let data_dir = common::copy_data(tmp.path());
+    let data_dir = testkit::copy_data(tmp.path());
     let toml = import::to_toml(&imported(), &["東京都", "東京商工会議所"]);
     std::fs::write(data_dir.join("plan.toml"), toml).unwrap();
     let imported = data::load(&data_dir).unwrap_or_else(|p| panic!("{p}"));
-    let bundled = data::load(&common::repo().join("data")).unwrap();
+    let bundled = data::load(&testkit::repo().join("data")).unwrap();
     let key = |k: &data::Knowledge| {
         k.measures
             .iter()

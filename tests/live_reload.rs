@@ -5,27 +5,15 @@
 //! file deleted and restored; a burst of saves is one reload of the last
 //! content. Every wait is bounded.
 
-#[path = "support/bot_common.rs"]
-#[allow(dead_code)]
-mod bot_common;
-mod common;
-#[path = "support/fake_discord.rs"]
-#[allow(dead_code)]
-mod fake_discord;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use bot_common::{assert_no_mentions, embed_text, messages, within_limit};
-use fake_discord::{BOT_ID, CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
-use madoguchi::discord::{Config, RunError, Token, run_live};
-use madoguchi::engine::{Engine, Rebuild};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use madoguchi::engine::{Engine, Paths, Rebuild};
+use testkit::bot::{Bot, QUIET, assert_no_mentions, embed_text, messages, posts, within_limit};
+use testkit::fake_discord::{BOT_ID, CHANNEL_ID, FakeDiscord, GUILD_ID, Recorded};
 
 const TOKEN: &str = "test-token.abc.def";
 const STAFF_CHANNEL: u64 = 4000;
-const QUIET: Duration = Duration::from_millis(300);
 
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";
 const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
@@ -33,29 +21,10 @@ const TELEWORK_TEXT: &str = "テレワークの機器導入経費補助";
 const TELEWORK_FAQ_TEXT: &str = "補助額・対象機器・申請方法などは実施計画に記載がない";
 const NEW_Q: &str = "カピバラの飼育に補助はありますか";
 
-struct Bot {
-    fake: FakeDiscord,
-    data: PathBuf,
-    _tmp: tempfile::TempDir,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: JoinHandle<Result<(), RunError>>,
-    _watcher: madoguchi::watch::DataWatcher,
-}
-
-fn logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,madoguchi=info")),
-        )
-        .with_test_writer()
-        .try_init();
-}
-
 /// A bot over a fresh copy of `data/`, watching it, posting to the staff
 /// channel.
 async fn start() -> Bot {
-    start_with(common::copy_data, |paths| {
+    start_with(testkit::copy_data, |paths| {
         Engine::open(paths, Rebuild::IfStale, &mut |_| {}).unwrap()
     })
     .await
@@ -65,61 +34,29 @@ async fn start() -> Bot {
 /// on the engine `open` opens.
 async fn start_with(
     setup: impl FnOnce(&Path) -> PathBuf,
-    open: impl FnOnce(&madoguchi::engine::Paths) -> Engine + Send + 'static,
+    open: impl FnOnce(&Paths) -> Engine + Send + 'static,
 ) -> Bot {
-    logs();
-    let tmp = tempfile::tempdir().unwrap();
-    let data = setup(tmp.path());
-    let index = tmp.path().join("index");
-    let state = tmp.path().join("state");
-    let fake = FakeDiscord::start(TOKEN).await;
-    let paths = common::paths(&data, &index);
-    let engine = {
-        let paths = paths.clone();
-        tokio::task::spawn_blocking(move || {
-            common::engine(); // the shared dictionary is built
-            open(&paths)
-        })
-        .await
-        .unwrap()
-    };
-    let (watcher, changes) = madoguchi::watch::watch(&data, QUIET).unwrap();
-    let mut c = Config::new(Token::new(TOKEN).unwrap(), paths);
-    c.api_base = fake.base.clone();
-    c.state_dir = state;
-    c.cooldown = Duration::ZERO;
-    c.max_backoff = Duration::from_secs(1);
-    c.staff_channel = Some(STAFF_CHANNEL);
-    // The staff posts counted here are the reloads' (on a Monday morning
-    // the weekly picture would join them).
-    c.weekly_post = false;
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run_live(c, engine, Some(changes), async move {
-        let _ = rx.await;
-    }));
-    fake.wait_sessions(1).await;
-    Bot {
-        fake,
-        data,
-        _tmp: tmp,
-        shutdown: Some(tx),
-        task,
-        _watcher: watcher,
-    }
+    Bot::start_live(FakeDiscord::start(TOKEN).await, setup, open, |c| {
+        c.staff_role = None;
+        c.staff_channel = Some(STAFF_CHANNEL);
+        // The staff posts counted here are the reloads' (on a Monday morning
+        // the weekly picture would join them).
+        c.weekly_post = false;
+    })
+    .await
 }
 
-impl Bot {
-    async fn stop(mut self) {
-        self.shutdown.take().unwrap().send(()).unwrap();
-        let result = tokio::time::timeout(Duration::from_secs(10), &mut self.task)
-            .await
-            .expect("the bot stops within 10 s of shutdown")
-            .expect("the bot task did not panic");
-        assert!(result.is_ok(), "{result:?}");
-        // Nothing the bot did touched data/ (the copy still loads as before).
-        assert!(madoguchi::data::load(&self.data).is_ok());
-    }
+/// What the live-reload tests do with a bot: ask it, read the staff channel.
+trait Live {
+    async fn ask(&self, text: &str) -> String;
+    fn staff_posts(&self) -> Vec<Recorded>;
+    async fn staff_post(&self, n: usize) -> Recorded;
+    fn file(&self, name: &str) -> PathBuf;
+    async fn staff_post_where(&self, what: &str, wanted: impl Fn(&str) -> bool) -> String;
+    async fn until_answer_has(&self, question: &str, text: &str);
+}
 
+impl Live for Bot {
     /// Asks in a guild channel by mentioning the bot; the reply's text.
     async fn ask(&self, text: &str) -> String {
         let id = self.fake.id();
@@ -137,12 +74,7 @@ impl Bot {
     }
 
     fn staff_posts(&self) -> Vec<Recorded> {
-        let path = format!("/channels/{STAFF_CHANNEL}/messages");
-        self.fake
-            .requests()
-            .into_iter()
-            .filter(|r| r.method == "POST" && r.path == path)
-            .collect()
+        posts(&self.fake, &format!("/channels/{STAFF_CHANNEL}/messages"))
     }
 
     /// Waits for the `n`th post (1-based) to the staff channel.
@@ -195,7 +127,7 @@ fn reattached_note() -> String {
 /// A copy of `data/` at `to` with the capybara FAQ answering `answer`.
 fn release(to: &Path, answer: &str) -> PathBuf {
     let tmp = to.with_extension("making");
-    let data = common::copy_data(&tmp);
+    let data = testkit::copy_data(&tmp);
     std::fs::write(data.join("faq/09-live.toml"), capybara_faq(answer)).unwrap();
     std::fs::rename(&data, to).unwrap();
     std::fs::remove_dir_all(&tmp).unwrap();
@@ -462,7 +394,7 @@ async fn a_switched_release_link_is_followed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_start_on_broken_data_serves_the_last_good_knowledge() {
     within_limit(async {
-        let bot = start_with(common::copy_data, |paths| {
+        let bot = start_with(testkit::copy_data, |paths| {
             // A good start keeps the knowledge with its index…
             drop(Engine::open(paths, Rebuild::IfStale, &mut |_| {}).unwrap());
             // … then data/ breaks while the bot is down.

@@ -1,28 +1,20 @@
-//! `serve --metrics` end to end: the bot runs against the fake Discord in
-//! `support/fake_discord.rs`, questions of each outcome are asked, REST
-//! faults are injected, and `/metrics` and `/healthz` are read over HTTP.
+//! `serve --metrics` end to end: the bot runs against the test kit's fake
+//! Discord, questions of each outcome are asked, REST faults are injected,
+//! and `/metrics` and `/healthz` are read over HTTP.
 //! One test in its own binary: the REST counters are the process's.
-
-#[path = "support/bot_common.rs"]
-#[allow(dead_code)]
-mod bot_common;
-mod common;
-#[path = "support/fake_discord.rs"]
-#[allow(dead_code)]
-mod fake_discord;
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bot_common::{engine_over, human, within_limit};
-use fake_discord::{BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID, STAFF_ROLE};
 use madoguchi::discord::metrics::{self, Metrics};
-use madoguchi::discord::{Config, RunError, Shards, Token, run};
+use madoguchi::discord::{Config, RunError, Shards};
 use madoguchi::search::Decision;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use testkit::bot::{engine_over, human, spawn, within_limit};
+use testkit::fake_discord::{
+    self, BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, Fault, GUILD_ID, STAFF_ROLE,
+};
 
 const TOKEN: &str = "test-token.abc.def";
 
@@ -37,13 +29,9 @@ const QUESTIONS: [&str; 6] = [
     "神奈川県のテレワーク補助金",
 ];
 
+/// The test kit's configuration, with a short question cap and one shard.
 fn config(fake: &FakeDiscord, data: &Path, index: &Path, state: &Path) -> Config {
-    let mut c = Config::new(Token::new(TOKEN).unwrap(), common::paths(data, index));
-    c.api_base = fake.base.clone();
-    c.state_dir = state.to_path_buf();
-    c.cooldown = Duration::ZERO;
-    c.staff_role = Some(STAFF_ROLE);
-    c.max_backoff = Duration::from_secs(1);
+    let mut c = testkit::bot::config(fake, data, index, state);
     c.max_question_chars = 60;
     c.shards = Shards::Range {
         first: 0,
@@ -102,21 +90,197 @@ async fn health_becomes(addr: std::net::SocketAddr, status: u16, says: &str) -> 
     }
 }
 
-fn start(
-    c: Config,
-    engine: madoguchi::engine::Engine,
-) -> (oneshot::Sender<()>, JoinHandle<Result<(), RunError>>) {
-    let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(run(c, engine, async move {
-        let _ = rx.await;
-    }));
-    (tx, task)
+/// What the metrics must have counted: questions by source and outcome,
+/// and the searches behind them.
+#[derive(Default)]
+struct Expected {
+    questions: HashMap<String, f64>,
+    searched: f64,
+}
+
+impl Expected {
+    fn question(&mut self, source: &str, outcome: &str) {
+        *self
+            .questions
+            .entry(format!(
+                "madoguchi_questions_total{{source=\"{source}\",outcome=\"{outcome}\"}}"
+            ))
+            .or_default() += 1.0;
+    }
+
+    /// A question searched, with the outcome the engine gives it.
+    fn searched(&mut self, source: &str, question: &str) {
+        let decision = testkit::engine().ask(question).unwrap().decision;
+        self.question(source, outcome(decision));
+        self.searched += 1.0;
+    }
+}
+
+/// The gateway URL the fake gives out.
+async fn gateway_url(fake: &FakeDiscord) -> String {
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v10/gateway", fake.base))
+        .header("authorization", format!("Bot {TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    v["url"].as_str().unwrap().to_string()
+}
+
+/// Questions of each outcome, by mention and by DM, and one too long.
+async fn ask_each_outcome(fake: &FakeDiscord, expected: &mut Expected) {
+    for (i, q) in QUESTIONS.iter().enumerate() {
+        let (channel, guild, text, source) = if i % 2 == 0 {
+            (
+                CHANNEL_ID,
+                Some(GUILD_ID),
+                format!("<@{BOT_ID}> {q}"),
+                "mention",
+            )
+        } else {
+            (DM_CHANNEL_ID, None, q.to_string(), "dm")
+        };
+        let id = fake.id();
+        let mentions = if guild.is_some() {
+            vec![FakeDiscord::bot_user()]
+        } else {
+            Vec::new()
+        };
+        let msg = FakeDiscord::message(id, channel, guild, &human(i as u64), &text, &mentions);
+        fake.dispatch("MESSAGE_CREATE", msg).await;
+        fake.reply_to(channel, id).await;
+        expected.searched(source, q);
+    }
+    let outcomes: std::collections::HashSet<&str> = expected
+        .questions
+        .keys()
+        .filter_map(|k| k.split("outcome=\"").nth(1))
+        .collect();
+    for o in [
+        "answered\"}",
+        "did_you_mean\"}",
+        "declined\"}",
+        "out_of_scope\"}",
+    ] {
+        assert!(
+            outcomes.contains(o),
+            "the questions cover {o}: {outcomes:?}"
+        );
+    }
+    // Too long: refused before any search.
+    let id = fake.id();
+    let long = "テレワーク".repeat(20);
+    let msg = FakeDiscord::message(id, DM_CHANNEL_ID, None, &human(50), &long, &[]);
+    fake.dispatch("MESSAGE_CREATE", msg).await;
+    fake.reply_to(DM_CHANNEL_ID, id).await;
+    expected.question("dm", "refused");
+}
+
+/// One server error (retried once, then posted), one 403, and a reload by
+/// staff (the same knowledge again).
+async fn faults_and_a_reload(fake: &FakeDiscord, expected: &mut Expected) {
+    fake.fail(
+        "POST",
+        &format!("/channels/{CHANNEL_ID}/messages"),
+        1,
+        Fault::server_error(502),
+    );
+    let id = fake.id();
+    let msg = FakeDiscord::message(
+        id,
+        CHANNEL_ID,
+        Some(GUILD_ID),
+        &human(60),
+        &format!("<@{BOT_ID}> {}", QUESTIONS[0]),
+        &[FakeDiscord::bot_user()],
+    );
+    fake.dispatch("MESSAGE_CREATE", msg).await;
+    fake.reply_to(CHANNEL_ID, id).await;
+    expected.searched("mention", QUESTIONS[0]);
+    fake.fail(
+        "POST",
+        &format!("/channels/{DM_CHANNEL_ID}/messages"),
+        1,
+        Fault::missing_permissions(),
+    );
+    let id = fake.id();
+    let msg = FakeDiscord::message(id, DM_CHANNEL_ID, None, &human(61), QUESTIONS[1], &[]);
+    fake.dispatch("MESSAGE_CREATE", msg).await;
+    let path = format!("/channels/{DM_CHANNEL_ID}/messages");
+    fake.wait_until("the 403", |f| {
+        f.requests()
+            .into_iter()
+            .find(|r| r.path == path && r.status == 403)
+    })
+    .await;
+    expected.searched("dm", QUESTIONS[1]);
+
+    let staff = FakeDiscord::member(&human(70), 0, &[STAFF_ROLE]);
+    let id = fake.id();
+    fake.dispatch(
+        "INTERACTION_CREATE",
+        FakeDiscord::command(id, &staff, "reload", &[]),
+    )
+    .await;
+    fake.wait_request(
+        "PATCH",
+        |p| p == format!("/webhooks/{BOT_ID}/tok{id}/messages/@original"),
+        |_| true,
+    )
+    .await;
+}
+
+/// The samples moved from `before` to `after` by exactly what was expected.
+fn assert_counted(
+    before: &HashMap<String, f64>,
+    after: &HashMap<String, f64>,
+    expected: &Expected,
+) {
+    let moved = |name: &str| sample(after, name) - sample(before, name);
+    for (name, n) in &expected.questions {
+        assert_eq!(moved(name), *n, "{name}");
+    }
+    let questions: f64 = after
+        .iter()
+        .filter(|(k, _)| k.starts_with("madoguchi_questions_total{"))
+        .map(|(_, v)| v)
+        .sum();
+    assert_eq!(
+        questions,
+        expected.questions.values().sum::<f64>(),
+        "no other question counted"
+    );
+    assert_eq!(
+        moved("madoguchi_answer_latency_seconds_count"),
+        expected.searched
+    );
+    assert_eq!(moved("madoguchi_discord_rest_retries_total"), 1.0);
+    assert_eq!(
+        moved("madoguchi_discord_rest_failures_total{kind=\"forbidden\"}"),
+        1.0
+    );
+    assert_eq!(
+        moved("madoguchi_discord_rest_failures_total{kind=\"other\"}"),
+        0.0
+    );
+    assert_eq!(
+        moved("madoguchi_knowledge_reloads_total{outcome=\"unchanged\"}"),
+        1.0
+    );
+    assert_eq!(
+        moved("madoguchi_knowledge_reloads_total{outcome=\"failed\"}"),
+        0.0
+    );
+    assert_eq!(sample(after, "madoguchi_records_pending"), 0.0);
+    assert!(after.contains_key("madoguchi_knowledge_age_seconds"));
+    assert_eq!(sample(after, "madoguchi_gateway_reconnects_total"), 0.0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_what_was_asked_and_health_follows_the_gateway() {
     within_limit(async {
-        let data = common::repo().join("data");
+        let data = testkit::repo().join("data");
         let state = tempfile::tempdir().unwrap();
         let index = tempfile::tempdir().unwrap();
         let metrics = Arc::new(Metrics::new());
@@ -128,28 +292,22 @@ async fn metrics_count_what_was_asked_and_health_follows_the_gateway() {
             (status, body.trim()),
             (503, "the knowledge is not loaded yet")
         );
+        let fake = FakeDiscord::start(TOKEN).await;
+        let start = async || {
+            let engine = engine_over(&data, index.path()).await;
+            let mut c = config(&fake, &data, index.path(), state.path());
+            c.metrics = Arc::clone(&metrics);
+            spawn(c, engine)
+        };
 
         // Before the gateway is ready: a gateway where nothing listens.
-        let fake = FakeDiscord::start(TOKEN).await;
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let dead = format!("ws://{}", closed.local_addr().unwrap());
         drop(closed);
-        let live = {
-            // The fake's own gateway URL, to restore.
-            let r = reqwest::Client::new()
-                .get(format!("{}/api/v10/gateway", fake.base))
-                .header("authorization", format!("Bot {TOKEN}"))
-                .send()
-                .await
-                .unwrap();
-            let v: serde_json::Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
-            v["url"].as_str().unwrap().to_string()
-        };
+        // The fake's own gateway URL, to restore.
+        let live = gateway_url(&fake).await;
         fake.set_gateway_url(&dead);
-        let engine = engine_over(&data, index.path()).await;
-        let mut c = config(&fake, &data, index.path(), state.path());
-        c.metrics = Arc::clone(&metrics);
-        let (stop, task) = start(c, engine);
+        let (stop, task) = start().await;
         fake.wait_request("GET", |p| p == "/gateway/bot", |_| true)
             .await;
         let reason = health_becomes(addr, 503, "not connected").await;
@@ -159,10 +317,7 @@ async fn metrics_count_what_was_asked_and_health_follows_the_gateway() {
 
         // The gateway is ready: 200.
         fake.set_gateway_url(&live);
-        let engine = engine_over(&data, index.path()).await;
-        let mut c = config(&fake, &data, index.path(), state.path());
-        c.metrics = Arc::clone(&metrics);
-        let (_stop, task) = start(c, engine);
+        let (_stop, task) = start().await;
         fake.wait_sessions(1).await;
         assert_eq!(health_becomes(addr, 200, "ok").await, "ok\n");
         let before = samples(&get(addr, "/metrics").await.1);
@@ -171,163 +326,11 @@ async fn metrics_count_what_was_asked_and_health_follows_the_gateway() {
             1.0
         );
 
-        // Questions of each outcome, by mention and by DM.
-        let mut expected: HashMap<String, f64> = HashMap::new();
-        let mut searched = 0.0;
-        for (i, q) in QUESTIONS.iter().enumerate() {
-            let decision = common::engine().ask(q).unwrap().decision;
-            let (channel, guild, text, source) = if i % 2 == 0 {
-                (
-                    CHANNEL_ID,
-                    Some(GUILD_ID),
-                    format!("<@{BOT_ID}> {q}"),
-                    "mention",
-                )
-            } else {
-                (DM_CHANNEL_ID, None, q.to_string(), "dm")
-            };
-            let id = fake.id();
-            let mentions = if guild.is_some() {
-                vec![FakeDiscord::bot_user()]
-            } else {
-                Vec::new()
-            };
-            let msg = FakeDiscord::message(id, channel, guild, &human(i as u64), &text, &mentions);
-            fake.dispatch("MESSAGE_CREATE", msg).await;
-            fake.reply_to(channel, id).await;
-            *expected
-                .entry(format!(
-                    "madoguchi_questions_total{{source=\"{source}\",outcome=\"{}\"}}",
-                    outcome(decision)
-                ))
-                .or_default() += 1.0;
-            searched += 1.0;
-        }
-        let outcomes: std::collections::HashSet<&str> = expected
-            .keys()
-            .filter_map(|k| k.split("outcome=\"").nth(1))
-            .collect();
-        for o in [
-            "answered\"}",
-            "did_you_mean\"}",
-            "declined\"}",
-            "out_of_scope\"}",
-        ] {
-            assert!(
-                outcomes.contains(o),
-                "the questions cover {o}: {outcomes:?}"
-            );
-        }
-        // Too long: refused before any search.
-        let id = fake.id();
-        let long = "テレワーク".repeat(20);
-        let msg = FakeDiscord::message(id, DM_CHANNEL_ID, None, &human(50), &long, &[]);
-        fake.dispatch("MESSAGE_CREATE", msg).await;
-        fake.reply_to(DM_CHANNEL_ID, id).await;
-        *expected
-            .entry("madoguchi_questions_total{source=\"dm\",outcome=\"refused\"}".into())
-            .or_default() += 1.0;
-
-        // One server error (retried once, then posted) and one 403.
-        fake.fail(
-            "POST",
-            &format!("/channels/{CHANNEL_ID}/messages"),
-            1,
-            Fault::server_error(502),
-        );
-        let id = fake.id();
-        let msg = FakeDiscord::message(
-            id,
-            CHANNEL_ID,
-            Some(GUILD_ID),
-            &human(60),
-            &format!("<@{BOT_ID}> {}", QUESTIONS[0]),
-            &[FakeDiscord::bot_user()],
-        );
-        fake.dispatch("MESSAGE_CREATE", msg).await;
-        fake.reply_to(CHANNEL_ID, id).await;
-        let first = outcome(common::engine().ask(QUESTIONS[0]).unwrap().decision);
-        *expected
-            .entry(format!(
-                "madoguchi_questions_total{{source=\"mention\",outcome=\"{first}\"}}"
-            ))
-            .or_default() += 1.0;
-        searched += 1.0;
-        fake.fail(
-            "POST",
-            &format!("/channels/{DM_CHANNEL_ID}/messages"),
-            1,
-            Fault::missing_permissions(),
-        );
-        let id = fake.id();
-        let msg = FakeDiscord::message(id, DM_CHANNEL_ID, None, &human(61), QUESTIONS[1], &[]);
-        fake.dispatch("MESSAGE_CREATE", msg).await;
-        let path = format!("/channels/{DM_CHANNEL_ID}/messages");
-        fake.wait_until("the 403", |f| {
-            f.requests()
-                .into_iter()
-                .find(|r| r.path == path && r.status == 403)
-        })
-        .await;
-        let second = outcome(common::engine().ask(QUESTIONS[1]).unwrap().decision);
-        *expected
-            .entry(format!(
-                "madoguchi_questions_total{{source=\"dm\",outcome=\"{second}\"}}"
-            ))
-            .or_default() += 1.0;
-        searched += 1.0;
-
-        // A reload by staff: the same knowledge again.
-        let staff = FakeDiscord::member(&human(70), 0, &[STAFF_ROLE]);
-        let id = fake.id();
-        fake.dispatch(
-            "INTERACTION_CREATE",
-            FakeDiscord::command(id, &staff, "reload", &[]),
-        )
-        .await;
-        fake.wait_request(
-            "PATCH",
-            |p| p == format!("/webhooks/{BOT_ID}/tok{id}/messages/@original"),
-            |_| true,
-        )
-        .await;
-
+        let mut expected = Expected::default();
+        ask_each_outcome(&fake, &mut expected).await;
+        faults_and_a_reload(&fake, &mut expected).await;
         let after = samples(&get(addr, "/metrics").await.1);
-        let moved = |name: &str| sample(&after, name) - sample(&before, name);
-        for (name, n) in &expected {
-            assert_eq!(moved(name), *n, "{name}");
-        }
-        let questions: f64 = after
-            .iter()
-            .filter(|(k, _)| k.starts_with("madoguchi_questions_total{"))
-            .map(|(_, v)| v)
-            .sum();
-        assert_eq!(
-            questions,
-            expected.values().sum::<f64>(),
-            "no other question counted"
-        );
-        assert_eq!(moved("madoguchi_answer_latency_seconds_count"), searched);
-        assert_eq!(moved("madoguchi_discord_rest_retries_total"), 1.0);
-        assert_eq!(
-            moved("madoguchi_discord_rest_failures_total{kind=\"forbidden\"}"),
-            1.0
-        );
-        assert_eq!(
-            moved("madoguchi_discord_rest_failures_total{kind=\"other\"}"),
-            0.0
-        );
-        assert_eq!(
-            moved("madoguchi_knowledge_reloads_total{outcome=\"unchanged\"}"),
-            1.0
-        );
-        assert_eq!(
-            moved("madoguchi_knowledge_reloads_total{outcome=\"failed\"}"),
-            0.0
-        );
-        assert_eq!(sample(&after, "madoguchi_records_pending"), 0.0);
-        assert!(after.contains_key("madoguchi_knowledge_age_seconds"));
-        assert_eq!(sample(&after, "madoguchi_gateway_reconnects_total"), 0.0);
+        assert_counted(&before, &after, &expected);
 
         // A resumed session is a reconnect; health stays good after it.
         fake.close(4000);

@@ -5,8 +5,6 @@
 //! `tests/search.rs`; this file adds what random input finds, and the 4-byte
 //! character at every place the text is cut.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use madoguchi::discord::commands::choices;
@@ -225,7 +223,7 @@ proptest! {
 
     #[test]
     fn analysis_takes_any_text(q in text()) {
-        let engine = common::engine();
+        let engine = testkit::engine();
         let started = Instant::now();
         let analyzer = &engine.analyzer;
         let normalized = analyzer.normalize(&q);
@@ -242,7 +240,7 @@ proptest! {
 
     #[test]
     fn search_answers_or_declines_any_text(q in text()) {
-        let engine = common::engine();
+        let engine = testkit::engine();
         let started = Instant::now();
         let answer = engine.ask(&q).expect("never an error");
         within("search", &q, started);
@@ -261,7 +259,7 @@ proptest! {
 
     #[test]
     fn the_reply_to_any_text_fits_discord_and_pings_nobody(q in text(), id in any::<u64>(), slash in any::<bool>()) {
-        let engine = common::engine();
+        let engine = testkit::engine();
         let started = Instant::now();
         let answer = engine.ask(&q).expect("never an error");
         let reply = render::answer(&answer, &engine.knowledge.messages, id, slash);
@@ -309,7 +307,7 @@ proptest! {
 /// cut: the question's own limit, each Discord limit, the analysis cap.
 #[test]
 fn a_four_byte_character_at_every_cut() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     let cuts = [
         limits::CHOICE_NAME,
         limits::OPTION_LABEL,

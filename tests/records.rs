@@ -5,14 +5,12 @@
 //! server fails the tests instead of skipping PostgreSQL. The databases are
 //! named `madoguchi_test_*` and left on the server.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use madoguchi::records::{
     BatchKey, Entry, Location, Options, QUESTIONS_FILE, QuestionRecord, Records, RecordsError,
-    Scope, Source, Store, UNANSWERED_FILE, VOTES_FILE, Vote,
+    Scope, Store, UNANSWERED_FILE, VOTES_FILE, Vote,
 };
 use madoguchi::search::Decision;
 
@@ -26,23 +24,13 @@ fn now() -> u64 {
         .as_secs()
 }
 
+/// A question of a minute ago in the home server, as the kit's records have
+/// it with a confidence of 0.8.
 fn q(answer: u64, query: &str, shown: &[&str]) -> QuestionRecord {
     QuestionRecord {
-        ts: now() - 60,
-        answer,
-        source: Source::Mention,
-        query: query.into(),
-        answered: !shown.is_empty(),
-        sure: !shown.is_empty(),
-        decision: Some(if shown.is_empty() {
-            Decision::Decline
-        } else {
-            Decision::Answer
-        }),
         confidence: 0.8,
-        shown: shown.iter().map(|s| s.to_string()).collect(),
-        faq: None,
         guild: Some(HOME.home),
+        ..testkit::question_record(answer, now() - 60, query, shown)
     }
 }
 
@@ -587,12 +575,13 @@ async fn an_unreachable_database_is_named_with_how_to_fix_it() {
     assert!(e.contains("--records") && !e.contains("secret"), "{e}");
 
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::repo().join("data");
-    let (out, _, stderr) = common::run(common::madoguchi(&data, &tmp.path().join("index")).args([
-        "report",
-        "--records",
-        "postgres://staff:secret@127.0.0.1:1/records",
-    ]));
+    let data = testkit::repo().join("data");
+    let (out, _, stderr) =
+        testkit::run(testkit::madoguchi(&data, &tmp.path().join("index")).args([
+            "report",
+            "--records",
+            "postgres://staff:secret@127.0.0.1:1/records",
+        ]));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("cannot reach the records database"),
@@ -602,11 +591,12 @@ async fn an_unreachable_database_is_named_with_how_to_fix_it() {
         stderr.contains("MADOGUCHI_RECORDS") && !stderr.contains("secret"),
         "{stderr}"
     );
-    let (out, _, stderr) = common::run(common::madoguchi(&data, &tmp.path().join("index")).args([
-        "report",
-        "--records",
-        "mysql://x",
-    ]));
+    let (out, _, stderr) =
+        testkit::run(testkit::madoguchi(&data, &tmp.path().join("index")).args([
+            "report",
+            "--records",
+            "mysql://x",
+        ]));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("sqlite://PATH"), "{stderr}");
 }

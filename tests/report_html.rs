@@ -7,16 +7,14 @@
 //! set, the screenshot is also copied there (README's `docs/report.png` is
 //! made so). Needs Debian's `chromium` (`.ci/run` installs it).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{madoguchi, run};
 use madoguchi::records::{Location, Options, QuestionRecord, Records, Source, Vote};
 use madoguchi::search::Decision;
 use serde_json::Value;
+use testkit::{madoguchi, run};
 
 const DAY: u64 = 86_400;
 const DAYS: u64 = 28;
@@ -180,7 +178,7 @@ fn the_html_report_draws_every_chart_in_a_browser_without_errors() {
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state");
     records(&state);
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let page = tmp.path().join("report.html");
     let (out, _, stderr) = run(madoguchi(&data, &tmp.path().join("index"))
         .args(["report", "--by", "day", "--state"])
@@ -282,7 +280,7 @@ fn an_html_report_that_cannot_be_written_names_the_path_and_leaves_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let state = tmp.path().join("state");
     records(&state);
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let page = tmp.path().join("no-such-dir").join("report.html");
     let (out, _, stderr) = run(madoguchi(&data, &tmp.path().join("index"))
         .args(["report", "--state"])

@@ -2,8 +2,6 @@
 //! FAQ entry and measure reachable, out-of-scope questions declined, hostile
 //! input answered or declined without panicking.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use madoguchi::eval;
@@ -13,7 +11,7 @@ fn report(path: &std::path::Path) -> eval::Report {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let questions = eval::parse(&text).expect("question file parses");
-    eval::evaluate(common::engine(), &questions, 3).expect("evaluation runs")
+    eval::evaluate(testkit::engine(), &questions, 3).expect("evaluation runs")
 }
 
 fn group<'a>(r: &'a eval::Report, name: &str) -> &'a eval::GroupScore {
@@ -25,7 +23,7 @@ fn group<'a>(r: &'a eval::Report, name: &str) -> &'a eval::GroupScore {
 
 #[test]
 fn public_questions_meet_the_quality_floor() {
-    let r = report(&common::dev_questions());
+    let r = report(&testkit::dev_questions());
     let core = group(&r, "core");
     let stretch = group(&r, "stretch");
     let negative = group(&r, "negative");
@@ -66,7 +64,7 @@ fn assert_floors(r: &eval::Report, floors: &[(&str, f64)]) {
 
 #[test]
 fn realistic_public_messages_meet_the_floor() {
-    let path = common::dev_questions().with_file_name("dev-questions-realistic.tsv");
+    let path = testkit::dev_questions().with_file_name("dev-questions-realistic.tsv");
     let r = report(&path);
     assert_floors(
         &r,
@@ -83,7 +81,7 @@ fn realistic_public_messages_meet_the_floor() {
 
 #[test]
 fn realistic_own_messages_meet_the_floor() {
-    let r = report(&common::repo().join("tests/questions-realistic.tsv"));
+    let r = report(&testkit::repo().join("tests/questions-realistic.tsv"));
     assert_floors(
         &r,
         &[
@@ -99,7 +97,7 @@ fn realistic_own_messages_meet_the_floor() {
 
 #[test]
 fn own_questions_meet_the_quality_floor() {
-    let r = report(&common::repo().join("tests/questions.tsv"));
+    let r = report(&testkit::repo().join("tests/questions.tsv"));
     let misses = format!("{:#?}", r.misses);
     let core = group(&r, "core");
     assert!(
@@ -117,7 +115,7 @@ fn own_questions_meet_the_quality_floor() {
 
 #[test]
 fn every_faq_entry_is_found_by_its_own_question() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     for faq in &engine.knowledge.faqs {
         let outcome = engine.search(&faq.question).unwrap();
         assert!(outcome.answered, "{} declined", faq.id);
@@ -132,7 +130,7 @@ fn every_faq_entry_is_found_by_its_own_question() {
 
 #[test]
 fn every_measure_is_found_by_its_own_text() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     for m in &engine.knowledge.measures {
         let outcome = engine.search(&m.text).unwrap();
         let top3: Vec<&str> = outcome
@@ -151,7 +149,7 @@ fn every_measure_is_found_by_its_own_text() {
 
 #[test]
 fn an_faq_hit_is_replaced_in_place_by_its_measures() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     let ids_of = |f: &madoguchi::data::Faq| -> Vec<String> {
         f.measures.iter().map(ToString::to_string).collect()
     };
@@ -221,7 +219,7 @@ fn an_faq_hit_is_replaced_in_place_by_its_measures() {
 
 #[test]
 fn out_of_scope_questions_are_declined() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     for q in [
         "今日の天気は？",
         "明日は雨が降りますか",
@@ -252,7 +250,7 @@ fn out_of_scope_questions_are_declined() {
 
 #[test]
 fn greetings_alone_get_the_help_text() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     for q in [
         "ありがとうございました、助かりました🙏",
         "おはようございます〜",
@@ -279,7 +277,7 @@ fn greetings_alone_get_the_help_text() {
 
 #[test]
 fn topics_out_of_scope_are_declined_with_their_referral() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     for q in [
         "神奈川県のテレワーク補助金を使いたい",
         "IT導入補助金の申請期限は？",
@@ -301,7 +299,7 @@ fn topics_out_of_scope_are_declined_with_their_referral() {
 
 #[test]
 fn english_romaji_and_katakana_find_the_programme() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     for (q, id) in [
         ("Is there a subsidy for telework equipment?", "2.tokyo.b.3"),
         ("terewaaku no kiki no hojo", "2.tokyo.b.3"),
@@ -320,7 +318,7 @@ fn english_romaji_and_katakana_find_the_programme() {
 
 #[test]
 fn a_question_naming_one_actor_prefers_its_measures() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     let chamber = engine
         .ask("東商のメルマガでスムーズビズの情報はもらえますか")
         .unwrap();
@@ -345,7 +343,7 @@ fn a_question_naming_one_actor_prefers_its_measures() {
 
 #[test]
 fn referrals_follow_the_matched_measures() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     let a = engine
         .ask("テレワークを導入したいので相談に乗ってほしい")
         .unwrap();
@@ -362,7 +360,7 @@ fn referrals_follow_the_matched_measures() {
 
 #[test]
 fn every_answer_names_the_plan_it_rests_on() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     for q in ["テレワークの補助金", "天気"] {
         let a = engine.ask(q).unwrap();
         assert!(a.plan.basis.contains("令和5年度"), "{}", a.plan.basis);
@@ -372,7 +370,7 @@ fn every_answer_names_the_plan_it_rests_on() {
 
 #[test]
 fn hiragana_only_questions_are_understood() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     let a = engine.ask("てれわーくのほじょきん").unwrap();
     assert!(a.answered, "confidence {}", a.confidence);
     let top3: Vec<&str> = a.measures.iter().take(3).map(String::as_str).collect();
@@ -384,7 +382,7 @@ fn hiragana_only_questions_are_understood() {
 
 #[test]
 fn hostile_questions_answer_or_decline_quickly() {
-    let engine = common::engine();
+    let engine = testkit::engine();
     let long_text = "テレワークの補助金について。".repeat(5_000); // 70,000 characters
     let one_token = "あ".repeat(70_000);
     let cases: Vec<String> = vec![

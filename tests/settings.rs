@@ -2,8 +2,6 @@
 //! (flag, environment, `.env`, configuration file, default), seen through
 //! the binary itself.
 
-mod common;
-
 use std::io::Read;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -101,7 +99,7 @@ fn max_question_in_dotenv_is_not_ignored() {
 #[test]
 fn explicit_data_equal_to_the_default_beats_the_config_file() {
     let dir = tempfile::tempdir().unwrap();
-    common::engine(); // the shared dictionary is built
+    testkit::engine(); // the shared dictionary is built
     let from_file = dir.path().join("data-from-the-file");
     std::fs::write(
         dir.path().join("bot.toml"),
@@ -114,8 +112,8 @@ fn explicit_data_equal_to_the_default_beats_the_config_file() {
             .args(["serve", "--config", "bot.toml", "--data", "data"])
             .env("DISCORD_TOKEN", "test-token.abc.def")
             .env("MADOGUCHI_INDEX", dir.path().join("index"))
-            .env("MADOGUCHI_DICTIONARY", common::dictionary_dir())
-            .env("MADOGUCHI_IPADIC", common::ipadic_source()),
+            .env("MADOGUCHI_DICTIONARY", testkit::dictionary_dir())
+            .env("MADOGUCHI_IPADIC", testkit::ipadic_source()),
     );
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("the knowledge in data has"), "{stderr}");
@@ -468,7 +466,7 @@ fn print_settings(
     if !dotenv.is_empty() {
         std::fs::write(dir.join(".env"), dotenv).unwrap();
     }
-    let (out, stdout, stderr) = common::run(&mut cmd);
+    let (out, stdout, stderr) = testkit::run(&mut cmd);
     assert!(out.status.success(), "{highest:?}: {stderr}");
     assert!(!stdout.contains("token-secret"), "{stdout}");
     stdout
@@ -529,7 +527,7 @@ fn a_broken_dotenv_is_an_error_naming_it() {
         "MADOGUCHI_STATE=ok\nthis is no setting\n",
     )
     .unwrap();
-    let (out, _, stderr) = common::run(bare(dir.path()).args(["serve", "--print-settings"]));
+    let (out, _, stderr) = testkit::run(bare(dir.path()).args(["serve", "--print-settings"]));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains(".env cannot be read"), "{stderr}");
     assert!(stderr.contains("KEY=value"), "{stderr}");
@@ -542,7 +540,7 @@ fn bad_values_are_refused_whatever_their_layer() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("bot.toml"), "log_format = \"xml\"\n").unwrap();
     let (out, _, stderr) =
-        common::run(bare(dir.path()).args(["serve", "--print-settings", "--config", "bot.toml"]));
+        testkit::run(bare(dir.path()).args(["serve", "--print-settings", "--config", "bot.toml"]));
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("unknown log format `xml`: use text or json"),
@@ -550,7 +548,7 @@ fn bad_values_are_refused_whatever_their_layer() {
     );
 
     std::fs::write(dir.path().join(".env"), "MADOGUCHI_COOLDOWN=soon\n").unwrap();
-    let (out, _, stderr) = common::run(bare(dir.path()).args(["serve", "--print-settings"]));
+    let (out, _, stderr) = testkit::run(bare(dir.path()).args(["serve", "--print-settings"]));
     assert!(!out.status.success(), "{stderr}");
     assert!(
         stderr.contains("soon") && stderr.contains("--cooldown"),

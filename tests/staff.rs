@@ -4,9 +4,7 @@
 //! valid entry and nothing else; `madoguchi report` over records written by
 //! the bot's own record keeper.
 
-mod common;
-
-use common::run;
+use testkit::run;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -22,7 +20,7 @@ const NEW_TEXT: &str = "テレワーク機器の新しい導入補助";
 const NEW_Q: &str = "カピバラの飼育に補助はありますか";
 
 fn madoguchi(data: &Path, index: &Path) -> Command {
-    let mut cmd = common::madoguchi(data, index);
+    let mut cmd = testkit::madoguchi(data, index);
     cmd.env_remove("MADOGUCHI_TODAY")
         .env_remove("MADOGUCHI_STATE")
         .stdin(Stdio::null());
@@ -34,8 +32,8 @@ fn date(s: &str) -> Option<Date> {
 }
 
 fn open(data: &Path, index: &Path, today: Option<Date>) -> Engine {
-    common::engine();
-    let mut paths = common::paths(data, index);
+    testkit::engine();
+    let mut paths = testkit::paths(data, index);
     paths.today = today;
     Engine::open(&paths, Rebuild::IfStale, &mut |_| {}).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -45,7 +43,7 @@ fn open(data: &Path, index: &Path, today: Option<Date>) -> Engine {
 #[test]
 fn an_engine_keeps_answering_after_a_rebuild_removed_its_generation() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     let old = open(&data, &index, None);
     let questions = [
@@ -90,7 +88,7 @@ fn an_engine_keeps_answering_after_a_rebuild_removed_its_generation() {
 /// one text changed; the current plan.toml gets a measure the next one
 /// drops.
 fn two_plans(tmp: &Path) -> PathBuf {
-    let data = common::copy_data(tmp);
+    let data = testkit::copy_data(tmp);
     let plan = std::fs::read_to_string(data.join("plan.toml")).unwrap();
     let next = plan
         .replace("start = \"2023-04-01\"", "start = \"2024-04-01\"")
@@ -259,7 +257,7 @@ fn check_lists_the_plans_and_ask_names_the_current_one() {
 #[test]
 fn faq_new_appends_a_valid_entry_and_never_rewrites_the_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     let file = data.join("faq/04-life-work-balance.toml");
     let original = std::fs::read(&file).unwrap();
@@ -375,7 +373,7 @@ fn faq_new_appends_a_valid_entry_and_never_rewrites_the_file() {
 #[test]
 fn faq_new_refuses_a_question_an_entry_already_asks_and_check_names_both_entries() {
     let tmp = tempfile::tempdir().unwrap();
-    let data = common::copy_data(tmp.path());
+    let data = testkit::copy_data(tmp.path());
     let index = tmp.path().join("index");
     let file = data.join("faq/02-telework.toml");
     let original = std::fs::read(&file).unwrap();
@@ -429,23 +427,11 @@ fn faq_new_refuses_a_question_an_entry_already_asks_and_check_names_both_entries
 /// 2024-05-01 10:00 in Japan.
 const MAY_1: u64 = 1_714_525_200;
 
+/// A question asked with `/ask`, as the kit's records have it.
 fn record(answer: u64, ts: u64, query: &str, shown: &[&str]) -> QuestionRecord {
     QuestionRecord {
-        ts,
-        answer,
         source: Source::Slash,
-        query: query.into(),
-        answered: !shown.is_empty(),
-        sure: !shown.is_empty(),
-        decision: Some(if shown.is_empty() {
-            Decision::Decline
-        } else {
-            Decision::Answer
-        }),
-        confidence: if shown.is_empty() { 0.1 } else { 0.9 },
-        shown: shown.iter().map(|s| s.to_string()).collect(),
-        faq: None,
-        guild: None,
+        ..testkit::question_record(answer, ts, query, shown)
     }
 }
 
@@ -489,7 +475,7 @@ fn report_reads_the_records_the_bot_keeps() {
             "all written"
         );
     });
-    let data = common::repo().join("data");
+    let data = testkit::repo().join("data");
     let index = tmp.path().join("index");
 
     let (out, stdout, stderr) = run(madoguchi(&data, &index)
@@ -537,7 +523,7 @@ fn report_reads_the_records_the_bot_keeps() {
     assert!(stderr.contains("no records"), "{stderr}");
 
     // Broken data does not hide the report.
-    let broken = common::copy_data(&tmp.path().join("broken"));
+    let broken = testkit::copy_data(&tmp.path().join("broken"));
     std::fs::remove_file(broken.join("plan.toml")).unwrap();
     let (out, stdout, stderr) = run(madoguchi(&broken, &index)
         .args(["report", "--state"])

@@ -1,6 +1,12 @@
-//! Shared test support: one engine over the real `data/`, a dictionary built
-//! once per test run, and throw-away copies of `data/` for tests that edit.
-#![allow(dead_code)]
+//! What madoguchi's tests, benchmarks and examples share, compiled once: the
+//! repository's `data/` and one engine over it, a dictionary built once for
+//! every test binary, throw-away copies of `data/`, the `madoguchi` binary
+//! and the records a bot keeps ([this module](self)); a fake Discord on
+//! 127.0.0.1 ([`fake_discord`]); and a bot started against it, with its
+//! configuration and logs ([`bot`]).
+
+pub mod bot;
+pub mod fake_discord;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -8,14 +14,40 @@ use std::sync::OnceLock;
 
 use madoguchi::dictionary::DEFAULT_IPADIC_SOURCE;
 use madoguchi::engine::{Engine, Paths, Rebuild};
+use madoguchi::records::{QuestionRecord, Source};
+use madoguchi::search::Decision;
 
+/// The repository: the folder above this crate's.
 pub fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the kit lies inside the repository")
+        .to_path_buf()
 }
 
-/// The built dictionary, shared by every test (built once, then reused).
+/// The profile's build folder (`target/release`): a test or benchmark runs
+/// from its `deps/`, an example from its `examples/`.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("own path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("running from inside target/")
+        .to_path_buf()
+}
+
+/// The `madoguchi` binary cargo built beside the running test or example.
+pub fn binary() -> PathBuf {
+    profile_dir().join("madoguchi")
+}
+
+/// The built dictionary, shared by every test (built once, then reused), in
+/// the target's scratch folder (`target/tmp`, cargo's `CARGO_TARGET_TMPDIR`).
 pub fn dictionary_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ipadic")
+    profile_dir()
+        .parent()
+        .expect("a profile folder lies inside target/")
+        .join("tmp")
+        .join("ipadic")
 }
 
 pub fn ipadic_source() -> PathBuf {
@@ -51,7 +83,8 @@ pub fn copy_data(to: &Path) -> PathBuf {
     target
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+/// Copies the folder `from` with all it holds to `to`.
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -72,7 +105,7 @@ pub fn dev_questions() -> PathBuf {
 /// The `madoguchi` binary on `data` and `index`, sharing the built dictionary.
 pub fn madoguchi(data: &Path, index: &Path) -> Command {
     engine(); // the shared dictionary is built
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_madoguchi"));
+    let mut cmd = Command::new(binary());
     cmd.env("MADOGUCHI_DATA", data)
         .env("MADOGUCHI_INDEX", index)
         .env("MADOGUCHI_DICTIONARY", dictionary_dir())
@@ -142,5 +175,28 @@ pub fn stored_records(state: &Path, which: &str) -> Vec<serde_json::Value> {
             return now;
         }
         last = now;
+    }
+}
+
+/// The record of question `answer` asked at `ts` (Unix seconds) by a
+/// mention: answered with the measures `shown`, or declined when none were
+/// shown; sure and confident (0.9) when answered, unsure (0.1) when not.
+pub fn question_record(answer: u64, ts: u64, query: &str, shown: &[&str]) -> QuestionRecord {
+    QuestionRecord {
+        ts,
+        answer,
+        source: Source::Mention,
+        query: query.into(),
+        answered: !shown.is_empty(),
+        sure: !shown.is_empty(),
+        decision: Some(if shown.is_empty() {
+            Decision::Decline
+        } else {
+            Decision::Answer
+        }),
+        confidence: if shown.is_empty() { 0.1 } else { 0.9 },
+        shown: shown.iter().map(|s| s.to_string()).collect(),
+        faq: None,
+        guild: None,
     }
 }

@@ -311,6 +311,11 @@ impl FakeDiscord {
         });
     }
 
+    /// The token the fake accepts now.
+    pub fn token(&self) -> String {
+        self.state.token.lock().unwrap().clone()
+    }
+
     /// Accepts only `token` from now on (a token reset in the portal).
     pub fn set_token(&self, token: &str) {
         *self.state.token.lock().unwrap() = token.to_string();
@@ -915,13 +920,4 @@ async fn handle_gateway(st: Arc<State>, mut ws: Ws) {
     }
     drop(conn);
     st.changed.notify_waiters();
-}
-
-/// Interactions received by id, for assertions on several at once.
-pub fn by_path(requests: &[Recorded]) -> HashMap<String, Vec<Recorded>> {
-    let mut out: HashMap<String, Vec<Recorded>> = HashMap::new();
-    for r in requests {
-        out.entry(r.path.clone()).or_default().push(r.clone());
-    }
-    out
 }
