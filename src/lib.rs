@@ -24,10 +24,17 @@
 //! - [`engine`]: ties the above together from three paths.
 //! - [`last_good`]: the knowledge each index generation was built from,
 //!   to start on when `data/` is broken.
-//! - [`memory`]: freed memory handed back to the system while serving.
 //! - [`watch`]: edits of `data/`, debounced, for the bot's live reload.
+//! - [`memory`]: memory a burst freed handed back to the system.
 //! - [`discord`]: the Discord bot (`madoguchi serve`), the only module that
 //!   knows serenity and the network.
+//!
+//! The binary (`src/main.rs` and the `cli` modules it declares, not part of
+//! this library) is the only code that knows clap and reads the
+//! environment.
+//!
+//! Layer rule: no module here but [`discord`] imports [`discord`]; no two
+//! files import each other, directly or round a circle.
 //!
 //! Invariants: apart from [`discord`] and the PostgreSQL client of
 //! [`records`] (when records are given a `postgres://` URL), the library

@@ -1143,9 +1143,9 @@ fn madoguchi_serve_without_a_token_or_with_a_bad_one_exits_non_zero() {
 /// on a Monday morning, post it once; asked again that week, neither posts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_weekly_picture_is_posted_once_by_several_processes() {
-    use madoguchi::discord::records::{Location, Options, QuestionRecord, Records, Source};
     use madoguchi::discord::state::Shared;
     use madoguchi::discord::weekly;
+    use madoguchi::records::{Location, Options, QuestionRecord, Records, Source};
     use serenity::all::{HttpBuilder, UserId};
     within_limit(async {
         let fake = FakeDiscord::start(TOKEN).await;

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use madoguchi::data::{self, Date};
-use madoguchi::discord::records::{Location, Options, QuestionRecord, Records, Source, Vote};
 use madoguchi::engine::{Engine, Rebuild};
+use madoguchi::records::{Location, Options, QuestionRecord, Records, Source, Vote};
 use madoguchi::search::Decision;
 
 const TELEWORK_Q: &str = "テレワークの機器を買うのに補助はありますか";

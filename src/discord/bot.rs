@@ -30,12 +30,12 @@ use super::home::Decision;
 use super::ids::{Candidate, CustomId};
 use super::live::{self, Reloaded};
 use super::metrics::Outcome;
-use super::records::{QuestionRecord, Scope, Source};
 use super::render;
 use super::rest::{self, Kind as Failed};
 use super::state::Shared;
 use super::weekly;
 use crate::data::Date;
+use crate::records::{QuestionRecord, Scope, Source};
 use crate::search;
 
 /// Unanswered questions `/unanswered` lists, newest first: enough to see

@@ -15,8 +15,8 @@ use std::sync::Mutex;
 use serenity::all::{GuildId, Http, Member, RoleId};
 use tracing::{info, warn};
 
-use super::records::Scope;
 use super::rest;
+use crate::records::Scope;
 
 /// Most servers remembered as not holding the staff role: far more than
 /// one bot's servers, and a bound on the memory they can take.

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::records::Vote;
+use crate::records::Vote;
 use crate::search::Kind;
 
 /// What a button or menu of this bot's messages does: its custom id,

@@ -39,8 +39,8 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tracing::debug;
 
-use super::records::Source;
 use super::rest::rest_counters;
+use crate::records::Source;
 use crate::search::Decision;
 
 /// What became of a question.

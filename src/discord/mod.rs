@@ -8,8 +8,8 @@
 //! menus), [`commands`] (the slash commands and `/ask`'s suggestions),
 //! [`state`] (what every task of a bot shares), [`bot`] (the event
 //! handler), [`live`] (reloading the knowledge),
-//! [`home`] (whose staff may use the staff commands), [`cooldown`] and
-//! [`records`] (state kept for staff, outside `data/`),
+//! [`home`] (whose staff may use the staff commands), [`cooldown`] (how
+//! often one user may ask),
 //! [`rest`] (retries and what each REST failure means), [`relay`] (rate
 //! limits behind an API proxy), [`metrics`] (figures and health for
 //! whoever runs the bot), [`weekly`] (the weekly chart for staff).
@@ -31,7 +31,6 @@ pub mod home;
 pub mod ids;
 pub mod live;
 pub mod metrics;
-pub mod records;
 pub mod relay;
 pub mod render;
 pub mod rest;
@@ -53,9 +52,9 @@ use tracing::{info, warn};
 pub use config::{Config, FileConfig, Shards, Token};
 
 use crate::engine::Engine;
+use crate::records::{self, Records, RecordsError};
 use crate::watch::Change;
 use bot::Handler;
-use records::{Records, RecordsError};
 use relay::Relay;
 use state::Shared;
 use tokio::sync::mpsc::UnboundedReceiver;

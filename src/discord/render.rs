@@ -11,9 +11,9 @@ use super::fit::{
     escape_line, limits,
 };
 use super::ids::{Candidate, CustomId};
-use super::records::{QuestionRecord, Stats, Vote};
 use crate::answer::Answer;
 use crate::data::{BotMessages, Knowledge, Messages};
+use crate::records::{QuestionRecord, Stats, Vote};
 
 /// Measures in programmes of an area shown per page of `/programs`: ten
 /// fields of up to 1,024 each stay within an embed's 6,000 in most areas,

@@ -18,9 +18,9 @@ use tracing::{debug, error, warn};
 use super::config::Config;
 use super::cooldown::{Cooldown, make_room};
 use super::home::Home;
-use super::records::Records;
 use super::rest::{Failure, Kind as Failed};
 use crate::engine::Engine;
+use crate::records::Records;
 
 /// What every handler task shares.
 pub struct Shared {

@@ -20,13 +20,13 @@ use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
 use super::fit::{Embed, Fitted, Image, Reply};
-use super::records::{Records, Scope};
 use super::render::COLOUR_INFO;
 use super::rest;
 use super::state::Shared;
 use crate::chart::{self, Picture};
 use crate::clock;
 use crate::data::{Date, ReportMessages};
+use crate::records::{Records, Scope};
 use crate::report::{self, Period, PeriodRate};
 
 /// Weeks the chart shows, the current one last: two months show a trend
