@@ -331,20 +331,7 @@ pub fn write(path: &Path, page: &str) -> Result<(), WriteError> {
         path: path.to_path_buf(),
         cause,
     };
-    let name = path.file_name().ok_or_else(|| {
-        fail(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "not a file name",
-        ))
-    })?;
-    let mut aside = name.to_os_string();
-    aside.push(format!(".{}.tmp", std::process::id()));
-    let aside = path.with_file_name(aside);
-    let written = std::fs::write(&aside, page).and_then(|()| std::fs::rename(&aside, path));
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&aside);
-        return Err(fail(e));
-    }
+    crate::files::replace(path, page.as_bytes()).map_err(fail)?;
     Ok(())
 }
 

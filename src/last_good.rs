@@ -64,12 +64,7 @@ pub fn save(
         return Ok(());
     }
     let json = serde_json::to_vec(&snapshot).map_err(std::io::Error::other)?;
-    let tmp = generation.join(format!(".{SNAPSHOT_FILE}.{}", std::process::id()));
-    let written = fs::write(&tmp, json).and_then(|()| fs::rename(&tmp, &target));
-    if written.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    written
+    crate::files::replace(&target, &json)
 }
 
 /// Writes the last good knowledge of the current generation under `index`

@@ -25,6 +25,7 @@
 //! - [`last_good`]: the knowledge each index generation was built from,
 //!   to start on when `data/` is broken.
 //! - [`watch`]: edits of `data/`, debounced, for the bot's live reload.
+//! - [`files`]: files written whole (aside, then renamed over).
 //! - [`memory`]: memory a burst freed handed back to the system.
 //! - [`discord`]: the Discord bot (`madoguchi serve`), the only module that
 //!   knows serenity and the network.
@@ -56,6 +57,7 @@ pub mod engine;
 pub mod english;
 pub mod eval;
 pub mod faq;
+pub mod files;
 pub mod html;
 pub mod import;
 pub mod index;

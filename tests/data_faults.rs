@@ -94,19 +94,6 @@ fn entries(index: &Path) -> Vec<String> {
     names
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn a_damaged_index_is_rebuilt_whatever_the_damage() {
     let tmp = tempfile::tempdir().unwrap();
@@ -213,7 +200,7 @@ fn a_damaged_index_is_rebuilt_whatever_the_damage() {
 
     for (i, (what, damage)) in damages.iter().enumerate() {
         let index = tmp.path().join(format!("index-{i}"));
-        copy_dir(&template, &index);
+        testkit::copy_dir(&template, &index);
         damage(&index);
         let stderr = ask_answers(&data, &index);
         assert!(

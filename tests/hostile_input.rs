@@ -203,14 +203,6 @@ fn flip(file: &Path, at: usize) {
     std::fs::write(file, bytes).unwrap();
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-    }
-}
-
 #[test]
 fn a_damaged_dictionary_is_rebuilt() {
     let tmp = tempfile::tempdir().unwrap();
@@ -218,7 +210,7 @@ fn a_damaged_dictionary_is_rebuilt() {
     let index = tmp.path().join("index");
     testkit::engine(); // the shared dictionary is built
     let dictionary = tmp.path().join("ipadic");
-    copy_dir(&testkit::dictionary_dir(), &dictionary);
+    testkit::copy_dir(&testkit::dictionary_dir(), &dictionary);
     flip(&dictionary.join("unk.bin"), PANICKING_BYTE);
     let child = madoguchi(&data, &index)
         .env("MADOGUCHI_DICTIONARY", &dictionary)
@@ -293,7 +285,7 @@ fn a_panic_in_segmentation_is_an_analysis_error() {
     testkit::engine(); // the shared dictionary is built
     let tmp = tempfile::tempdir().unwrap();
     let dictionary = tmp.path().join("ipadic");
-    copy_dir(&testkit::dictionary_dir(), &dictionary);
+    testkit::copy_dir(&testkit::dictionary_dir(), &dictionary);
     flip(&dictionary.join("unk.bin"), PANICKING_BYTE);
     let dict = madoguchi::dictionary::load(&dictionary).unwrap();
     let analyzer = madoguchi::analysis::Analyzer::new(dict, None, &Default::default()).unwrap();

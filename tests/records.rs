@@ -6,7 +6,7 @@
 //! named `madoguchi_test_*` and left on the server.
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use madoguchi::records::{
     BatchKey, Entry, Location, Options, QUESTIONS_FILE, QuestionRecord, Records, RecordsError,
@@ -17,12 +17,7 @@ use madoguchi::search::Decision;
 const HOME: Scope = Scope { home: 10 };
 const DAY: u64 = 86_400;
 
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
+use madoguchi::clock::now_secs as now;
 
 /// A question of a minute ago in the home server, as the kit's records have
 /// it with a confidence of 0.8.

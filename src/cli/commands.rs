@@ -14,7 +14,7 @@ use madoguchi::engine::{Engine, Paths, Rebuild};
 use madoguchi::{eval, import, report};
 
 use super::args::ReportArgs;
-use super::{next_line, open_engine, read_text, replace_file, stdout};
+use super::{next_line, open_engine, read_text, stdout};
 
 /// `ask`: one question, or one per line of stdin with `-`.
 pub fn ask(paths: &Paths, question: &str, json: bool) -> anyhow::Result<ExitCode> {
@@ -122,7 +122,8 @@ pub fn import_plan(file: &Path, out: Option<&Path>, force: bool) -> anyhow::Resu
             path.display()
         );
     }
-    replace_file(path, toml.as_bytes()).with_context(|| format!("writing {}", path.display()))?;
+    madoguchi::files::replace(path, toml.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
     eprintln!(
         "madoguchi: wrote {} areas and {} measures ({}, from {}) to {}; run `madoguchi check`",
         plan.areas.len(),

@@ -87,19 +87,3 @@ pub fn read_text(path: &Path) -> anyhow::Result<String> {
         .with_context(reading)
         .context("save the file as UTF-8")
 }
-
-/// Writes `path` by renaming a finished file over it: a link at `path` is
-/// replaced, not followed, and a failed write leaves the old file.
-pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    written
-}

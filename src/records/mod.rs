@@ -44,11 +44,12 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::answer::Answer;
+use crate::clock::now_secs;
 use crate::data::Date;
 use crate::search::Decision;
 
@@ -122,7 +123,7 @@ impl QuestionRecord {
         answer: &Answer,
     ) -> QuestionRecord {
         QuestionRecord {
-            ts: now(),
+            ts: now_secs(),
             answer: answer_id,
             source,
             guild,
@@ -144,7 +145,7 @@ impl QuestionRecord {
         query: &str,
     ) -> QuestionRecord {
         QuestionRecord {
-            ts: now(),
+            ts: now_secs(),
             answer: answer_id,
             source,
             guild,
@@ -510,7 +511,7 @@ impl Records {
         let recent = self.recent();
         let shown = recent.shown.get(&answer);
         let record = VoteRecord {
-            ts: now(),
+            ts: now_secs(),
             answer,
             vote,
             query: shown.map(|s| s.query.clone()),
@@ -541,7 +542,7 @@ impl Records {
     /// true for the one process of all those sharing the records that
     /// claims it first, however many machines they run on.
     pub async fn claim_week(&self, week: &str) -> Result<bool, RecordsError> {
-        self.in_time(self.store.claim_week(week, now())).await
+        self.in_time(self.store.claim_week(week, now_secs())).await
     }
 
     /// Gives the claim of `week` back, so that the post is tried again.
@@ -602,7 +603,7 @@ impl Drop for Records {
 
 /// The first second kept with `--keep-days days`.
 pub fn keep_from(days: u32) -> u64 {
-    now().saturating_sub(u64::from(days) * 86_400)
+    now_secs().saturating_sub(u64::from(days) * 86_400)
 }
 
 /// Whether a record stamped `ts` is believable as of `now`: not before
@@ -649,12 +650,6 @@ fn voter_key(path: &Path) -> Result<[u8; 32], RecordsError> {
         }
         Err(e) => Err(io(e)),
     }
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 /// The records of a JSON-lines file, and how many lines were skipped.
@@ -803,7 +798,7 @@ mod tests {
 
     fn question(answer: u64) -> Entry {
         Entry::Question(QuestionRecord {
-            ts: now(),
+            ts: now_secs(),
             answer,
             source: Source::Dm,
             query: format!("q{answer}"),

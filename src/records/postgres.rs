@@ -19,6 +19,7 @@ use super::sql::{self, Batch, BatchKey, ReadQuestion, Row};
 use super::{
     Asked, DayCounts, Location, QuestionRecord, RecordsError, Scope, ShownCount, Stats, Summary,
 };
+use crate::clock::now_secs;
 use crate::data::Date;
 
 /// The schema, one migration per version.
@@ -143,7 +144,7 @@ impl Postgres {
     pub(crate) async fn write(&self, key: &BatchKey, batch: &Batch) -> Result<(), RecordsError> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.db(e))?;
-        let now = super::now() as i64;
+        let now = now_secs() as i64;
         let forget = now - sql::KEEP_BATCH_KEYS;
         tx.execute(sql::FORGET_BATCHES, &[&forget])
             .await
@@ -176,7 +177,7 @@ impl Postgres {
         if seen > 0 {
             return Ok((0, 0));
         }
-        let now = super::now();
+        let now = now_secs();
         let mut batch = Batch::default();
         let mut records = 0u64;
         while file.next_into(&mut batch, path, now)? {

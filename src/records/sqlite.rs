@@ -14,6 +14,7 @@ use super::sql::{self, Batch, BatchKey, ReadQuestion, Row};
 use super::{
     Asked, DayCounts, QuestionRecord, RecordsError, Scope, ShownCount, Stats, Summary, VoteRecord,
 };
+use crate::clock::now_secs;
 use crate::data::Date;
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -74,7 +75,7 @@ impl Sqlite {
     pub(crate) async fn write(&self, key: BatchKey, batch: Batch) -> Result<(), RecordsError> {
         self.with(move |conn| {
             let tx = conn.transaction()?;
-            let now = super::now() as i64;
+            let now = now_secs() as i64;
             tx.execute(sql::FORGET_BATCHES, params![now - sql::KEEP_BATCH_KEYS])?;
             if tx.execute(sql::MARK_BATCH, params![key.as_str(), now])? == 0 {
                 return Ok(()); // written before: its commit's answer was lost
@@ -213,7 +214,7 @@ impl Sqlite {
             if is_imported(&tx, &hash).map_err(sql)? {
                 return Ok((0, 0));
             }
-            let now = super::now();
+            let now = now_secs();
             let mut batch = Batch::default();
             let mut records = 0u64;
             while file.next_into(&mut batch, &path, now)? {

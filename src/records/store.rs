@@ -4,9 +4,10 @@
 
 use super::sql::{Batch, BatchKey};
 use super::{
-    DayCounts, Entry, Location, QuestionRecord, RecordsError, Scope, Stats, Summary, now, postgres,
+    DayCounts, Entry, Location, QuestionRecord, RecordsError, Scope, Stats, Summary, postgres,
     sqlite,
 };
+use crate::clock::now_secs;
 use crate::data::Date;
 
 /// The records database.
@@ -35,7 +36,7 @@ impl Store {
     /// batch tried again under its key after a failure is written once,
     /// even when the failure was only the loss of the commit's answer.
     pub async fn write_once(&self, key: &BatchKey, entries: &[Entry]) -> Result<(), RecordsError> {
-        let batch = Batch::of(entries, now());
+        let batch = Batch::of(entries, now_secs());
         match self {
             Store::Sqlite(s) => s.write(key.clone(), batch).await,
             Store::Postgres(p) => p.write(key, &batch).await,

@@ -1,0 +1,48 @@
+//! Files written whole: the bytes go to a file beside the target, reach the
+//! disk, and are renamed over it, so a reader sees the old file or the new
+//! one, never a part; a link at the target is replaced, not followed; a
+//! failed write leaves the old file and no file aside.
+
+use std::io::Write;
+use std::path::Path;
+
+/// Replaces `path` with `bytes`.
+pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut aside = tempfile::NamedTempFile::new_in(dir)?;
+    aside.write_all(bytes)?;
+    aside.as_file().sync_all()?;
+    aside.persist(path).map(drop).map_err(|e| e.error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_is_replaced_and_nothing_is_left_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        let path = dir.path().join("file");
+        std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
+        replace(&path, b"new").unwrap();
+        assert!(path.symlink_metadata().unwrap().is_file());
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert!(!elsewhere.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_failed_write_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("no-such-dir").join("file");
+        assert!(replace(&path, b"new").is_err());
+        let path = dir.path().join("file");
+        std::fs::write(&path, b"old").unwrap();
+        replace(&path, b"new").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+    }
+}
