@@ -12,12 +12,16 @@
 //! - `write URL`: a burst of 1,000 questions through `Records::question`
 //!   (what an answer pays): p50/p99/max of the call, and how long the
 //!   writer takes to store them.
-//! - `serve STATE URL`: the first answer after a start, resident memory
-//!   while serving after a burst of 1,000 questions, `/stats` latency.
+//! - `serve STATE URL`: the first answer after a start, resident memory at
+//!   the end of a burst of 1,000 questions and while serving after it (two
+//!   looks of the memory trimmer later), `/stats` latency.
 //! - `kill STATE URL`: kill -9 during a burst of 1,000 questions; then how
 //!   many answers sent have no record, and whether the database opens.
 //! - `two URL`: two `serve` processes on one database, a burst of 1,000
 //!   through each; `report --json` must count exactly 2,000 more.
+//!
+//! `RECORDS_BENCH_LOG` sets the `RUST_LOG` of the `serve` processes
+//! (default `warn`; `debug` shows where a start spends its time).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
