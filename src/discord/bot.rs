@@ -387,7 +387,8 @@ impl Handler {
             token: cmd.token.clone(),
             shared: Arc::clone(self.shared()),
         };
-        let msgs = shared.engine.load().knowledge.messages.clone();
+        let engine = shared.engine.load_full();
+        let msgs = &engine.knowledge.messages;
         match cmd.data.name.as_str() {
             names::ASK => {
                 let question = cmd
@@ -402,7 +403,7 @@ impl Handler {
                     })
                     .unwrap_or_default();
                 if question.is_empty() {
-                    responder.reply(&render::help(&msgs)).await;
+                    responder.reply(&render::help(msgs)).await;
                 } else if let Some(held) = self.gate(cmd.user.id, Source::Slash, &question) {
                     responder.reply(&Fitted::text(&held.notice, true)).await;
                 } else {
@@ -415,7 +416,7 @@ impl Handler {
                 let reply = render::areas(&shared.engine.load().knowledge);
                 responder.reply(&reply).await;
             }
-            names::HELP => responder.reply(&render::help(&msgs)).await,
+            names::HELP => responder.reply(&render::help(msgs)).await,
             names::RELOAD | names::UNANSWERED | names::STATS => {
                 let decision = shared
                     .home
@@ -571,17 +572,22 @@ impl Handler {
 }
 
 /// `/stats`: the figures of `scope`, with the chart of the last weeks
-/// (made from the records on disk: run on the blocking pool).
+/// (drawn on the blocking pool).
 async fn stats(shared: &Shared, scope: Scope) -> Fitted {
     let s = match shared.records.stats(STATS_TOP, scope).await {
         Ok(s) => s,
         Err(e) => return records_failed(&e, shared),
     };
     let weeks = weekly::weeks(&shared.records, Some(scope), Date::today_in_japan()).await;
-    let chart = weeks
-        .as_deref()
-        .and_then(weekly::chart)
-        .map(|image| (image, weekly::WEEKS));
+    // Drawing the PNG takes milliseconds of CPU: off the async workers.
+    let chart = match weeks {
+        Some(weeks) => tokio::task::spawn_blocking(move || weekly::chart(&weeks))
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    }
+    .map(|image| (image, weekly::WEEKS));
     render::stats(&s, &shared.engine.load().knowledge, chart)
 }
 
