@@ -13,7 +13,9 @@
 //! would cost every start about 12 ms, so a start hashes only when the file
 //! system says a file changed since its checksums last matched (size,
 //! modification and change times, inode: a write through the file system
-//! changes at least the change time).
+//! changes at least the change time). A bit that rots on the disk without a
+//! write is therefore not found by a start; should lindera fail on it, the
+//! analysis reports a damaged dictionary and says to delete it.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -209,13 +211,6 @@ pub fn ensure_built(
     })
 }
 
-/// The blake3 checksum of a file, in hex.
-fn checksum(path: &Path) -> std::io::Result<String> {
-    let mut hasher = blake3::Hasher::new();
-    hasher.update_reader(fs::File::open(path)?)?;
-    Ok(hasher.finalize().to_hex().to_string())
-}
-
 /// Writes the checksum of every file in a freshly built dictionary.
 fn write_checksums(dir: &Path) -> std::io::Result<()> {
     let mut names: Vec<String> = fs::read_dir(dir)?
@@ -227,7 +222,10 @@ fn write_checksums(dir: &Path) -> std::io::Result<()> {
     names.sort();
     let mut text = String::new();
     for name in names {
-        text.push_str(&format!("{}  {name}\n", checksum(&dir.join(&name))?));
+        text.push_str(&format!(
+            "{}  {name}\n",
+            crate::files::hash(&dir.join(&name))?
+        ));
     }
     fs::write(dir.join(CHECKSUMS_FILE), text)
 }
@@ -243,7 +241,8 @@ pub fn damaged(dir: &Path) -> Option<String> {
         .lines()
         .filter_map(|line| line.split_once("  "))
         .filter(|(sum, name)| {
-            name.contains(['/', '\\']) || checksum(&dir.join(name)).ok().as_deref() != Some(*sum)
+            name.contains(['/', '\\'])
+                || crate::files::hash(&dir.join(name)).ok().as_deref() != Some(*sum)
         })
         .map(|(_, name)| name)
         .collect();
@@ -309,12 +308,7 @@ fn record_verified(dir: &Path, now: std::time::SystemTime) {
     if latest + RACY_WINDOW > now {
         return;
     }
-    let Ok(mut file) = tempfile::NamedTempFile::new_in(dir) else {
-        return;
-    };
-    if std::io::Write::write_all(&mut file, text.as_bytes()).is_ok() {
-        let _ = file.persist(dir.join(VERIFIED_FILE));
-    }
+    let _ = crate::files::replace(&dir.join(VERIFIED_FILE), text.as_bytes());
 }
 
 /// Whether no file changed since the checksums last matched.

@@ -1,7 +1,8 @@
-//! Files written whole: the bytes go to a file beside the target, reach the
-//! disk, and are renamed over it, so a reader sees the old file or the new
-//! one, never a part; a link at the target is replaced, not followed; a
-//! failed write leaves the old file and no file aside.
+//! Files written whole ([`replace`]): the bytes go to a file beside the
+//! target, reach the disk, and are renamed over it, so a reader sees the old
+//! file or the new one, never a part; a link at the target is replaced, not
+//! followed; a failed write leaves the old file and no file aside. And a
+//! file's content named by its hash ([`hash`]).
 
 use std::io::Write;
 use std::path::Path;
@@ -16,6 +17,13 @@ pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     aside.write_all(bytes)?;
     aside.as_file().sync_all()?;
     aside.persist(path).map(drop).map_err(|e| e.error)
+}
+
+/// The blake3 hash of a file's content, in hex.
+pub fn hash(path: &Path) -> std::io::Result<String> {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(std::fs::File::open(path)?)?;
+    Ok(hasher.finalize().to_hex().to_string())
 }
 
 #[cfg(test)]
@@ -36,13 +44,14 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_write_leaves_the_old_file() {
+    fn a_failed_write_leaves_what_was_there_and_nothing_aside() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("no-such-dir").join("file");
+        // A directory that is not empty cannot be renamed over.
+        let path = dir.path().join("taken");
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("inside"), b"old").unwrap();
         assert!(replace(&path, b"new").is_err());
-        let path = dir.path().join("file");
-        std::fs::write(&path, b"old").unwrap();
-        replace(&path, b"new").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(std::fs::read(path.join("inside")).unwrap(), b"old");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }

@@ -466,8 +466,7 @@ fn read_starts(path: &Path) -> Vec<u64> {
 
 fn write_starts(path: &Path, starts: &[u64]) {
     let text: String = starts.iter().map(|t| format!("{t}\n")).collect();
-    let tmp = path.with_extension("tmp");
-    if let Err(e) = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, path)) {
+    if let Err(e) = crate::files::replace(path, text.as_bytes()) {
         warn!(file = %path.display(), error = %e, "cannot note this start");
     }
 }

@@ -7,7 +7,6 @@
 //! nobody takes it for live records. Lines that cannot be read are skipped,
 //! counted (in the report's "skipped") and warned about, naming the file.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use super::old_files::{Kind, OldFile};
@@ -24,7 +23,6 @@ pub struct Imported {
     pub renamed: PathBuf,
 }
 
-/// Which records an old file holds.
 /// Imports the old files of `dir` into `store`, each once.
 pub async fn import(store: &Store, dir: &Path) -> Result<Vec<Imported>, RecordsError> {
     let mut done = Vec::new();
@@ -81,19 +79,8 @@ fn set_aside(path: &Path) -> Result<PathBuf, RecordsError> {
 
 /// The BLAKE3 hash of a file's content, in hexadecimal.
 fn hash_file(path: &Path) -> Result<String, RecordsError> {
-    let io = |source| RecordsError::Io {
+    crate::files::hash(path).map_err(|source| RecordsError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = blake3::Hasher::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().to_hex().to_string())
+    })
 }
