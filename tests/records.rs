@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use madoguchi::records::{
     BatchKey, Entry, Location, Options, QUESTIONS_FILE, QuestionRecord, Records, RecordsError,
-    Scope, Store, UNANSWERED_FILE, VOTES_FILE, Vote,
+    Scope, Store, Summary, UNANSWERED_FILE, VOTES_FILE, Vote,
 };
 use madoguchi::search::Decision;
 
@@ -113,6 +113,27 @@ async fn open(b: &Backend, options: &Options) -> Records {
         .unwrap_or_else(|e| panic!("{}: {e}", b.name))
 }
 
+/// What the database of `b` holds, read as `report` reads it.
+async fn summary(b: &Backend) -> Summary {
+    Store::open(&b.location, false)
+        .await
+        .unwrap()
+        .summary()
+        .await
+        .unwrap()
+}
+
+/// Two processes' records on the database of `b`, each with its own state
+/// directory (the second's is returned to be kept while they run).
+async fn open_two(b: &Backend) -> (Records, Records, tempfile::TempDir) {
+    let other_state = tempfile::tempdir().unwrap();
+    let one = open(b, &Options::default()).await;
+    let two = Records::open(other_state.path(), &b.location, &Options::default())
+        .await
+        .unwrap();
+    (one, two, other_state)
+}
+
 async fn close(r: Records) {
     assert_eq!(r.close(Duration::from_secs(10)).await, 0, "all written");
 }
@@ -146,12 +167,7 @@ async fn questions_votes_and_counts_survive_a_restart() {
         // fills the vote in from the question.
         r.vote(3, Vote::Down, Some(10), 2);
         close(r).await;
-        let summary = Store::open(&b.location, false)
-            .await
-            .unwrap()
-            .summary()
-            .await
-            .unwrap();
+        let summary = summary(&b).await;
         let late = summary
             .votes
             .iter()
@@ -220,13 +236,7 @@ async fn did_you_mean_and_out_of_scope_are_counted_apart() {
             b.name
         );
         close(r).await;
-        let t = Store::open(&b.location, false)
-            .await
-            .unwrap()
-            .summary()
-            .await
-            .unwrap()
-            .totals();
+        let t = summary(&b).await.totals();
         assert_eq!(
             (t.answered, t.did_you_mean, t.unanswered, t.out_of_scope),
             (1, 1, 1, 1),
@@ -256,13 +266,7 @@ async fn one_vote_per_user_and_answer_the_latest_counts() {
         let s = r.stats(5, HOME).await.unwrap();
         assert_eq!((s.up, s.down), (2, 0), "{}: the latest vote counts", b.name);
         close(r).await;
-        let votes = Store::open(&b.location, false)
-            .await
-            .unwrap()
-            .summary()
-            .await
-            .unwrap()
-            .votes;
+        let votes = summary(&b).await.votes;
         assert_eq!(votes.len(), 2, "{}", b.name);
         for v in &votes {
             let text = format!("{v:?}");
@@ -318,12 +322,7 @@ async fn old_files_are_imported_once_and_set_aside() {
         assert_eq!(r.stats(5, HOME).await.unwrap().questions, 2, "{}", b.name);
         assert!(state.join(format!("{QUESTIONS_FILE}.imported.2")).exists());
         close(r).await;
-        let summary = Store::open(&b.location, false)
-            .await
-            .unwrap()
-            .summary()
-            .await
-            .unwrap();
+        let summary = summary(&b).await;
         assert_eq!(summary.skipped, 2, "{}: garbage and torn lines", b.name);
         let vote = &summary.votes[0];
         assert_eq!(vote.query.as_deref(), Some("テレワーク"), "{}", b.name);
@@ -470,12 +469,7 @@ async fn keep_days_deletes_old_question_text_and_keeps_the_daily_counts() {
         let s = r.stats(5, HOME).await.unwrap();
         assert_eq!((s.questions, s.unanswered, s.down), (2, 2, 1), "{}", b.name);
         close(r).await;
-        let summary = Store::open(&b.location, false)
-            .await
-            .unwrap()
-            .summary()
-            .await
-            .unwrap();
+        let summary = summary(&b).await;
         assert_eq!(summary.totals().questions, 2, "{}: the counts stay", b.name);
         assert!(
             !format!("{summary:?}").contains("昔の質問"),
@@ -488,23 +482,14 @@ async fn keep_days_deletes_old_question_text_and_keeps_the_daily_counts() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_processes_on_one_database_are_counted_exactly() {
     for b in backends().await {
-        let other_state = tempfile::tempdir().unwrap();
-        let one = open(&b, &Options::default()).await;
-        let two = Records::open(other_state.path(), &b.location, &Options::default())
-            .await
-            .unwrap();
+        let (one, two, _other_state) = open_two(&b).await;
         for i in 0..500u64 {
             one.question(&q(i, &format!("一の質問{}", i % 7), &["2.tokyo.a"]));
             two.question(&q(10_000 + i, &format!("二の質問{}", i % 5), &[]));
         }
         close(one).await;
         close(two).await;
-        let summary = Store::open(&b.location, false)
-            .await
-            .unwrap()
-            .summary()
-            .await
-            .unwrap();
+        let summary = summary(&b).await;
         let t = summary.totals();
         assert_eq!((t.questions, t.unanswered), (1000, 500), "{}", b.name);
         let asked: u64 = summary.unanswered.iter().map(|a| a.count).sum();
@@ -518,7 +503,8 @@ async fn a_batch_tried_again_after_its_commit_went_through_is_written_once() {
         let store = Store::open(&b.location, true).await.unwrap();
         let entries = [
             Entry::Question(q(1, "テレワークの助成金", &["2.tokyo.a"])),
-            Entry::Question(q(2, "宇宙旅行", &[])),
+            // NUL, which PostgreSQL refuses in text, is not stored.
+            Entry::Question(q(2, "宇宙\0旅行", &[])),
         ];
         let key = BatchKey::new();
         store.write_once(&key, &entries).await.unwrap();
@@ -535,17 +521,29 @@ async fn a_batch_tried_again_after_its_commit_went_through_is_written_once() {
         assert_eq!((t.questions, t.unanswered), (3, 1), "{}", b.name);
         let shown: u64 = summary.programmes.iter().map(|s| s.first).sum();
         assert_eq!(shown, 2, "{}", b.name);
+        let asked: Vec<&str> = summary
+            .unanswered
+            .iter()
+            .map(|a| a.query.as_str())
+            .collect();
+        assert_eq!(asked, ["宇宙旅行"], "{}", b.name);
+        // A key is kept a day: once older, it is forgotten.
+        behind_the_back(
+            &b.location,
+            "UPDATE written_batches SET written = written - 2 * 86400",
+        )
+        .await;
+        store.forget(None).await.unwrap();
+        store.write_once(&key, &entries).await.unwrap();
+        let t = store.summary().await.unwrap().totals();
+        assert_eq!(t.questions, 5, "{}", b.name);
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_process_of_those_sharing_the_records_claims_the_weekly_post() {
     for b in backends().await {
-        let other_state = tempfile::tempdir().unwrap();
-        let one = open(&b, &Options::default()).await;
-        let two = Records::open(other_state.path(), &b.location, &Options::default())
-            .await
-            .unwrap();
+        let (one, two, _other_state) = open_two(&b).await;
         let (a, c) = tokio::join!(one.claim_week("2026-W49"), two.claim_week("2026-W49"));
         let (a, c) = (a.unwrap(), c.unwrap());
         assert!(a ^ c, "{}: exactly one claims the week ({a}, {c})", b.name);

@@ -57,7 +57,7 @@ pub use import::{Imported, import as import_old_files};
 pub use queue::Queue;
 pub use sql::BatchKey;
 pub use store::Store;
-pub use summary::{Asked, DayCounts, ShownCount, Summary};
+pub use summary::{Asked, DayCounts, ShownCount, Summary, day_of};
 
 /// The SQLite file in the state directory when no `--records` is given.
 pub const DATABASE_FILE: &str = "records.sqlite3";
@@ -425,7 +425,6 @@ impl Recent {
 /// The records of a running bot: a [`Store`], the queue in front of it and
 /// the writer task that empties the queue.
 pub struct Records {
-    dir: PathBuf,
     voter_key: [u8; 32],
     store: Store,
     queue: Arc<Queue>,
@@ -450,9 +449,7 @@ impl Records {
         let voter_key = voter_key(&dir.join(VOTER_KEY_FILE))?;
         let store = Store::open(location, true).await?;
         import::import(&store, dir).await?;
-        if let Some(days) = options.keep_days {
-            store.forget_before(keep_from(days)).await?;
-        }
+        store.forget(options.keep_days.map(keep_from)).await?;
         let queue = Arc::new(Queue::new(options.queue_bound));
         let writer = tokio::spawn(queue::write(
             Arc::clone(&queue),
@@ -460,21 +457,12 @@ impl Records {
             options.keep_days,
         ));
         Ok(Records {
-            dir: dir.to_path_buf(),
             voter_key,
             store,
             queue,
             recent: Mutex::new(Recent::default()),
             writer: Some(writer),
         })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.store
     }
 
     /// The queue in front of the database (to wait for it at shutdown, or
@@ -642,45 +630,11 @@ fn voter_key(path: &Path) -> Result<[u8; 32], RecordsError> {
             let mut key = [0u8; 32];
             getrandom::fill(&mut key).map_err(|e| io(std::io::Error::other(e.to_string())))?;
             let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-            let tmp = path.with_extension("tmp");
-            std::fs::write(&tmp, format!("{hex}\n"))
-                .and_then(|()| std::fs::rename(&tmp, path))
-                .map_err(io)?;
+            crate::files::replace(path, format!("{hex}\n").as_bytes()).map_err(io)?;
             Ok(key)
         }
         Err(e) => Err(io(e)),
     }
-}
-
-/// The records of a JSON-lines file, and how many lines were skipped.
-#[derive(Debug)]
-pub struct Lines<T> {
-    pub values: Vec<T>,
-    /// Lines that are not UTF-8 text or do not parse as a record.
-    pub skipped: usize,
-}
-
-/// Reads a whole JSON-lines records file; a missing file has none. Lines
-/// that cannot be read are skipped and counted ([`Chunks`]).
-pub fn read_lines<T: for<'de> Deserialize<'de>>(path: &Path) -> std::io::Result<Lines<T>> {
-    let mut chunks = match Chunks::open(path) {
-        Ok(c) => c,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Lines {
-                values: Vec::new(),
-                skipped: 0,
-            });
-        }
-        Err(e) => return Err(e),
-    };
-    let mut values = Vec::new();
-    while let Some(mut chunk) = chunks.next_chunk(usize::MAX)? {
-        values.append(&mut chunk);
-    }
-    Ok(Lines {
-        values,
-        skipped: chunks.finish(),
-    })
 }
 
 /// A JSON-lines records file read a chunk at a time. Lines that cannot be

@@ -10,7 +10,7 @@ use super::{Chunks, Entry, QuestionRecord, RecordsError, VoteRecord};
 /// transaction).
 pub(crate) const CHUNK: usize = 5_000;
 
-/// What became of an old records file.
+/// Which records an old file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     Questions,

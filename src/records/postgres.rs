@@ -145,10 +145,6 @@ impl Postgres {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(|e| self.db(e))?;
         let now = now_secs() as i64;
-        let forget = now - sql::KEEP_BATCH_KEYS;
-        tx.execute(sql::FORGET_BATCHES, &[&forget])
-            .await
-            .map_err(|e| self.db(e))?;
         let marked = tx
             .execute(sql::MARK_BATCH, &[&key.as_str(), &now])
             .await
@@ -361,18 +357,28 @@ impl Postgres {
         Ok(())
     }
 
-    pub(crate) async fn forget_before(&self, ts: u64) -> Result<u64, RecordsError> {
+    pub(crate) async fn forget(
+        &self,
+        questions_before: Option<u64>,
+        keys_before: u64,
+    ) -> Result<u64, RecordsError> {
         let mut client = self.client().await?;
         let db = |e| self.db(e);
         let tx = client.transaction().await.map_err(db)?;
-        let ts = ts as i64;
-        let n = tx
-            .execute(sql::FORGET_QUESTIONS, &[&ts])
+        tx.execute(sql::FORGET_BATCHES, &[&(keys_before as i64)])
             .await
             .map_err(db)?;
-        tx.execute(sql::FORGET_VOTE_TEXT, &[&ts])
-            .await
-            .map_err(db)?;
+        let mut n = 0;
+        if let Some(ts) = questions_before {
+            let ts = ts as i64;
+            n = tx
+                .execute(sql::FORGET_QUESTIONS, &[&ts])
+                .await
+                .map_err(db)?;
+            tx.execute(sql::FORGET_VOTE_TEXT, &[&ts])
+                .await
+                .map_err(db)?;
+        }
         tx.commit().await.map_err(db)?;
         Ok(n)
     }

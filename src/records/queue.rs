@@ -21,7 +21,8 @@ use super::{Entry, Store};
 pub const BATCH: usize = 1_000;
 /// The longest pause between two attempts when the database fails.
 const MAX_RETRY_PAUSE: Duration = Duration::from_secs(5);
-/// How often `--keep-days` deletes what has grown too old.
+/// How often the writer deletes what is kept no longer: batch keys older
+/// than a day, and with `--keep-days` old question text.
 const FORGET_EVERY: Duration = Duration::from_secs(3600);
 
 struct State {
@@ -146,7 +147,8 @@ impl Queue {
 }
 
 /// The writer task: writes what is queued until the queue is closed and
-/// empty; with `keep_days`, deletes old question text every hour.
+/// empty; every hour, deletes old batch keys and, with `keep_days`, old
+/// question text.
 pub async fn write(queue: std::sync::Arc<Queue>, store: Store, keep_days: Option<u32>) {
     let mut pause = Duration::from_millis(50);
     let mut forgot = tokio::time::Instant::now();
@@ -162,12 +164,10 @@ pub async fn write(queue: std::sync::Arc<Queue>, store: Store, keep_days: Option
                 return;
             }
             let _ = tokio::time::timeout(FORGET_EVERY, queue.wake.notified()).await;
-            if let Some(days) = keep_days
-                && forgot.elapsed() >= FORGET_EVERY
-            {
+            if forgot.elapsed() >= FORGET_EVERY {
                 forgot = tokio::time::Instant::now();
-                if let Err(e) = store.forget_before(super::keep_from(days)).await {
-                    tracing::warn!(error = %e, "deleting old question text failed; trying again in an hour");
+                if let Err(e) = store.forget(keep_days.map(super::keep_from)).await {
+                    tracing::warn!(error = %e, "deleting what is kept no longer failed; trying again in an hour");
                 }
             }
             continue;

@@ -42,8 +42,9 @@ pub(crate) const ADD_SHOWN: &str = "INSERT INTO daily_shown \
       shown = daily_shown.shown + excluded.shown";
 
 /// How long a written batch's key is kept, in seconds: a batch is tried
-/// again within seconds of a failure, so a day is plenty.
-pub(crate) const KEEP_BATCH_KEYS: i64 = 86_400;
+/// again within seconds of a failure, so a day is plenty (the writer
+/// deletes older keys hourly, with `--keep-days`' deletions).
+pub(crate) const KEEP_BATCH_KEYS: u64 = 86_400;
 pub(crate) const MARK_BATCH: &str =
     "INSERT INTO written_batches (key, written) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING";
 pub(crate) const FORGET_BATCHES: &str = "DELETE FROM written_batches WHERE written < $1";
@@ -186,6 +187,13 @@ pub(crate) fn ids_from_json(text: Option<&str>) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Text as both databases take it: PostgreSQL refuses NUL in text, and a
+/// batch it refuses would be tried again forever, holding back every record
+/// after it.
+fn storable(text: &str) -> String {
+    text.replace('\0', "")
+}
+
 impl QuestionRow {
     pub fn of(q: &QuestionRecord) -> QuestionRow {
         QuestionRow {
@@ -194,7 +202,7 @@ impl QuestionRow {
             answer: q.answer as i64,
             source: word(&q.source),
             guild: q.guild.map(|g| g as i64),
-            query: q.query.clone(),
+            query: storable(&q.query),
             answered: q.answered,
             sure: q.sure,
             decision: q.decision.as_ref().map(word),
@@ -253,7 +261,7 @@ impl VoteRow {
             vote: word(&v.vote),
             guild: v.guild.map(|g| g as i64),
             voter: v.voter.clone(),
-            query: v.query.clone(),
+            query: v.query.as_deref().map(storable),
             shown: known.then(|| ids_json(&v.shown)),
             faq: if known { v.faq.clone() } else { None },
         }

@@ -76,7 +76,6 @@ impl Sqlite {
         self.with(move |conn| {
             let tx = conn.transaction()?;
             let now = now_secs() as i64;
-            tx.execute(sql::FORGET_BATCHES, params![now - sql::KEEP_BATCH_KEYS])?;
             if tx.execute(sql::MARK_BATCH, params![key.as_str(), now])? == 0 {
                 return Ok(()); // written before: its commit's answer was lost
             }
@@ -184,11 +183,19 @@ impl Sqlite {
             .await
     }
 
-    pub(crate) async fn forget_before(&self, ts: u64) -> Result<u64, RecordsError> {
+    pub(crate) async fn forget(
+        &self,
+        questions_before: Option<u64>,
+        keys_before: u64,
+    ) -> Result<u64, RecordsError> {
         self.with(move |conn| {
             let tx = conn.transaction()?;
-            let n = tx.execute(sql::FORGET_QUESTIONS, params![ts as i64])?;
-            tx.execute(sql::FORGET_VOTE_TEXT, params![ts as i64])?;
+            tx.execute(sql::FORGET_BATCHES, params![keys_before as i64])?;
+            let mut n = 0;
+            if let Some(ts) = questions_before {
+                n = tx.execute(sql::FORGET_QUESTIONS, params![ts as i64])?;
+                tx.execute(sql::FORGET_VOTE_TEXT, params![ts as i64])?;
+            }
             tx.commit()?;
             Ok(n as u64)
         })

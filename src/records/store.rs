@@ -2,7 +2,7 @@
 //! call for each thing the records do, handed to the back end in use (what
 //! both share is in [`super::sql`]).
 
-use super::sql::{Batch, BatchKey};
+use super::sql::{self, Batch, BatchKey};
 use super::{
     DayCounts, Entry, Location, QuestionRecord, RecordsError, Scope, Stats, Summary, postgres,
     sqlite,
@@ -98,16 +98,20 @@ impl Store {
         }
     }
 
-    /// Deletes the questions asked before `ts` (the per-day counts stay)
-    /// and the question text of votes cast before it. Returns the questions
-    /// deleted.
-    pub async fn forget_before(&self, ts: u64) -> Result<u64, RecordsError> {
+    /// Deletes the keys of batches written more than a day ago and, with
+    /// `questions_before`, the questions asked before it (the per-day counts
+    /// stay) and the question text of votes cast before it. Returns the
+    /// questions deleted.
+    pub async fn forget(&self, questions_before: Option<u64>) -> Result<u64, RecordsError> {
+        let keys_before = now_secs().saturating_sub(sql::KEEP_BATCH_KEYS);
         let deleted = match self {
-            Store::Sqlite(s) => s.forget_before(ts).await?,
-            Store::Postgres(p) => p.forget_before(ts).await?,
+            Store::Sqlite(s) => s.forget(questions_before, keys_before).await?,
+            Store::Postgres(p) => p.forget(questions_before, keys_before).await?,
         };
-        if deleted > 0 {
-            tracing::info!(deleted, before = ts, "forgot questions past --keep-days");
+        if let Some(before) = questions_before
+            && deleted > 0
+        {
+            tracing::info!(deleted, before, "forgot questions past --keep-days");
         }
         Ok(deleted)
     }
