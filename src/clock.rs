@@ -98,19 +98,6 @@ impl Date {
     }
 }
 
-impl From<time::Date> for Date {
-    fn from(d: time::Date) -> Date {
-        Date(d)
-    }
-}
-
-impl From<OffsetDateTime> for Date {
-    /// The date in Japan at that instant.
-    fn from(t: OffsetDateTime) -> Date {
-        Date(t.to_offset(JAPAN).date())
-    }
-}
-
 impl std::str::FromStr for Date {
     type Err = DateError;
 
@@ -203,8 +190,6 @@ mod tests {
         let t = 1_711_897_200;
         assert_eq!(Date::in_japan(t - 1).to_string(), "2024-03-31");
         assert_eq!(Date::in_japan(t).to_string(), "2024-04-01");
-        let instant = OffsetDateTime::from_unix_timestamp(t).unwrap();
-        assert_eq!(Date::from(instant).to_string(), "2024-04-01");
         // 2024-03-31 14:59:59 UTC is 23:59:59 in Japan.
         assert_eq!(
             until_tomorrow_in_japan(t as u64 - 1),

@@ -33,10 +33,6 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-fn percent(rate: f64) -> String {
-    format!("{:.1}%", 100.0 * rate)
-}
-
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:960px;padding:0 1em;color:#222}\
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}\
 figure{margin:1em 0}svg{max-width:100%;height:auto}\
@@ -99,9 +95,15 @@ pub fn page(report: &Report, m: &ReportMessages) -> Result<String, ChartError> {
         .replace("{questions}", &report.questions.to_string())
         .replace("{answered}", &report.answered.to_string())
         .replace("{did_you_mean}", &report.did_you_mean.to_string())
-        .replace("{did_you_mean_rate}", &percent(report.did_you_mean_rate))
+        .replace(
+            "{did_you_mean_rate}",
+            &crate::report::percent(report.did_you_mean_rate),
+        )
         .replace("{unanswered}", &report.unanswered.to_string())
-        .replace("{no_match_rate}", &percent(report.no_match_rate))
+        .replace(
+            "{no_match_rate}",
+            &crate::report::percent(report.no_match_rate),
+        )
         .replace("{out_of_scope}", &report.out_of_scope.to_string())
         .replace("{up}", &report.votes_up.to_string())
         .replace("{down}", &report.votes_down.to_string());

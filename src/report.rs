@@ -22,14 +22,11 @@ use crate::analysis::Analyzer;
 use crate::data::{Date, Knowledge};
 use crate::records::{
     Asked, DayCounts, Location, QUESTIONS_FILE, RecordsError, ShownCount, Store, VOTES_FILE, Vote,
-    VoteRecord,
+    VoteRecord, day_of,
 };
 
 /// What the report reads: the records' [`Summary`].
 pub use crate::records::Summary;
-/// The records as the report reads them.
-pub type Records = Summary;
-pub use crate::records::{AHEAD, EARLIEST};
 
 /// Two wordings whose analysed terms overlap at least this much (Jaccard)
 /// are one question…
@@ -51,7 +48,7 @@ pub enum ReportError {
 
 /// Reads the records at `location`; the JSON-lines files of an earlier
 /// version in the state directory `state` are imported first, once.
-pub async fn read(state: &Path, location: &Location) -> Result<Records, ReportError> {
+pub async fn read(state: &Path, location: &Location) -> Result<Summary, ReportError> {
     let old = state.join(QUESTIONS_FILE).is_file() || state.join(VOTES_FILE).is_file();
     let store = match Store::open(location, old).await {
         Err(RecordsError::Missing(_)) => return Err(ReportError::NoRecords(state.to_path_buf())),
@@ -61,6 +58,12 @@ pub async fn read(state: &Path, location: &Location) -> Result<Records, ReportEr
         crate::records::import_old_files(&store, state).await?;
     }
     Ok(store.summary().await?)
+}
+
+/// A rate as every surface shows it (the text report, the page, `/stats`,
+/// the weekly post): a percentage with one decimal.
+pub fn percent(rate: f64) -> String {
+    format!("{:.1}%", 100.0 * rate)
 }
 
 /// How a question is compared with others.
@@ -289,14 +292,10 @@ fn rate(part: u64, whole: u64) -> f64 {
     }
 }
 
-fn day_of(ts: u64) -> Date {
-    Date::in_japan(ts as i64)
-}
-
 /// Builds the report. `key` says how questions compare
 /// ([`QuestionKey::analysed`] in the CLI); `knowledge` names the programmes.
 pub fn build(
-    records: &Records,
+    records: &Summary,
     knowledge: Option<&Knowledge>,
     key: &dyn Fn(&str) -> QuestionKey,
     options: &Options,
@@ -606,13 +605,13 @@ impl Report {
         let _ = writeln!(o, "madoguchi 利用レポート（{span}、日付は日本時間）");
         let _ = writeln!(
             o,
-            "質問 {} 件 ・回答 {} 件 ・もしかして {} 件（{:.1}%） ・該当なし {} 件（{:.1}%、うち対象外 {} 件） ・👍 {} ・👎 {}",
+            "質問 {} 件 ・回答 {} 件 ・もしかして {} 件（{}） ・該当なし {} 件（{}、うち対象外 {} 件） ・👍 {} ・👎 {}",
             self.questions,
             self.answered,
             self.did_you_mean,
-            100.0 * self.did_you_mean_rate,
+            percent(self.did_you_mean_rate),
             self.unanswered,
-            100.0 * self.no_match_rate,
+            percent(self.no_match_rate),
             self.out_of_scope,
             self.votes_up,
             self.votes_down
@@ -767,14 +766,14 @@ mod tests {
     }
 
     /// The records of [`fixture`], with one line that could not be read.
-    fn summary(questions: &[QuestionRecord], votes: Vec<VoteRecord>) -> Records {
-        Records {
+    fn summary(questions: &[QuestionRecord], votes: Vec<VoteRecord>) -> Summary {
+        Summary {
             skipped: 1,
             ..Summary::from_records(questions, votes)
         }
     }
 
-    fn fixture() -> Records {
+    fn fixture() -> Summary {
         let (questions, votes) = fixture_records();
         summary(&questions, votes)
     }
@@ -1081,7 +1080,7 @@ mod tests {
     #[test]
     fn empty_records_make_an_empty_report() {
         let r = build(
-            &Records::default(),
+            &Summary::default(),
             None,
             &QuestionKey::plain,
             &Options::default(),

@@ -338,15 +338,14 @@ pub fn unanswered(recent: &[QuestionRecord], msgs: &Messages) -> Fitted {
 /// (with how many weeks it shows).
 pub fn stats(s: &Stats, knowledge: &Knowledge, chart: Option<(Image, usize)>) -> Fitted {
     let m = &knowledge.messages.report;
-    let percent = |rate: f64| format!("{:.1}%", 100.0 * rate);
     let mut lines = vec![
         m.stats_questions.replace("{n}", &s.questions.to_string()),
         m.stats_unanswered
             .replace("{n}", &s.unanswered.to_string())
-            .replace("{rate}", &percent(s.no_match_rate())),
+            .replace("{rate}", &crate::report::percent(s.no_match_rate())),
         m.stats_did_you_mean
             .replace("{n}", &s.did_you_mean.to_string())
-            .replace("{rate}", &percent(s.did_you_mean_rate())),
+            .replace("{rate}", &crate::report::percent(s.did_you_mean_rate())),
         m.stats_votes
             .replace("{up}", &s.up.to_string())
             .replace("{down}", &s.down.to_string()),

@@ -122,11 +122,11 @@ pub fn post(weeks: &[PeriodRate], m: &ReportMessages) -> Fitted {
             m.weekly_summary
                 .replace("{questions}", &w.questions.to_string())
                 .replace("{unanswered}", &w.unanswered.to_string())
-                .replace("{no_match_rate}", &format!("{:.1}%", 100.0 * w.rate))
+                .replace("{no_match_rate}", &crate::report::percent(w.rate))
                 .replace("{did_you_mean}", &w.did_you_mean.to_string())
                 .replace(
                     "{did_you_mean_rate}",
-                    &format!("{:.1}%", 100.0 * w.did_you_mean_rate),
+                    &crate::report::percent(w.did_you_mean_rate),
                 )
                 .replace("{up}", &w.up.to_string())
                 .replace("{down}", &w.down.to_string()),
