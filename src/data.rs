@@ -362,6 +362,16 @@ pub fn load(dir: &Path) -> Result<Knowledge, Problems> {
     load_on(dir, None)
 }
 
+/// Loads and validates `messages.toml` of `dir` alone (for what needs the
+/// sentences while the rest of the knowledge has problems).
+pub fn load_messages(dir: &Path) -> Result<Messages, Problems> {
+    let mut ld = Loader::new();
+    match messages::load(&mut ld, &dir.join(MESSAGES_FILE)) {
+        Some(m) if ld.problems.is_empty() => Ok(m),
+        _ => Err(Problems(ld.problems)),
+    }
+}
+
 /// Loads and validates everything under `dir`; the current plan is the
 /// newest one whose start date is on or before `today` (`None`: the newest).
 pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {

@@ -170,7 +170,11 @@ pub fn report(paths: &Paths, args: ReportArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = args.html {
         let messages = match messages {
             Some(m) => m,
-            None => read_messages(&paths.data)?,
+            None => data::load_messages(&paths.data).map_err(|p| {
+                anyhow::anyhow!(
+                    "{p}\nmadoguchi: the report page needs the sentences of messages.toml"
+                )
+            })?,
         };
         let page = madoguchi::html::page(&r, &messages.report)?;
         madoguchi::html::write(&path, &page)?;
@@ -187,20 +191,6 @@ pub fn report(paths: &Paths, args: ReportArgs) -> anyhow::Result<ExitCode> {
         write!(stdout(), "{}", r.to_text())?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The sentences of `data/messages.toml` alone, for a report made while
-/// the rest of the knowledge has problems.
-fn read_messages(data: &Path) -> anyhow::Result<data::Messages> {
-    let path = data.join(data::MESSAGES_FILE);
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {} for the report's words", path.display()))?;
-    toml::from_str(&text).with_context(|| {
-        format!(
-            "{} does not parse: run `madoguchi check` for where and how to fix it",
-            path.display()
-        )
-    })
 }
 
 /// `analyze`: how a text is read, analysed and decided on.
