@@ -215,12 +215,17 @@ mod tests {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("data/messages.toml"),
         )
         .unwrap();
-        let text = good.replacen("unanswered_title = ", "x_unanswered_title = ", 1);
+        let text: String = good
+            .lines()
+            .filter(|l| !l.starts_with("unanswered_title = "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert_ne!(text.len(), good.len(), "the sentence is there to remove");
         let (mut ld, src) = loaded("messages.toml", &text);
         assert!(ld.parse::<Messages>(&src).is_none());
         let said = said(&ld);
         assert!(
-            said.len() == 1 && said[0].contains("unanswered_title"),
+            said.len() == 1 && said[0].contains("missing field `unanswered_title`"),
             "{said:?}"
         );
     }
