@@ -445,6 +445,25 @@ impl Deref for Fitted {
     }
 }
 
+/// A fitted reply's content, embeds, components and image on one of
+/// serenity's message builders, with no mentions allowed (the builders share
+/// no trait; `$attach` is the builder's method that adds a file).
+macro_rules! with_parts {
+    ($fitted:expr, $builder:expr, $attach:ident) => {{
+        let mut m = $builder
+            .embeds($fitted.embed_builders())
+            .components($fitted.row_builders())
+            .allowed_mentions(no_mentions());
+        if let Some(c) = &$fitted.content {
+            m = m.content(c);
+        }
+        if let Some(a) = $fitted.attachment() {
+            m = m.$attach(a);
+        }
+        m
+    }};
+}
+
 impl Fitted {
     /// A reply of one sentence, fitted.
     pub fn text(content: &str, ephemeral: bool) -> Fitted {
@@ -507,66 +526,32 @@ impl Fitted {
             .collect()
     }
 
-    /// A channel message (a reply to `reference` when given).
+    /// A channel message.
     pub fn message(&self) -> CreateMessage {
-        let mut m = CreateMessage::new()
-            .embeds(self.embed_builders())
-            .components(self.row_builders())
-            .allowed_mentions(no_mentions());
-        if let Some(c) = &self.content {
-            m = m.content(c);
-        }
-        if let Some(a) = self.attachment() {
-            m = m.add_file(a);
-        }
-        m
+        with_parts!(self, CreateMessage::new(), add_file)
     }
 
     /// The message of an interaction response.
     pub fn interaction(&self) -> CreateInteractionResponseMessage {
-        let mut m = CreateInteractionResponseMessage::new()
-            .embeds(self.embed_builders())
-            .components(self.row_builders())
-            .allowed_mentions(no_mentions())
-            .ephemeral(self.ephemeral);
-        if let Some(c) = &self.content {
-            m = m.content(c);
-        }
-        if let Some(a) = self.attachment() {
-            m = m.add_file(a);
-        }
-        m
+        with_parts!(
+            self,
+            CreateInteractionResponseMessage::new().ephemeral(self.ephemeral),
+            add_file
+        )
     }
 
     /// An edit of a deferred interaction response.
     pub fn edit(&self) -> EditInteractionResponse {
-        let mut m = EditInteractionResponse::new()
-            .embeds(self.embed_builders())
-            .components(self.row_builders())
-            .allowed_mentions(no_mentions());
-        if let Some(c) = &self.content {
-            m = m.content(c);
-        }
-        if let Some(a) = self.attachment() {
-            m = m.new_attachment(a);
-        }
-        m
+        with_parts!(self, EditInteractionResponse::new(), new_attachment)
     }
 
     /// A followup message of an interaction.
     pub fn followup(&self) -> CreateInteractionResponseFollowup {
-        let mut m = CreateInteractionResponseFollowup::new()
-            .embeds(self.embed_builders())
-            .components(self.row_builders())
-            .allowed_mentions(no_mentions())
-            .ephemeral(self.ephemeral);
-        if let Some(c) = &self.content {
-            m = m.content(c);
-        }
-        if let Some(a) = self.attachment() {
-            m = m.add_file(a);
-        }
-        m
+        with_parts!(
+            self,
+            CreateInteractionResponseFollowup::new().ephemeral(self.ephemeral),
+            add_file
+        )
     }
 }
 
