@@ -11,7 +11,8 @@
 //!   one-time import.
 //! - `write URL`: a burst of 1,000 questions through `Records::question`
 //!   (what an answer pays): p50/p99/max of the call, and how long the
-//!   writer takes to store them.
+//!   writer takes to store them; then what a look of `serve`'s memory
+//!   trimmer costs, with memory to hand back and with none.
 //! - `serve STATE URL`: the first answer after a start, resident memory at
 //!   the end of a burst of 1,000 questions and while serving after it (two
 //!   looks of the memory trimmer later), `/stats` latency.
@@ -78,6 +79,20 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// A 👍 or 👎 on the `i`-th generated question `q`, half a minute after it.
+fn vote_on(i: u64, q: &QuestionRecord, rng: &mut fastrand::Rng) -> VoteRecord {
+    VoteRecord {
+        ts: q.ts + 30,
+        answer: q.answer,
+        vote: if rng.bool() { Vote::Up } else { Vote::Down },
+        query: Some(q.query.clone()),
+        shown: q.shown.clone(),
+        faq: None,
+        guild: q.guild,
+        voter: Some(format!("{i:032x}")),
+    }
+}
+
 /// The `i`-th generated question of a year ending now.
 fn generated(i: u64, n: u64, rng: &mut fastrand::Rng) -> QuestionRecord {
     let start = now() - 365 * 86_400;
@@ -130,16 +145,7 @@ async fn fill(location: &Location, n: u64) {
     for i in 0..n {
         let q = generated(i, n, &mut rng);
         if i % 50 == 0 {
-            batch.push(Entry::Vote(VoteRecord {
-                ts: q.ts + 30,
-                answer: q.answer,
-                vote: if rng.bool() { Vote::Up } else { Vote::Down },
-                query: Some(q.query.clone()),
-                shown: q.shown.clone(),
-                faq: None,
-                guild: q.guild,
-                voter: Some(format!("{i:032x}")),
-            }));
+            batch.push(Entry::Vote(vote_on(i, &q, &mut rng)));
         }
         batch.push(Entry::Question(q));
         if batch.len() >= 10_000 {
@@ -164,16 +170,7 @@ fn jsonl(dir: &Path, n: u64) {
     for i in 0..n {
         let q = generated(i, n, &mut rng);
         if i % 50 == 0 {
-            let v = VoteRecord {
-                ts: q.ts + 30,
-                answer: q.answer,
-                vote: if rng.bool() { Vote::Up } else { Vote::Down },
-                query: Some(q.query.clone()),
-                shown: q.shown.clone(),
-                faq: None,
-                guild: q.guild,
-                voter: Some(format!("{i:032x}")),
-            };
+            let v = vote_on(i, &q, &mut rng);
             writeln!(votes, "{}", serde_json::to_string(&v).unwrap()).unwrap();
         }
         writeln!(questions, "{}", serde_json::to_string(&q).unwrap()).unwrap();
@@ -181,6 +178,36 @@ fn jsonl(dir: &Path, n: u64) {
     questions.flush().unwrap();
     votes.flush().unwrap();
     println!("jsonl: {n} questions written to {}", dir.display());
+}
+
+/// What a look of `serve`'s memory trimmer costs: after a burst of 40 MB in
+/// small blocks freed (every 64th kept, so the free memory is scattered),
+/// and again when nothing is left to hand back.
+fn trim_cost() {
+    let kept: Vec<Vec<u8>> = std::thread::spawn(|| {
+        let blocks: Vec<Vec<u8>> = (0..20_000).map(|i| vec![i as u8; 2_000]).collect();
+        blocks.into_iter().step_by(64).collect()
+    })
+    .join()
+    .unwrap();
+    let t = Instant::now();
+    let held = madoguchi::memory::trim(0).unwrap_or(0);
+    let handing = t.elapsed();
+    let mut nothing: Vec<Duration> = (0..20)
+        .map(|_| {
+            let t = Instant::now();
+            madoguchi::memory::trim(0);
+            t.elapsed()
+        })
+        .collect();
+    nothing.sort();
+    println!(
+        "trim: handing back {} MB held free took {:.2} ms; a look with nothing left to hand back, median of 20: {:.2} ms",
+        held >> 20,
+        handing.as_secs_f64() * 1e3,
+        percentile(&nothing, 0.5).as_secs_f64() * 1e3
+    );
+    drop(kept);
 }
 
 async fn write_burst(location: &Location) {
@@ -465,7 +492,10 @@ async fn main() {
     match arg(0).as_str() {
         "fill" => fill(&location(&arg(1)), arg(2).parse().unwrap_or(1_000_000)).await,
         "jsonl" => jsonl(Path::new(&arg(1)), arg(2).parse().unwrap_or(1_000_000)),
-        "write" => write_burst(&location(&arg(1))).await,
+        "write" => {
+            write_burst(&location(&arg(1))).await;
+            trim_cost();
+        }
         "serve" => serve(Path::new(&arg(1)), &arg(2)).await,
         "kill" => kill(Path::new(&arg(1)), &arg(2)).await,
         "two" => two(&arg(1)).await,

@@ -15,9 +15,8 @@ pub const TRIM_ABOVE: usize = 4 << 20;
 /// How often a serving process looks: often enough that memory returns
 /// within a second or two of a burst, rarely enough to cost nothing (the
 /// allocator still counts trimmed memory as free, so once a burst has left
-/// more than [`TRIM_ABOVE`] free, every look trims: about 0.15 ms when there
-/// is nothing left to hand back, measured by `tests/memory.rs`' allocation
-/// pattern).
+/// more than [`TRIM_ABOVE`] free, every look trims: about 0.13 ms when there
+/// is nothing left to hand back, measured by `records_bench write`).
 pub const TRIM_EVERY: Duration = Duration::from_secs(1);
 
 /// Bytes the allocator holds free (in its arenas, not yet handed back).
