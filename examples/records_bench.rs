@@ -56,23 +56,8 @@ const MEASURES: &[&str] = &[
     "1.tokyo.a",
 ];
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
 fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
+    testkit::status_kib(pid, "VmRSS").unwrap_or(0)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -95,7 +80,7 @@ fn vote_on(i: u64, q: &QuestionRecord, rng: &mut fastrand::Rng) -> VoteRecord {
 
 /// The `i`-th generated question of a year ending now.
 fn generated(i: u64, n: u64, rng: &mut fastrand::Rng) -> QuestionRecord {
-    let start = now() - 365 * 86_400;
+    let start = madoguchi::clock::now_secs() - 365 * 86_400;
     let ts = start + i * (365 * 86_400) / n.max(1);
     let unanswered = rng.u8(0..10) < 3;
     let (query, shown) = if unanswered {
@@ -182,30 +167,27 @@ fn jsonl(dir: &Path, n: u64) {
 
 /// What a look of `serve`'s memory trimmer costs: after a burst of 40 MB in
 /// small blocks freed (every 64th kept, so the free memory is scattered),
-/// and again when nothing is left to hand back.
+/// and when nothing was freed since.
 fn trim_cost() {
-    let kept: Vec<Vec<u8>> = std::thread::spawn(|| {
-        let blocks: Vec<Vec<u8>> = (0..20_000).map(|i| vec![i as u8; 2_000]).collect();
-        blocks.into_iter().step_by(64).collect()
-    })
-    .join()
-    .unwrap();
+    let kept = testkit::fragmented_burst();
+    let mut trimmer = madoguchi::memory::Trimmer::default();
+    let above = madoguchi::memory::TRIM_ABOVE;
     let t = Instant::now();
-    let held = madoguchi::memory::trim(0).unwrap_or(0);
+    let held = trimmer.look(above).unwrap_or(0);
     let handing = t.elapsed();
     let mut nothing: Vec<Duration> = (0..20)
         .map(|_| {
             let t = Instant::now();
-            madoguchi::memory::trim(0);
+            assert_eq!(trimmer.look(above), None);
             t.elapsed()
         })
         .collect();
     nothing.sort();
     println!(
-        "trim: handing back {} MB held free took {:.2} ms; a look with nothing left to hand back, median of 20: {:.2} ms",
+        "trim: handing back {} MB held free took {:.2} ms; a look with nothing freed since, median of 20: {:.1} µs",
         held >> 20,
         handing.as_secs_f64() * 1e3,
-        percentile(&nothing, 0.5).as_secs_f64() * 1e3
+        percentile(&nothing, 0.5).as_secs_f64() * 1e6
     );
     drop(kept);
 }
@@ -223,8 +205,8 @@ async fn write_burst(location: &Location) {
     let mut rng = fastrand::Rng::with_seed(11);
     let questions: Vec<QuestionRecord> = (0..1_000)
         .map(|i| QuestionRecord {
-            ts: now(),
-            answer: 9_000_000_000_000 + now() * 1_000 + i,
+            ts: madoguchi::clock::now_secs(),
+            answer: 9_000_000_000_000 + madoguchi::clock::now_secs() * 1_000 + i,
             ..generated(i, 1_000, &mut rng)
         })
         .collect();

@@ -40,16 +40,6 @@ fn env_number(key: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Resident memory of a process, in KiB.
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-}
-
 fn binary() -> PathBuf {
     std::env::var_os("MADOGUCHI_BIN")
         .map(PathBuf::from)
@@ -78,7 +68,7 @@ async fn drive(fake: &FakeDiscord, pid: u32, seconds: u64, rate: u64, users: u64
     while Instant::now() < deadline {
         tick.tick().await;
         if Instant::now() >= next_sample {
-            let rss = rss_kib(pid).unwrap_or(0);
+            let rss = testkit::status_kib(pid, "VmRSS").unwrap_or(0);
             let elapsed = started.elapsed().as_secs();
             samples.push((elapsed, rss));
             println!(
@@ -176,7 +166,7 @@ async fn main() -> ExitCode {
     fake.wait_sessions(1).await;
     println!(
         "soak: {seconds} s, {rate} questions/s from {users} users, pid {pid}, RSS at start {} KiB",
-        rss_kib(pid).unwrap_or(0)
+        testkit::status_kib(pid, "VmRSS").unwrap_or(0)
     );
 
     let started = Instant::now();
@@ -190,7 +180,7 @@ async fn main() -> ExitCode {
     while fake.created_len() < asked.len() && Instant::now() < settle {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let end_rss = rss_kib(pid).unwrap_or(0);
+    let end_rss = testkit::status_kib(pid, "VmRSS").unwrap_or(0);
     samples.push((started.elapsed().as_secs(), end_rss));
     let _ = child.start_kill();
     let _ = child.wait().await;

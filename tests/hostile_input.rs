@@ -5,38 +5,14 @@
 //! `index/CURRENT` a directory, logs to a file. Each ends in bounded time
 //! with an answer or a clear message, never a hang or a panic.
 
-use testkit::{madoguchi, run};
+use testkit::{finish, madoguchi, run};
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 const QUESTION: &str = "テレワークの機器を買うのに補助はありますか";
-
-/// Waits for `child` at most `limit`; kills it and fails when it hangs.
-fn finish(mut child: Child, limit: Duration, what: &str) -> (ExitStatus, String, String) {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut out = String::new();
-            let mut err = String::new();
-            if let Some(mut o) = child.stdout.take() {
-                let _ = o.read_to_string(&mut out);
-            }
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            return (status, out, err);
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what}: still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo")

@@ -2,10 +2,9 @@
 //! (flag, environment, `.env`, configuration file, default), seen through
 //! the binary itself.
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::Duration;
 
 /// Every variable the binary reads, so that the caller's environment
 /// cannot leak into a test.
@@ -43,26 +42,6 @@ fn bare(dir: &Path) -> Command {
     cmd
 }
 
-/// Waits for `child` at most `limit`: its status and stderr.
-fn finish(mut child: Child, limit: Duration) -> (ExitStatus, String) {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            if let Some(mut e) = child.stderr.take() {
-                let _ = e.read_to_string(&mut err);
-            }
-            return (status, err);
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("serve still running after {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 /// `serve` with `args` in `dir`, expected to stop at once with an error.
 fn serve_error(cmd: &mut Command) -> (ExitStatus, String) {
     let child = cmd
@@ -70,7 +49,8 @@ fn serve_error(cmd: &mut Command) -> (ExitStatus, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    finish(child, Duration::from_secs(60))
+    let (status, _, stderr) = testkit::finish(child, Duration::from_secs(60), "serve");
+    (status, stderr)
 }
 
 /// `MADOGUCHI_MAX_QUESTION` written in `.env` is a setting like any other:

@@ -8,9 +8,11 @@
 pub mod bot;
 pub mod fake_discord;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, ExitStatus, Output};
 use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use madoguchi::dictionary::DEFAULT_IPADIC_SOURCE;
 use madoguchi::engine::{Engine, Paths, Rebuild};
@@ -120,6 +122,53 @@ pub fn run(cmd: &mut Command) -> (Output, String, String) {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (out, stdout, stderr)
+}
+
+/// Waits for `child` at most `limit`: its status, stdout and stderr; kills
+/// it and fails, naming `what`, when it hangs.
+pub fn finish(mut child: Child, limit: Duration, what: &str) -> (ExitStatus, String, String) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut out = String::new();
+            let mut err = String::new();
+            if let Some(mut o) = child.stdout.take() {
+                let _ = o.read_to_string(&mut out);
+            }
+            if let Some(mut e) = child.stderr.take() {
+                let _ = e.read_to_string(&mut err);
+            }
+            return (status, out, err);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what}: still running after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A field of `/proc/PID/status` counted in KiB (`VmRSS`, `RssAnon`…).
+pub fn status_kib(pid: u32, field: &str) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// A burst that leaves the allocator holding freed memory: 40 MB in small
+/// blocks allocated on a thread of its own, of which every 64th is kept
+/// (returned), so that the freed memory is scattered.
+pub fn fragmented_burst() -> Vec<Vec<u8>> {
+    std::thread::spawn(|| {
+        let blocks: Vec<Vec<u8>> = (0..20_000).map(|i| vec![i as u8; 2_000]).collect();
+        blocks.into_iter().step_by(64).collect()
+    })
+    .join()
+    .unwrap()
 }
 
 /// The records a bot with the state directory `state` keeps in
