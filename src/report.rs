@@ -22,7 +22,7 @@ use crate::analysis::Analyzer;
 use crate::data::{Date, Knowledge};
 use crate::records::{
     Asked, DayCounts, Location, QUESTIONS_FILE, RecordsError, ShownCount, Store, VOTES_FILE, Vote,
-    VoteRecord, day_of,
+    VoteRecord,
 };
 
 /// What the report reads: the records' [`Summary`].
@@ -449,7 +449,7 @@ fn unanswered_groups(
                 question,
                 wordings: rest.len(),
                 variants: rest.into_iter().take(options.variants).collect(),
-                last: day_of(g.last),
+                last: Date::in_japan(g.last as i64),
             }
         })
         .collect()
@@ -487,7 +487,7 @@ fn down_voted(votes: &[VoteRecord], knowledge: Option<&Knowledge>, top: usize) -
                     id,
                 })
                 .collect(),
-            last: day_of(last),
+            last: Date::in_japan(last as i64),
         })
         .collect();
     out.sort_by(|a, b| {
@@ -525,7 +525,7 @@ pub fn over_time(
         .copied()
         .zip(buckets.keys().next_back().copied());
     for v in votes {
-        let start = start_of(day_of(v.ts));
+        let start = start_of(Date::in_japan(v.ts as i64));
         if span.is_some_and(|(first, last)| first <= start && start <= last) {
             let b = buckets.entry(start).or_default();
             match v.vote {

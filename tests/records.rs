@@ -506,14 +506,14 @@ async fn a_batch_tried_again_after_its_commit_went_through_is_written_once() {
             // NUL, which PostgreSQL refuses in text, is not stored.
             Entry::Question(q(2, "宇宙\0旅行", &[])),
         ];
-        let key = BatchKey::new();
+        let key = BatchKey::fresh();
         store.write_once(&key, &entries).await.unwrap();
         // The commit went through, its answer was lost: the writer tries
         // the same batch again under its key.
         store.write_once(&key, &entries).await.unwrap();
         // Another batch with the same records is other questions.
         store
-            .write_once(&BatchKey::new(), &entries[..1])
+            .write_once(&BatchKey::fresh(), &entries[..1])
             .await
             .unwrap();
         let summary = store.summary().await.unwrap();

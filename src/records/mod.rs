@@ -57,7 +57,7 @@ pub use import::{Imported, import as import_old_files};
 pub use queue::Queue;
 pub use sql::BatchKey;
 pub use store::Store;
-pub use summary::{Asked, DayCounts, ShownCount, Summary, day_of};
+pub use summary::{Asked, DayCounts, ShownCount, Summary};
 
 /// The SQLite file in the state directory when no `--records` is given.
 pub const DATABASE_FILE: &str = "records.sqlite3";
@@ -65,9 +65,9 @@ pub const DATABASE_FILE: &str = "records.sqlite3";
 pub const QUEUE_BOUND: usize = 10_000;
 /// The earliest time a record may carry: 2020-01-01 00:00 UTC, before the
 /// bot existed.
-pub const EARLIEST: u64 = 1_577_836_800;
+const EARLIEST: u64 = 1_577_836_800;
 /// How far past now a record may be stamped (clocks drift).
-pub const AHEAD: u64 = 86_400;
+const AHEAD: u64 = 86_400;
 
 pub const QUESTIONS_FILE: &str = "questions.jsonl";
 pub const UNANSWERED_FILE: &str = "unanswered.jsonl";

@@ -158,7 +158,7 @@ pub async fn write(queue: std::sync::Arc<Queue>, store: Store, keep_days: Option
     loop {
         let Some((key, batch, end)) = pending
             .take()
-            .or_else(|| queue.peek().map(|(b, end)| (BatchKey::new(), b, end)))
+            .or_else(|| queue.peek().map(|(b, end)| (BatchKey::fresh(), b, end)))
         else {
             if queue.closed.load(Ordering::SeqCst) {
                 return;

@@ -312,7 +312,7 @@ impl Aggregates {
 pub struct BatchKey(String);
 
 impl BatchKey {
-    pub fn new() -> BatchKey {
+    pub fn fresh() -> BatchKey {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicU64, Ordering};
         static PROCESS: OnceLock<String> = OnceLock::new();
@@ -332,12 +332,6 @@ impl BatchKey {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl Default for BatchKey {
-    fn default() -> Self {
-        BatchKey::new()
     }
 }
 

@@ -29,7 +29,7 @@ impl Store {
 
     /// Writes a batch in one transaction.
     pub async fn write(&self, entries: &[Entry]) -> Result<(), RecordsError> {
-        self.write_once(&BatchKey::new(), entries).await
+        self.write_once(&BatchKey::fresh(), entries).await
     }
 
     /// Writes `entries` unless a batch of the same `key` was written: a

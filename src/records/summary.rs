@@ -81,7 +81,7 @@ pub struct Summary {
 }
 
 /// The day in Japan of a time in seconds since the Unix epoch.
-pub fn day_of(ts: u64) -> Date {
+pub(crate) fn day_of(ts: u64) -> Date {
     Date::in_japan(ts as i64)
 }
 
