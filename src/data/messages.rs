@@ -85,14 +85,14 @@ fn command_words(ld: &mut Loader, src: &Source, m: &BotMessages) {
         let ok = name.chars().count() <= COMMAND_NAME
             && name
                 .chars()
-                .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+                .all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-' || c == '_');
         if !ok {
             wrong.push((
                 key,
                 format!("`{key}` is not a command name Discord accepts"),
                 format!(
                     "write at most {COMMAND_NAME} letters or digits (`-` and `_` allowed), \
-                     without spaces"
+                     without spaces or capital letters"
                 ),
             ));
         }
@@ -244,6 +244,7 @@ mod tests {
         let long = "説明".repeat(COMMAND_DESCRIPTION);
         let text = good
             .replacen("help_name = \"", "help_name = \"使い 方", 1)
+            .replacen("programs_name = \"", "programs_name = \"List", 1)
             .replacen(
                 "stats_description = \"",
                 &format!("stats_description = \"{long}"),
@@ -261,6 +262,10 @@ mod tests {
         assert_eq!(
             said(&ld),
             [
+                format!(
+                    "{}: [programs_name]: `programs_name` is not a command name Discord accepts",
+                    line("programs_name")
+                ),
                 format!(
                     "{}: [help_name]: `help_name` is not a command name Discord accepts",
                     line("help_name")
