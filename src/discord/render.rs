@@ -598,6 +598,30 @@ mod tests {
     }
 
     #[test]
+    fn problems_past_the_posts_are_counted() {
+        let msgs = messages();
+        let problems: Vec<String> = (0..60)
+            .map(|i| format!("data/faq/02.toml:{i}: [x{i}]: {}", "問題".repeat(600)))
+            .collect();
+        let posts = problem_posts("直してください", &problems, &msgs.bot);
+        assert_eq!(posts.len(), MAX_POSTS);
+        for p in &posts {
+            assert_within_limits(p);
+        }
+        let all: String = posts
+            .iter()
+            .map(|p| p.embeds[0].description.clone().unwrap())
+            .collect();
+        let shown = (0..60).filter(|i| all.contains(&format!("[x{i}]"))).count();
+        assert!((1..60).contains(&shown), "{shown} shown");
+        let more = msgs
+            .bot
+            .more_problems
+            .replace("{n}", &(60 - shown).to_string());
+        assert!(all.contains(&more), "the rest are counted: {more}");
+    }
+
+    #[test]
     fn many_problems_are_posted_in_full_within_the_limits() {
         let msgs = messages();
         let problems: Vec<String> = (0..60)
@@ -614,9 +638,10 @@ mod tests {
         }
         assert!(all.contains("[x0]") && all.contains("[x20]"));
         let rest = msgs.bot.more_problems.split('{').next().unwrap();
-        if !all.contains("[x59]") {
-            assert!(all.contains(rest), "the rest are counted");
-        }
+        assert!(
+            all.contains("[x59]") && !all.contains(rest),
+            "all 60 are shown"
+        );
         let second = posts[1].embeds[0].description.as_deref().unwrap();
         let continued = msgs.bot.continued.replace("{part}", "2");
         let continued = continued.split('{').next().unwrap();
