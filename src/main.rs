@@ -40,12 +40,13 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, matches: &ArgMatches, dotenv: &DotEnv) -> anyhow::Result<ExitCode> {
     let Cli { globals, command } = cli;
-    let paths = KnowledgeSettings::resolve(&globals, matches, dotenv).paths();
-    if !matches!(command, Command::Serve(_)) {
-        logs::init("warn", LogFormat::Text);
+    if let Command::Serve(args) = &command {
+        return serve(&globals, args, matches, dotenv);
     }
+    let paths = KnowledgeSettings::resolve(&globals, matches, dotenv).paths();
+    logs::init("warn", LogFormat::Text);
     match command {
-        Command::Serve(args) => serve(&globals, &args, matches, dotenv),
+        Command::Serve(_) => unreachable!("serve returned above"),
         Command::Ask { question, json } => commands::ask(&paths, &question, json),
         Command::Check { measures } => commands::check(&paths, measures),
         Command::Index => commands::index(&paths),

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use madoguchi::data;
 use madoguchi::dictionary::DEFAULT_IPADIC_SOURCE;
+use madoguchi::discord::config::DEFAULT_STATE_DIR;
 use madoguchi::report;
 
 #[derive(Parser)]
@@ -138,7 +139,7 @@ pub enum Command {
 #[derive(clap::Args)]
 pub struct ReportArgs {
     /// The bot's state directory (its records).
-    #[arg(long, env = "MADOGUCHI_STATE", default_value = "state")]
+    #[arg(long, env = "MADOGUCHI_STATE", default_value = DEFAULT_STATE_DIR)]
     pub state: PathBuf,
     /// The records database: sqlite://PATH or postgres://USER:PASSWORD@HOST/DB
     /// [default: sqlite://STATE/records.sqlite3].

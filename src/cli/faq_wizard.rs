@@ -50,12 +50,8 @@ impl Prompter {
 
 /// `faq new`: asks for what is missing, then appends the entry.
 pub fn run(args: FaqNewArgs, paths: &Paths) -> anyhow::Result<ExitCode> {
-    let knowledge = data::load_on(&paths.data, paths.today).map_err(|p| {
-        anyhow::Error::new(p).context(format!(
-            "the knowledge in {} has problems: fix them first (run `madoguchi check`)",
-            paths.data.display()
-        ))
-    })?;
+    let knowledge = data::load_on(&paths.data, paths.today)
+        .map_err(|p| anyhow::Error::new(p).context(super::broken_knowledge(&paths.data)))?;
     let mut prompter = Prompter {
         interactive: std::io::stdin().is_terminal(),
         input: std::io::stdin().lock(),

@@ -20,7 +20,7 @@ pub fn run(settings: &ServeSettings) -> anyhow::Result<ExitCode> {
          (see README: Discord bot)",
     )?;
     let paths = settings.knowledge.paths();
-    let mut config = bot_config(settings, token, paths.clone());
+    let config = bot_config(settings, token, paths.clone());
     // Bound before the knowledge is opened: a taken address stops at once.
     let metrics_listener = settings
         .metrics
@@ -28,12 +28,7 @@ pub fn run(settings: &ServeSettings) -> anyhow::Result<ExitCode> {
         .map(madoguchi::discord::metrics::bind)
         .transpose()?;
 
-    // Unless --today fixes the date, the bot chooses the plan in force for
-    // each day itself (at every reload and each midnight in Japan).
     let engine = open_for_serving(&paths)?;
-    if settings.knowledge.today.value.is_none() {
-        config.paths.today = None;
-    }
     let (_watcher, changes) = madoguchi::watch::watch(&paths.data, madoguchi::watch::QUIET)?;
     tracing::info!(
         api_base = %config.api_base,
@@ -68,6 +63,9 @@ pub fn run(settings: &ServeSettings) -> anyhow::Result<ExitCode> {
 /// The bot's configuration from the settings.
 fn bot_config(s: &ServeSettings, token: Token, paths: Paths) -> Config {
     let mut config = Config::new(token, paths);
+    // Unless --today fixes the date, the bot chooses the plan in force for
+    // each day itself (at every reload and each midnight in Japan).
+    config.paths.today = s.knowledge.today.value;
     config.api_base = s.api_base.value.clone();
     config.state_dir = s.state.value.clone();
     config.records = s.records.value.clone();
