@@ -10,10 +10,10 @@
 //! A build also writes the blake3 checksum of every file it made; a file
 //! whose content no longer matches (a flipped bit, a truncation) is found
 //! before lindera reads it, and the dictionary is rebuilt. Hashing 46 MB
-//! would cost every start about 12 ms, so a start hashes only when the file
-//! system says a file changed since its checksums last matched (size,
-//! modification and change times, inode: a write through the file system
-//! changes at least the change time). A bit that rots on the disk without a
+//! cost every start milliseconds (BENCHMARKS.md, Records), so a start hashes
+//! only when the file system says a file changed since its checksums last
+//! matched (size, modification and change times, inode: a write through the
+//! file system changes at least the change time). A bit that rots on the disk without a
 //! write is therefore not found by a start; should lindera fail on it, the
 //! analysis reports a damaged dictionary and says to delete it.
 

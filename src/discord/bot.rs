@@ -44,8 +44,8 @@ const UNANSWERED_SHOWN: usize = 20;
 /// Programmes `/stats` lists as shown most: the head of the list is what
 /// owners ask about; more would push the figures off the screen.
 const STATS_TOP: usize = 5;
-/// What a reply says when building it failed: the knowledge (and its
-/// sentences) went with the task that failed.
+/// What a reply says when building it panicked: the rendering may be what
+/// failed, so this reply needs nothing from the knowledge.
 const WARNING_SIGN: &str = "\u{26A0}";
 
 /// A question held back by the length cap or the cooldown.
@@ -180,8 +180,7 @@ fn records_failed(e: &crate::records::RecordsError, shared: &Shared) -> Fitted {
 }
 
 fn internal_error(e: &tokio::task::JoinError) -> Fitted {
-    // Only reachable if building a reply panicked; render::failure needs
-    // the knowledge, which the panicking task held.
+    // Only reachable if building a reply panicked (see WARNING_SIGN).
     error!(error = %e, "answering task failed");
     Fitted::text(WARNING_SIGN, true)
 }
