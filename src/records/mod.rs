@@ -40,8 +40,6 @@ mod store;
 mod summary;
 
 use std::collections::{HashMap, VecDeque};
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -634,84 +632,6 @@ fn voter_key(path: &Path) -> Result<[u8; 32], RecordsError> {
             Ok(key)
         }
         Err(e) => Err(io(e)),
-    }
-}
-
-/// A JSON-lines records file read a chunk at a time. Lines that cannot be
-/// read (cut inside a character, garbage bytes, a record that does not
-/// parse) are skipped and counted, and [`Chunks::finish`] warns once,
-/// naming the file and the first such line.
-pub struct Chunks<T> {
-    path: PathBuf,
-    reader: BufReader<File>,
-    number: usize,
-    skipped: usize,
-    first_bad: Option<(usize, String)>,
-    bytes: Vec<u8>,
-    _records: std::marker::PhantomData<T>,
-}
-
-impl<T: for<'de> Deserialize<'de>> Chunks<T> {
-    pub fn open(path: &Path) -> std::io::Result<Chunks<T>> {
-        Ok(Chunks {
-            path: path.to_path_buf(),
-            reader: BufReader::new(File::open(path)?),
-            number: 0,
-            skipped: 0,
-            first_bad: None,
-            bytes: Vec::new(),
-            _records: std::marker::PhantomData,
-        })
-    }
-
-    /// Up to `n` records; none at the end of the file.
-    pub fn next_chunk(&mut self, n: usize) -> std::io::Result<Option<Vec<T>>> {
-        let mut values = Vec::new();
-        while values.len() < n {
-            self.bytes.clear();
-            if self.reader.read_until(b'\n', &mut self.bytes)? == 0 {
-                break;
-            }
-            self.number += 1;
-            let parsed = std::str::from_utf8(&self.bytes)
-                .map_err(|e| e.to_string())
-                .and_then(|text| {
-                    if text.trim().is_empty() {
-                        return Ok(None);
-                    }
-                    serde_json::from_str(text)
-                        .map(Some)
-                        .map_err(|e| e.to_string())
-                });
-            match parsed {
-                Ok(Some(v)) => values.push(v),
-                Ok(None) => {}
-                Err(e) => {
-                    self.skipped += 1;
-                    self.first_bad.get_or_insert((self.number, e));
-                }
-            }
-        }
-        Ok((!values.is_empty()).then_some(values))
-    }
-
-    /// Lines skipped so far.
-    pub fn skipped(&self) -> usize {
-        self.skipped
-    }
-
-    /// Warns about the lines skipped, if any; returns how many.
-    pub fn finish(self) -> usize {
-        if let Some((line, error)) = &self.first_bad {
-            tracing::warn!(
-                file = %self.path.display(),
-                line,
-                skipped = self.skipped,
-                %error,
-                "skipping records that cannot be read (first at this line)"
-            );
-        }
-        self.skipped
     }
 }
 

@@ -176,7 +176,7 @@ impl Postgres {
         let now = now_secs();
         let mut batch = Batch::default();
         let mut records = 0u64;
-        while file.next_into(&mut batch, path, now)? {
+        while file.next_into(&mut batch, now)? {
             records += batch.rows.len() as u64;
             write_rows(&tx, &batch).await.map_err(|e| self.db(e))?;
         }
