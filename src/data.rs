@@ -45,7 +45,7 @@ pub use language::{
     ScopeTopic,
 };
 pub use measure_id::{MeasureId, MeasureIdError};
-pub use messages::{BotMessages, COMMAND_DESCRIPTION, COMMAND_NAME};
+pub use messages::{BotMessages, COMMAND_DESCRIPTION};
 pub use source::{MAX_FILE_BYTES, NotRegular, Problem, Problems, read_capped};
 
 use plan::LoadedPlan;

@@ -231,7 +231,7 @@ const SHRINK_FLOOR: usize = 120;
 /// embeds, and at most 6,000 in all. The longest text is cut first, so short
 /// items (a programme, a referral) survive a long FAQ answer; only when every
 /// text is already short are trailing fields dropped.
-pub fn fit_embeds(embeds: &mut Vec<Embed>) {
+fn fit_embeds(embeds: &mut Vec<Embed>) {
     embeds.truncate(limits::EMBEDS);
     for e in embeds.iter_mut() {
         e.clip_parts();

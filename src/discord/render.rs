@@ -126,7 +126,7 @@ pub fn answer(answer: &Answer, msgs: &Messages, answer_id: u64, ephemeral_declin
 }
 
 /// 👍 and 👎 for an answer.
-pub fn vote_buttons(answer_id: u64) -> Vec<Button> {
+fn vote_buttons(answer_id: u64) -> Vec<Button> {
     [(Vote::Up, '👍'), (Vote::Down, '👎')]
         .into_iter()
         .map(|(vote, emoji)| Button {

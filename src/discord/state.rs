@@ -46,7 +46,7 @@ pub struct Shared {
 /// fix the permissions see answers again within minutes, and a channel
 /// that stays closed costs one failed request per period, not per
 /// question.
-pub const MUTE_PERIOD: Duration = Duration::from_secs(10 * 60);
+const MUTE_PERIOD: Duration = Duration::from_secs(10 * 60);
 /// Most channels remembered as muted: far more than one bot's channels,
 /// and a bound on the memory a flood of channels can take.
 const MUTED_CAPACITY: usize = 10_000;
