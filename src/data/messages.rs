@@ -17,7 +17,7 @@ use super::source::{Loader, Source};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BotMessages {
-    /// The Japanese names (at most [`COMMAND_NAME`] letters, digits, `-`
+    /// The Japanese names (at most [`COMMAND_NAME`] lower-case letters, digits, `-`
     /// or `_`) and descriptions (at most [`COMMAND_DESCRIPTION`]
     /// characters) of the slash commands and of `/ask`'s option.
     pub ask_name: String,
