@@ -339,6 +339,28 @@ async fn metrics_count_what_was_asked_and_health_follows_the_gateway() {
         let resumed = samples(&get(addr, "/metrics").await.1);
         assert_eq!(sample(&resumed, "madoguchi_gateway_reconnects_total"), 1.0);
 
+        // The gateway goes down and refuses every reconnect: unhealthy within
+        // 10 s, healthy again within 10 s of it coming back.
+        fake.refuse_gateway(true);
+        fake.drop_connection();
+        let down = tokio::time::Instant::now();
+        let reason = health_becomes(addr, 503, "not connected").await;
+        assert!(
+            down.elapsed() < Duration::from_secs(10),
+            "{:?}",
+            down.elapsed()
+        );
+        assert_eq!(reason.trim(), "shard 0 not connected to the gateway");
+        let refused = samples(&get(addr, "/metrics").await.1);
+        assert_eq!(
+            sample(&refused, "madoguchi_shard_connected{shard=\"0\"}"),
+            0.0
+        );
+        fake.refuse_gateway(false);
+        let up = tokio::time::Instant::now();
+        assert_eq!(health_becomes(addr, 200, "ok").await, "ok\n");
+        assert!(up.elapsed() < Duration::from_secs(10), "{:?}", up.elapsed());
+
         // The token is revoked: the gateway closes with 4004, the bot stops,
         // and the health says why.
         fake.set_token("a-new-token-from-the-portal");

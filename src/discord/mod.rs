@@ -45,7 +45,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serenity::all::{
-    ClientBuilder, GatewayError, GatewayIntents, Http, HttpBuilder, HttpError, StatusCode,
+    ClientBuilder, ConnectionStage, GatewayError, GatewayIntents, Http, HttpBuilder, HttpError,
+    ShardId, ShardManager, StatusCode,
 };
 use tracing::{info, warn};
 
@@ -384,6 +385,7 @@ async fn run_shards<F: Future<Output = ()>>(
     // `start_shard_range` takes the last shard inclusively.
     let result = tokio::select! {
         r = client.start_shard_range(first..last, total) => r,
+        never = follow_stages(&manager, &config.metrics, first..=last) => match never {},
         () = shutdown.as_mut() => {
             info!("shutting down");
             manager.shutdown_all().await;
@@ -413,6 +415,31 @@ async fn run_shards<F: Future<Output = ()>>(
         Err(e) => {
             manager.shutdown_all().await;
             Stopped::Failed(e)
+        }
+    }
+}
+
+/// How often the health reads the shards' stages from the shard manager.
+const STAGE_POLL: Duration = Duration::from_secs(1);
+
+/// Keeps the health on the shard manager's own view of each shard, read every
+/// [`STAGE_POLL`]: a shard is up only while its runner exists and is in the
+/// Connected stage. Events alone miss a drop whose reconnects keep failing
+/// (the runner is gone, no stage event follows), so the poll is the truth.
+async fn follow_stages(
+    manager: &ShardManager,
+    metrics: &metrics::Metrics,
+    shards: std::ops::RangeInclusive<u32>,
+) -> std::convert::Infallible {
+    let mut tick = tokio::time::interval(STAGE_POLL);
+    loop {
+        tick.tick().await;
+        let runners = manager.runners.lock().await;
+        for shard in shards.clone() {
+            let up = runners
+                .get(&ShardId(shard))
+                .is_some_and(|r| r.stage == ConnectionStage::Connected);
+            metrics.shard(shard, up);
         }
     }
 }
