@@ -114,6 +114,7 @@ pub fn watch(
     let debouncer = Arc::new(Mutex::new(debouncer));
     let follow = Follow {
         configured: dir.to_path_buf(),
+        held: std::fs::File::open(&target.root).ok(),
         current: target,
         root,
         debouncer: Arc::downgrade(&debouncer),
@@ -134,6 +135,11 @@ pub fn watch(
 struct Follow {
     configured: PathBuf,
     current: Target,
+    /// The watched directory, held open: while it is, its inode cannot be
+    /// given to a directory made in its place (`rm -rf data && cp -r new
+    /// data` on ext4 would otherwise get the same number), and a link count
+    /// of 0 says it was deleted.
+    held: Option<std::fs::File>,
     /// The root events are reported relative to.
     root: Arc<Mutex<PathBuf>>,
     debouncer: Weak<Mutex<Inner>>,
@@ -144,8 +150,12 @@ impl Follow {
     /// another one; the new directory when it did. While the path names
     /// nothing (deleted, not yet made again) it waits.
     fn reattach(&mut self) -> Option<PathBuf> {
+        let deleted = self
+            .held
+            .as_ref()
+            .is_none_or(|d| d.metadata().map_or(true, |m| m.nlink() == 0));
         let now = Target::of(&self.configured)?;
-        if now == self.current {
+        if now == self.current && !deleted {
             return None;
         }
         let debouncer = self.debouncer.upgrade()?;
@@ -163,6 +173,7 @@ impl Follow {
             dir = %now.root.display(),
             "the data directory was replaced: watching the new one"
         );
+        self.held = std::fs::File::open(&now.root).ok();
         self.current = now;
         Some(self.current.root.clone())
     }
@@ -354,6 +365,30 @@ mod tests {
         let change = recv_within(&mut rx, limit).expect("a change");
         assert_eq!(change.paths, vec![PathBuf::from("faq.toml")]);
         assert_eq!(change.reattached, None);
+    }
+
+    #[test]
+    fn a_directory_deleted_and_copied_again_is_followed() {
+        // `rm -rf data && cp -r new data`: the new directory may get the
+        // deleted one's inode number, so (device, inode) alone sees nothing.
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("plan.toml"), "0").unwrap();
+        let (_watcher, mut rx) = watch(&dir, Duration::from_millis(200)).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("plan.toml"), "1").unwrap();
+        let limit = Duration::from_secs(30);
+        std::iter::from_fn(|| recv_within(&mut rx, limit))
+            .find_map(|c| c.reattached)
+            .expect("re-attached");
+        // Later edits are seen.
+        std::thread::sleep(Duration::from_millis(1_000));
+        while rx.try_recv().is_ok() {}
+        std::fs::write(dir.join("plan.toml"), "2").unwrap();
+        let change = recv_within(&mut rx, limit).expect("a later edit is a change");
+        assert_eq!(change.paths, vec![PathBuf::from("plan.toml")]);
     }
 
     fn recv_within(rx: &mut UnboundedReceiver<Change>, limit: Duration) -> Option<Change> {
