@@ -125,6 +125,22 @@ fn top(values: impl Iterator<Item = f64>, percent: bool) -> f64 {
     (max * 1.1).max(1.0)
 }
 
+/// How many labels an axis of counts up to `max` gets: at most five, and
+/// no more than there are whole numbers on it (so no label repeats).
+fn count_labels(max: f64) -> usize {
+    (max.floor() as usize + 1).clamp(2, 5)
+}
+
+/// A count on an axis: whole numbers only (a tick between two is left
+/// blank rather than shown rounded, as "0 0 1 1 2").
+fn count_label(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
 /// Draws `chart` on `area`.
 fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
@@ -152,7 +168,7 @@ fn draw<DB: DrawingBackend>(
         if chart.percent {
             format!("{y:.0}%")
         } else {
-            format!("{y:.0}")
+            count_label(*y)
         }
     };
     let font = (FONT, 13).into_font();
@@ -160,7 +176,11 @@ fn draw<DB: DrawingBackend>(
         .disable_x_mesh()
         .x_labels(n.min(8))
         .x_label_formatter(&x_label)
-        .y_labels(5)
+        .y_labels(if chart.percent {
+            5
+        } else {
+            count_labels(y_max)
+        })
         .y_label_formatter(&y_label)
         .label_style(font)
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
@@ -214,8 +234,8 @@ fn draw_ranking<DB: DrawingBackend>(
     c.configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
-        .x_labels(5)
-        .x_label_formatter(&|x: &f64| format!("{x:.0}"))
+        .x_labels(count_labels(x_max))
+        .x_label_formatter(&|x: &f64| count_label(*x))
         .label_style((FONT, 13).into_font())
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
@@ -350,6 +370,15 @@ mod tests {
         let reader = decoder.read_info().unwrap();
         let info = reader.info();
         assert_eq!((info.width, info.height), (400, 400));
+    }
+
+    #[test]
+    fn count_axes_show_each_whole_number_once() {
+        assert_eq!(count_labels(2.2), 3);
+        assert_eq!(count_labels(1.1), 2);
+        assert_eq!(count_labels(100.0), 5);
+        let shown: Vec<String> = [0.0, 0.5, 1.0, 1.5, 2.0].map(count_label).to_vec();
+        assert_eq!(shown, ["0", "", "1", "", "2"]);
     }
 
     #[test]

@@ -37,7 +37,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em auto;max-w
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}\
 figure{margin:1em 0}svg{max-width:100%;height:auto}\
 .legend span{margin-right:1.5em}.legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em}\
-table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}\
+table{border-collapse:collapse;width:100%;font-size:.9em}th,td{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
 td.n{text-align:right;white-space:nowrap}td.d{white-space:nowrap}.note{color:#a33}";
 
 /// A chart with its heading and legend; `names` name the series, drawn
@@ -326,20 +326,56 @@ pub struct WriteError {
     cause: std::io::Error,
 }
 
-/// Writes `page` to `path`: to a file beside it first, then renamed over
-/// it, so a reader never sees half a page and a failure leaves nothing.
+/// Writes `page` to `path`. A regular file (or a path with nothing yet) is
+/// written beside it first, then renamed over it, so a reader never sees half
+/// a page and a failure leaves nothing. Anything else (a link, `/dev/stdout`,
+/// a device, a pipe) is written through, never replaced.
 pub fn write(path: &Path, page: &str) -> Result<(), WriteError> {
     let fail = |cause| WriteError {
         path: path.to_path_buf(),
         cause,
     };
-    crate::files::replace(path, page.as_bytes()).map_err(fail)?;
-    Ok(())
+    match path.symlink_metadata() {
+        Ok(m) if !m.is_file() => {
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create(m.is_symlink())
+                .truncate(m.is_symlink())
+                .open(path)
+                .map_err(fail)?;
+            std::io::Write::write_all(&mut out, page.as_bytes()).map_err(fail)
+        }
+        _ => crate::files::replace(path, page.as_bytes()).map_err(fail),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_or_a_device_is_written_through_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("target.html");
+        std::fs::write(&target, "an older, longer page").unwrap();
+        let link = dir.path().join("link.html");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write(&link, "page").unwrap();
+        assert!(link.symlink_metadata().unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "page");
+        // A pipe (as `/dev/stdout` is under `| less`) is written into.
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        write(&fifo, "page").unwrap();
+        assert_eq!(reader.join().unwrap(), "page");
+        let kind = fifo.symlink_metadata().unwrap().file_type();
+        assert!(std::os::unix::fs::FileTypeExt::is_fifo(&kind));
+    }
 
     #[test]
     fn text_is_escaped() {
