@@ -6,6 +6,8 @@
 //!
 //! - `fill URL N`: writes N questions (a year of them, 30 % unanswered in
 //!   5,000 wordings, a vote per 50 questions) to the records at URL.
+//! - `distinct URL N`: writes N unanswered questions, each a distinct
+//!   wording, to time the grouping of `report` (`scripts/report-bench.sh`).
 //! - `jsonl DIR N`: the same N questions (and votes) as the JSON-lines
 //!   files of earlier versions, in the state directory DIR, to time the
 //!   one-time import.
@@ -143,6 +145,97 @@ async fn fill(location: &Location, n: u64) {
         "fill: {n} questions written to {location} in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Words the distinct unanswered wordings of [`distinct`] are made of: who
+/// asks, about what, and how; many share their endings (ますか, について),
+/// as real questions do.
+const TRADES: &[&str] = &[
+    "製造業",
+    "飲食店",
+    "建設業",
+    "小売業",
+    "運送業",
+    "IT企業",
+    "介護事業所",
+    "印刷会社",
+    "美容室",
+    "不動産業",
+    "卸売業",
+    "設計事務所",
+    "学習塾",
+    "ホテル",
+    "清掃会社",
+    "保育園",
+];
+const TOPICS: &[&str] = &[
+    "事業承継",
+    "資金繰り",
+    "消費税の申告",
+    "インボイス",
+    "店舗の改装",
+    "海外への輸出",
+    "ホームページの作成",
+    "特許の出願",
+    "融資の返済",
+    "賃料の値下げ",
+    "防災の備え",
+    "取引先の倒産",
+    "補助金の不正受給",
+    "電気代の高騰",
+    "駐車場の確保",
+    "株式の上場",
+    "営業時間の短縮",
+    "商品の値上げ",
+    "事務所の移転",
+    "社用車の購入",
+];
+const ENDINGS: &[&str] = &[
+    "について相談できますか",
+    "はどうすればいいですか",
+    "について教えてください",
+    "で困っています",
+    "の支援はありますか",
+    "について知りたいです",
+    "を考えています",
+    "に使える制度はありますか",
+];
+
+/// `n` unanswered questions, each a distinct wording (a trade, a head
+/// count, a topic and an ending), for timing the grouping of `report`.
+async fn distinct(location: &Location, n: u64) {
+    let store = Store::open(location, true).await.expect("records open");
+    let start = madoguchi::clock::now_secs() - 30 * 86_400;
+    let mut batch = Vec::with_capacity(10_000);
+    for i in 0..n {
+        let mut k = i;
+        let mut pick = |list: &[&'static str]| {
+            let w = list[(k % list.len() as u64) as usize];
+            k /= list.len() as u64;
+            w
+        };
+        let (trade, topic, ending) = (pick(TRADES), pick(TOPICS), pick(ENDINGS));
+        let query = format!("従業員{}人の{trade}です。{topic}{ending}", k + 1);
+        batch.push(Entry::Question(QuestionRecord {
+            ts: start + i * 30 * 86_400 / n.max(1),
+            answer: 2_000_000_000_000 + i,
+            source: Source::Mention,
+            query,
+            answered: false,
+            sure: false,
+            decision: Some(Decision::Decline),
+            confidence: 0.1,
+            shown: Vec::new(),
+            faq: None,
+            guild: Some(GUILD_ID),
+        }));
+        if batch.len() >= 10_000 {
+            store.write(&batch).await.expect("written");
+            batch.clear();
+        }
+    }
+    store.write(&batch).await.expect("written");
+    println!("distinct: {n} distinct unanswered wordings written to {location}");
 }
 
 /// The records of [`fill`] as the JSON-lines files of earlier versions.
@@ -473,6 +566,7 @@ async fn main() {
     let location = |url: &str| Location::parse(url).expect("a records URL");
     match arg(0).as_str() {
         "fill" => fill(&location(&arg(1)), arg(2).parse().unwrap_or(1_000_000)).await,
+        "distinct" => distinct(&location(&arg(1)), arg(2).parse().unwrap_or(100_000)).await,
         "jsonl" => jsonl(Path::new(&arg(1)), arg(2).parse().unwrap_or(1_000_000)),
         "write" => {
             write_burst(&location(&arg(1))).await;

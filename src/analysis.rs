@@ -441,6 +441,23 @@ impl Analyzer {
 
     /// Segments already-normalised text into words; compound nouns carry
     /// their parts.
+    /// The base forms of the content words of normalised text, as
+    /// segmented (no decomposition of compounds): a cheap key for
+    /// comparing wordings.
+    pub fn content_terms(&self, normalized: &str) -> Result<Vec<String>, AnalysisError> {
+        Ok(self
+            .segment_with(&self.segmenter, normalized)?
+            .into_iter()
+            .filter(|w| w.content)
+            .map(|w| w.term)
+            .collect())
+    }
+
+    /// Character bigrams of already normalised text ([`Analyzer::bigrams`]).
+    pub fn bigrams_of_normalized(&self, normalized: &str) -> Vec<String> {
+        bigrams(&fold(normalized))
+    }
+
     pub fn words(&self, normalized: &str) -> Result<Vec<Word>, AnalysisError> {
         let mut words = self.segment_with(&self.segmenter, normalized)?;
         for w in &mut words {
@@ -556,11 +573,14 @@ impl Analyzer {
         {
             return false;
         }
-        let pos = token.get_detail(0).unwrap_or("").to_string();
-        let sub = token.get_detail(1).unwrap_or("").to_string();
-        match pos.as_str() {
+        // (Read in place: the details are filled by the first look.)
+        let _ = token.get_detail(0);
+        let details = token.details.as_deref().unwrap_or_default();
+        let detail = |i: usize| details.get(i).map_or("", |d| d.as_ref());
+        let (pos, sub) = (detail(0), detail(1));
+        match pos {
             "名詞" => {
-                !matches!(sub.as_str(), "非自立" | "代名詞" | "副詞可能" | "接尾")
+                !matches!(sub, "非自立" | "代名詞" | "副詞可能" | "接尾")
                     || (sub == "接尾" && term.chars().count() == 1 && is_kanji_str(term))
             }
             "動詞" | "形容詞" => sub == "自立",

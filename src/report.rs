@@ -14,9 +14,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
+
+mod group;
+use group::jaccard;
 
 use crate::analysis::Analyzer;
 use crate::data::{Date, Knowledge};
@@ -39,9 +42,9 @@ pub const SIMILAR_CHARS: f64 = 0.8;
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     #[error(
-        "no records in {0}: the bot keeps them there while it runs (`madoguchi serve --state DIR`); pass --state to read another directory, or --records URL for a database elsewhere"
+        "no records at {0}: the bot keeps them in its state directory while it runs (`madoguchi serve --state DIR`); pass --state to read another directory, or --records URL for a database elsewhere"
     )]
-    NoRecords(PathBuf),
+    NoRecords(String),
     #[error(transparent)]
     Records(#[from] RecordsError),
 }
@@ -51,7 +54,7 @@ pub enum ReportError {
 pub async fn read(state: &Path, location: &Location) -> Result<Summary, ReportError> {
     let old = state.join(QUESTIONS_FILE).is_file() || state.join(VOTES_FILE).is_file();
     let store = match Store::open(location, old).await {
-        Err(RecordsError::Missing(_)) => return Err(ReportError::NoRecords(state.to_path_buf())),
+        Err(RecordsError::Missing(_)) => return Err(ReportError::NoRecords(location.to_string())),
         store => store?,
     };
     if old {
@@ -81,16 +84,10 @@ impl QuestionKey {
     /// would make unrelated questions about 駐車場 and 駐車 look alike).
     pub fn analysed(analyzer: &Analyzer, question: &str) -> QuestionKey {
         let normalized = analyzer.normalize(question);
-        let mut terms: Vec<String> = analyzer
-            .words(&normalized)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|w| w.content)
-            .map(|w| w.term)
-            .collect();
+        let mut terms: Vec<String> = analyzer.content_terms(&normalized).unwrap_or_default();
         terms.sort();
         terms.dedup();
-        let mut bigrams = analyzer.bigrams(question);
+        let mut bigrams = analyzer.bigrams_of_normalized(&normalized);
         bigrams.sort();
         bigrams.dedup();
         QuestionKey { terms, bigrams }
@@ -127,28 +124,6 @@ impl QuestionKey {
     pub fn similar(&self, other: &QuestionKey) -> bool {
         (!self.terms.is_empty() && jaccard(&self.terms, &other.terms) >= SIMILAR_TERMS)
             || self.overlap(other) >= SIMILAR_CHARS
-    }
-}
-
-/// Jaccard similarity of two sorted lists without repeats.
-fn jaccard(a: &[String], b: &[String]) -> f64 {
-    let (mut i, mut j, mut common) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    let union = a.len() + b.len() - common;
-    if union == 0 {
-        0.0
-    } else {
-        common as f64 / union as f64
     }
 }
 
@@ -297,7 +272,7 @@ fn rate(part: u64, whole: u64) -> f64 {
 pub fn build(
     records: &Summary,
     knowledge: Option<&Knowledge>,
-    key: &dyn Fn(&str) -> QuestionKey,
+    key: &(dyn Fn(&str) -> QuestionKey + Sync),
     options: &Options,
 ) -> Report {
     let totals = records.totals();
@@ -364,7 +339,7 @@ fn tidy(q: &str) -> String {
 
 fn unanswered_groups(
     asked: &[Asked],
-    key: &dyn Fn(&str) -> QuestionKey,
+    key: &(dyn Fn(&str) -> QuestionKey + Sync),
     options: &Options,
 ) -> Vec<UnansweredGroup> {
     if options.top == 0 {
@@ -386,53 +361,25 @@ fn unanswered_groups(
     wordings.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
 
     struct Group {
-        key: QuestionKey,
         members: Vec<(String, u64)>,
         count: u64,
         last: u64,
     }
+    let texts: Vec<&str> = wordings.iter().map(|(w, _, _)| w.as_str()).collect();
+    let group_of = group::assign(&texts, key);
     let mut groups: Vec<Group> = Vec::new();
-    // Which groups have a term or a bigram: the candidates a wording is
-    // compared with (with the wording that started the group).
-    let features = |k: &QuestionKey| -> Vec<String> {
-        k.terms
-            .iter()
-            .map(|t| format!("t{t}"))
-            .chain(k.bigrams.iter().map(|b| format!("b{b}")))
-            .collect()
-    };
-    let mut by_feature: HashMap<String, Vec<usize>> = HashMap::new();
-    for (wording, count, last) in wordings {
-        let k = key(&wording);
-        let mut candidates: Vec<usize> = features(&k)
-            .iter()
-            .filter_map(|f| by_feature.get(f))
-            .flatten()
-            .copied()
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let found = candidates.into_iter().find(|&g| groups[g].key.similar(&k));
-        match found {
-            Some(g) => {
-                let group = &mut groups[g];
-                group.members.push((wording, count));
-                group.count += count;
-                group.last = group.last.max(last);
-            }
-            None => {
-                let g = groups.len();
-                for f in features(&k) {
-                    by_feature.entry(f).or_default().push(g);
-                }
-                groups.push(Group {
-                    key: k,
-                    members: vec![(wording, count)],
-                    count,
-                    last,
-                });
-            }
+    for ((wording, count, last), g) in wordings.into_iter().zip(group_of) {
+        if g == groups.len() {
+            groups.push(Group {
+                members: Vec::new(),
+                count: 0,
+                last: 0,
+            });
         }
+        let group = &mut groups[g];
+        group.members.push((wording, count));
+        group.count += count;
+        group.last = group.last.max(last);
     }
     groups.sort_by(|a, b| b.count.cmp(&a.count).then(b.last.cmp(&a.last)));
     groups
@@ -1098,6 +1045,13 @@ mod tests {
             read(dir.path(), &at).await,
             Err(ReportError::NoRecords(_))
         ));
+        // A database given elsewhere is named, not the state directory.
+        let elsewhere = Location::parse("sqlite:///nonexistent/x.sqlite3").unwrap();
+        let e = read(dir.path(), &elsewhere).await.unwrap_err().to_string();
+        assert!(
+            e.contains("no records at sqlite:///nonexistent/x.sqlite3"),
+            "{e}"
+        );
         // Records of an earlier version, with a torn last line: imported.
         let lines: String = fixture_records()
             .0
