@@ -13,6 +13,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches};
 use cli::args::{Cli, Command, FaqCommand, Globals, LogFormat, ServeArgs};
 use cli::settings::{DotEnv, KnowledgeSettings, ServeSettings};
 use cli::{commands, faq_wizard, logs, serve};
+use madoguchi::records::Location;
 
 fn main() -> ExitCode {
     // First, while the process has one thread: `.env` fills in what the
@@ -42,6 +43,12 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: &DotEnv) -> anyhow::Result<ExitCo
     let Cli { globals, command } = cli;
     if let Command::Serve(args) = &command {
         return serve(&globals, args, matches, dotenv);
+    }
+    if let Command::Report(args) = &command
+        && let Some(Ok(location)) = args.records.as_deref().map(Location::parse)
+        && let Some(password) = location.password()
+    {
+        logs::keep_secret(&password);
     }
     let paths = KnowledgeSettings::resolve(&globals, matches, dotenv).paths();
     logs::init("warn", LogFormat::Text);
@@ -73,6 +80,9 @@ fn serve(
     let settings = ServeSettings::resolve(globals, args, matches, dotenv)?;
     if let Some(token) = &settings.token.value {
         logs::keep_secret(token.expose());
+    }
+    if let Some(password) = settings.records.value.as_ref().and_then(Location::password) {
+        logs::keep_secret(&password);
     }
     if args.print_settings {
         write!(cli::stdout(), "{}", settings.to_text())?;

@@ -497,20 +497,48 @@ fn each_setting_takes_the_highest_layer_given() {
     }
 }
 
-/// A `.env` that cannot be read stops the command with its name, rather
-/// than being passed over.
+/// A `.env` that cannot be read stops the command with its name and the
+/// line, rather than being passed over; the line itself is never printed
+/// (a mistyped token line would show the token).
 #[test]
-fn a_broken_dotenv_is_an_error_naming_it() {
+fn a_broken_dotenv_is_an_error_naming_it_and_never_showing_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for text in [
+        "MADOGUCHI_STATE=ok\nDISCORD_TOKEN: MTIz.secret-token\n",
+        "MADOGUCHI_STATE=ok\nDISCORD_TOKEN=\"MTIz.secret-token\n",
+    ] {
+        std::fs::write(dir.path().join(".env"), text).unwrap();
+        let (out, _, stderr) = testkit::run(bare(dir.path()).args(["serve", "--print-settings"]));
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(stderr.contains(".env line 2"), "{stderr}");
+        assert!(stderr.contains("KEY=value"), "{stderr}");
+        assert!(!stderr.contains("secret-token"), "{stderr}");
+    }
+    // A `.env` that is a directory is named, not passed over.
+    std::fs::remove_file(dir.path().join(".env")).unwrap();
+    std::fs::create_dir(dir.path().join(".env")).unwrap();
+    let (out, _, stderr) = testkit::run(bare(dir.path()).args(["serve", "--print-settings"]));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(".env is not a file"), "{stderr}");
+}
+
+/// Only the current directory's `.env` counts: one in a parent folder,
+/// planted by someone else, cannot point the bot (and its token) at
+/// another API.
+#[test]
+fn a_dotenv_in_a_parent_folder_is_not_read() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join(".env"),
-        "MADOGUCHI_STATE=ok\nthis is no setting\n",
+        "DISCORD_API_BASE=http://127.0.0.1:9/\nDISCORD_TOKEN=planted\n",
     )
     .unwrap();
-    let (out, _, stderr) = testkit::run(bare(dir.path()).args(["serve", "--print-settings"]));
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains(".env cannot be read"), "{stderr}");
-    assert!(stderr.contains("KEY=value"), "{stderr}");
+    let below = dir.path().join("below");
+    std::fs::create_dir(&below).unwrap();
+    let (out, stdout, stderr) = testkit::run(bare(&below).args(["serve", "--print-settings"]));
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.contains("127.0.0.1:9"), "{stdout}");
+    assert!(stdout.contains("https://discord.com"), "{stdout}");
 }
 
 /// Values are checked wherever they come from: the file's log format, and
@@ -526,6 +554,21 @@ fn bad_values_are_refused_whatever_their_layer() {
         stderr.contains("unknown log format `xml`: use text or json"),
         "{stderr}"
     );
+
+    // A huge cooldown is refused by --print-settings and serve alike, not
+    // a panic at start (a restart loop under systemd).
+    for huge in ["1e20", "-1", "inf"] {
+        let (out, _, stderr) = testkit::run(bare(dir.path()).args([
+            "serve",
+            "--print-settings",
+            &format!("--cooldown={huge}"),
+        ]));
+        assert_eq!(out.status.code(), Some(1), "{huge}: {stderr}");
+        assert!(
+            stderr.contains("from 0 to 3600 seconds"),
+            "{huge}: {stderr}"
+        );
+    }
 
     std::fs::write(dir.path().join(".env"), "MADOGUCHI_COOLDOWN=soon\n").unwrap();
     let (out, _, stderr) = testkit::run(bare(dir.path()).args(["serve", "--print-settings"]));

@@ -1,28 +1,40 @@
 //! Logging of the binary: tracing to stderr, filtered by `RUST_LOG`, as text
-//! or JSON lines, with the bot token taken out of every line and of every
-//! error the command prints.
+//! or JSON lines, with the secrets (the bot token, a database password)
+//! taken out of every line and of every error the command prints.
 
 use std::io::Write;
-use std::sync::OnceLock;
+use std::sync::RwLock;
 
 use super::args::LogFormat;
 
-/// The bot token once `serve` has read it: no output line may show it.
-static SECRET: OnceLock<String> = OnceLock::new();
+/// The secrets read so far (the bot token, a database password): no
+/// output line may show them.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// Keeps `secret` out of every line logged or printed from now on.
 pub fn keep_secret(secret: &str) {
-    let _ = SECRET.set(secret.to_string());
+    if secret.is_empty() {
+        return;
+    }
+    if let Ok(mut secrets) = SECRETS.write()
+        && !secrets.iter().any(|s| s == secret)
+    {
+        secrets.push(secret.to_string());
+    }
 }
 
-/// `text` with the token, if known, replaced by `[redacted]`.
+/// `text` with every secret kept replaced by `[redacted]`.
 pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
-    match SECRET.get() {
-        Some(secret) if !secret.is_empty() && text.contains(secret.as_str()) => {
-            text.replace(secret.as_str(), "[redacted]").into()
+    let Ok(secrets) = SECRETS.read() else {
+        return text.into();
+    };
+    let mut text: std::borrow::Cow<'_, str> = text.into();
+    for secret in secrets.iter() {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "[redacted]").into();
         }
-        _ => text.into(),
     }
+    text
 }
 
 /// Stderr for logs, redacting the token from every line: whatever a

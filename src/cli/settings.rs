@@ -11,7 +11,6 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, ValueEnum};
 
@@ -35,26 +34,26 @@ pub struct DotEnv {
 }
 
 impl DotEnv {
-    /// Reads `.env`, if there is one, into the environment below the
-    /// variables already set; empty values are left out. Call it first
-    /// thing in `main`, while the process has one thread.
+    /// Reads `.env` of the current directory, if there is one, into the
+    /// environment below the variables already set; empty values are left
+    /// out. Only the current directory counts: a `.env` in a parent folder
+    /// (someone else's) could point the bot and its token elsewhere. Call it
+    /// first thing in `main`, while the process has one thread.
     pub fn load() -> anyhow::Result<DotEnv> {
-        let Some(path) = std::env::current_dir().ok().and_then(|dir| {
-            dir.ancestors()
-                .map(|d| d.join(".env"))
-                .find(|p| p.is_file())
-        }) else {
+        let path = std::path::absolute(".env").unwrap_or_else(|_| PathBuf::from(".env"));
+        let Ok(meta) = std::fs::metadata(&path) else {
             return Ok(DotEnv::default());
         };
-        let unreadable = || {
-            format!(
-                "{} cannot be read: write one KEY=value per line, or remove the file",
+        if !meta.is_file() {
+            anyhow::bail!(
+                "{} is not a file: write one KEY=value per line in a regular file, or remove it",
                 path.display()
-            )
-        };
+            );
+        }
+        let text = super::read_text(&path)?;
         let mut set = HashSet::new();
-        for pair in dotenvy::from_path_iter(&path).with_context(unreadable)? {
-            let (key, value) = pair.with_context(unreadable)?;
+        for pair in dotenvy::from_read_iter(text.as_bytes()) {
+            let (key, value) = pair.map_err(|e| unreadable_line(&path, &text, &e))?;
             if value.trim().is_empty() || std::env::var_os(&key).is_some() {
                 continue;
             }
@@ -77,6 +76,27 @@ impl DotEnv {
         }
     }
 }
+
+/// The error of a `.env` line that is not `KEY=value`: its line number, not
+/// its text (the line may hold the token).
+fn unreadable_line(path: &Path, text: &str, e: &dotenvy::Error) -> anyhow::Error {
+    let line = match e {
+        dotenvy::Error::LineParse(line, _) => text
+            .lines()
+            .position(|l| l.trim() == line.trim() || l.contains(line.as_str()))
+            .map(|n| format!(" line {}", n + 1)),
+        _ => None,
+    };
+    anyhow::anyhow!(
+        "{}{}: not KEY=value (the line is not shown: it may hold a secret); write one KEY=value per line, quoting a value with spaces",
+        path.display(),
+        line.unwrap_or_default()
+    )
+}
+
+/// The longest cooldown between one user's questions: an hour (a longer
+/// one would mute users for good, and a huge one overflows the clock).
+const MAX_COOLDOWN_SECONDS: f64 = 3600.0;
 
 /// How one setting is named: clap's id (the flag is `--` and the id with
 /// `-` for `_`), its environment variable, and its name in the
@@ -422,8 +442,9 @@ impl ServeSettings {
         );
         let cooldown = self.cooldown.value;
         anyhow::ensure!(
-            cooldown.is_finite() && cooldown >= 0.0,
-            "the cooldown must be zero or more seconds"
+            cooldown.is_finite() && (0.0..=MAX_COOLDOWN_SECONDS).contains(&cooldown),
+            "the cooldown (--cooldown, {}, cooldown_seconds) must be from 0 to {MAX_COOLDOWN_SECONDS} seconds",
+            COOLDOWN.variable
         );
         anyhow::ensure!(
             self.max_question_chars.value > 0,

@@ -256,22 +256,76 @@ pub enum FileConfigError {
 }
 
 impl FileConfig {
-    /// Reads and parses a configuration file.
+    /// Reads and parses a configuration file: only a regular file of at
+    /// most [`crate::data::MAX_FILE_BYTES`] (a FIFO would hang, `/dev/zero`
+    /// never end). A parse error names the line and column but never quotes
+    /// the line: a misplaced token must not be printed.
     pub fn load(path: &Path) -> Result<FileConfig, FileConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| FileConfigError::Read {
+        let read = |source| FileConfigError::Read {
             path: path.to_path_buf(),
             source,
-        })?;
+        };
+        let bytes = crate::data::read_capped(path).map_err(read)?;
+        if bytes.len() as u64 > crate::data::MAX_FILE_BYTES {
+            return Err(read(std::io::Error::other(format!(
+                "larger than {} MB: check that it is the right file",
+                crate::data::MAX_FILE_BYTES / (1024 * 1024)
+            ))));
+        }
+        let text = String::from_utf8(bytes)
+            .map_err(|_| read(std::io::Error::other("not UTF-8: save it as UTF-8")))?;
         toml::from_str(&text).map_err(|e| FileConfigError::Parse {
             path: path.to_path_buf(),
-            message: e.to_string(),
+            message: parse_message(&text, &e),
         })
     }
+}
+
+/// A TOML error as `line L, column C: message`, without the quoted line;
+/// a `token` key is told where the token belongs.
+fn parse_message(text: &str, e: &toml::de::Error) -> String {
+    let at = e.span().map(|span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    let message = e.message().lines().next().unwrap_or_default();
+    let hint = if message.contains("`token`") {
+        " (the token is not a key of this file: put it in DISCORD_TOKEN or .env)"
+    } else {
+        ""
+    };
+    format!("{}{message}{hint}", at.unwrap_or_default())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parse_error_names_the_line_but_never_quotes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bot.toml");
+        for text in [
+            "guild_id = 1\ntoken = \"MTIz.secret-token\"\n",
+            "guild_id = 1\ntoken = MTIz.secret-token\n",
+            "guild_id = 1\ntoken = \"MTIz.secret-token\n",
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let e = FileConfig::load(&path).unwrap_err().to_string();
+            assert!(!e.contains("secret-token"), "{e}");
+            assert!(e.contains("line 2"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_config_that_is_not_a_regular_file_is_refused_at_once() {
+        let e = FileConfig::load(Path::new("/dev/zero"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+    }
 
     #[test]
     fn token_never_shows_itself() {

@@ -274,7 +274,8 @@ pub enum RecordsError {
     )]
     Url(String),
     #[error(
-        "cannot reach the records database {location}: {cause}; start the database or fix the URL (--records, MADOGUCHI_RECORDS or `records` in the configuration file)"
+        "cannot reach the records database {location}: {cause}; {}",
+        unreachable_fix(cause)
     )]
     Unreachable {
         location: String,
@@ -311,6 +312,47 @@ pub(crate) fn causes(e: &(dyn std::error::Error + 'static)) -> String {
     text
 }
 
+/// What to do about a database that cannot be reached, from why.
+fn unreachable_fix(cause: &str) -> &'static str {
+    let lower = cause.to_lowercase();
+    if ["certificate", "tls", "ssl", "handshake"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        "the server's TLS certificate is not trusted: give the CA that signed it with sslrootcert=PATH in the URL (PEM), or sslmode=disable on a private network"
+    } else if lower.contains("password") || lower.contains("authentication") {
+        "check the user and password in the URL (--records, MADOGUCHI_RECORDS or `records` in the configuration file)"
+    } else {
+        "start the database or fix the URL (--records, MADOGUCHI_RECORDS or `records` in the configuration file)"
+    }
+}
+
+/// A PostgreSQL URL without its `sslrootcert=PATH` parameter (libpq's name
+/// for the CA that signed the server's certificate, which tokio-postgres
+/// does not take), and that path.
+pub(crate) fn split_root_cert(url: &str) -> (String, Option<PathBuf>) {
+    let Some((base, query)) = url.split_once('?') else {
+        return (url.to_string(), None);
+    };
+    let mut root = None;
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| match pair.split_once('=') {
+            Some(("sslrootcert", path)) => {
+                root = Some(PathBuf::from(path.replace("%2F", "/").replace("%20", " ")));
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    let url = if kept.is_empty() {
+        base.to_string()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    };
+    (url, root)
+}
+
 /// Where the records are kept: `sqlite://PATH` or `postgres://…`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Location {
@@ -336,17 +378,41 @@ impl Location {
             return Ok(Location::Sqlite(PathBuf::from(path)));
         }
         if (url.starts_with("postgres://") || url.starts_with("postgresql://"))
-            && url.parse::<tokio_postgres::Config>().is_ok()
+            && split_root_cert(url)
+                .0
+                .parse::<tokio_postgres::Config>()
+                .is_ok()
         {
             return Ok(Location::Postgres(url.to_string()));
         }
         Err(RecordsError::Url(Location::hide_password(url)))
     }
 
-    /// `url` with the password, if any, shown as `***`.
+    /// The password of a PostgreSQL location, in whichever form it was
+    /// given (`user:pass@`, `?password=`), as the server receives it.
+    pub fn password(&self) -> Option<String> {
+        let Location::Postgres(url) = self else {
+            return None;
+        };
+        let config = split_root_cert(url)
+            .0
+            .parse::<tokio_postgres::Config>()
+            .ok()?;
+        let password = String::from_utf8_lossy(config.get_password()?).into_owned();
+        (!password.is_empty()).then_some(password)
+    }
+
+    /// `url` with the password, if any, shown as `***`: in the user part
+    /// (`user:pass@`), as a parameter (`?password=…`) or as a key=value
+    /// pair (`host=… password=…`).
     fn hide_password(url: &str) -> String {
+        static PARAMETER: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+            regex::Regex::new(r"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'?|[^&\s]*)")
+                .expect("a valid pattern")
+        });
+        let url = PARAMETER.replace_all(url, "${1}***");
         let Some((scheme, rest)) = url.split_once("://") else {
-            return url.to_string();
+            return url.into_owned();
         };
         let authority_end = rest.find('/').unwrap_or(rest.len());
         match rest[..authority_end].rfind('@') {
@@ -440,7 +506,7 @@ impl Records {
         location: &Location,
         options: &Options,
     ) -> Result<Records, RecordsError> {
-        std::fs::create_dir_all(dir).map_err(|source| RecordsError::Io {
+        crate::files::private_dir(dir).map_err(|source| RecordsError::Io {
             path: dir.to_path_buf(),
             source,
         })?;
@@ -656,6 +722,47 @@ mod tests {
             pg.to_string(),
             "postgresql://bot@db/records?sslmode=require"
         );
+        // The password as a parameter: hidden, and known as the secret.
+        let pg =
+            Location::parse("postgres://bot@db/records?password=s3cret&sslmode=disable").unwrap();
+        assert_eq!(
+            pg.to_string(),
+            "postgres://bot@db/records?password=***&sslmode=disable"
+        );
+        assert_eq!(pg.password().as_deref(), Some("s3cret"));
+        assert_eq!(
+            Location::parse("postgres://bot:s3cret@db/r")
+                .unwrap()
+                .password()
+                .as_deref(),
+            Some("s3cret")
+        );
+        // libpq's sslrootcert is taken out of the URL for the TLS set-up.
+        let pg = Location::parse("postgres://bot@db/r?sslrootcert=/etc/ca.pem&sslmode=require");
+        assert!(pg.is_ok(), "{pg:?}");
+        assert_eq!(
+            split_root_cert("postgres://bot@db/r?sslrootcert=/etc/ca.pem&sslmode=require"),
+            (
+                "postgres://bot@db/r?sslmode=require".to_string(),
+                Some(PathBuf::from("/etc/ca.pem"))
+            )
+        );
+        assert_eq!(
+            split_root_cert("postgres://bot@db/r?sslrootcert=ca.pem").0,
+            "postgres://bot@db/r"
+        );
+        // The fix follows the failure.
+        assert!(unreachable_fix("invalid peer certificate: UnknownIssuer").contains("sslrootcert"));
+        assert!(unreachable_fix("connection refused").contains("start the database"));
+        // A key=value DSN is refused without echoing its password.
+        let e = Location::parse("host=db user=bot password='s3 cret' dbname=r")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("s3"), "{e}");
+        let e = Location::parse("host=db PASSWORD = s3cret")
+            .unwrap_err()
+            .to_string();
+        assert!(!e.contains("s3cret"), "{e}");
         for bad in [
             "",
             "sqlite://",

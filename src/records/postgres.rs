@@ -44,17 +44,48 @@ pub struct Postgres {
 
 type Param<'a> = &'a (dyn ToSql + Sync);
 
+/// TLS to the server: the public roots, and the CA of `root_cert` (PEM)
+/// for a server whose certificate a CA of its own signed (Debian's
+/// default is a self-signed one).
+fn tls(root_cert: Option<&Path>) -> std::io::Result<MakeRustlsConnect> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    if let Some(path) = root_cert {
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| std::io::Error::other(format!("not a PEM certificate file: {e}")))?;
+        for cert in certs {
+            let cert =
+                cert.map_err(|e| std::io::Error::other(format!("not a PEM certificate: {e}")))?;
+            roots
+                .add(cert)
+                .map_err(|e| std::io::Error::other(format!("not a CA certificate: {e}")))?;
+        }
+    }
+    Ok(MakeRustlsConnect::new(
+        rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    ))
+}
+
 impl Postgres {
     /// Connects (failing with [`RecordsError::Unreachable`] when it cannot)
     /// and brings the schema up to date.
     pub async fn open(url: &str) -> Result<Postgres, RecordsError> {
-        let mut config: tokio_postgres::Config = url
+        let (plain, root_cert) = super::split_root_cert(url);
+        let mut config: tokio_postgres::Config = plain
             .parse()
             .map_err(|_| RecordsError::Url(Location::Postgres(url.into()).to_string()))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
-        let tls = MakeRustlsConnect::with_webpki_roots();
+        let tls = tls(root_cert.as_deref()).map_err(|source| RecordsError::Io {
+            path: root_cert.clone().unwrap_or_default(),
+            source,
+        })?;
         let manager = Manager::from_config(
             config,
             tls,
