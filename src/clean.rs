@@ -209,6 +209,33 @@ fn sentences(text: &str) -> impl Iterator<Item = &str> {
     text.split_inclusive(SENTENCE_END)
 }
 
+/// `text` safe for a terminal: control characters that could move the
+/// cursor, clear the screen, set a window title or hide a line (ESC, `\r`,
+/// `\b`, C1 controls, bidirectional overrides) are shown as visible signs
+/// (C0 as their control pictures ␛ ␍ ␈, the rest as `<U+XXXX>`); line
+/// breaks and tabs stay.
+pub fn visible(text: &str) -> std::borrow::Cow<'_, str> {
+    fn hidden(c: char) -> bool {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    }
+    if !text.chars().any(hidden) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            c if !hidden(c) => out.push(c),
+            '\u{0}'..='\u{1f}' => {
+                out.push(char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'));
+            }
+            '\u{7f}' => out.push('\u{2421}'),
+            c => out.push_str(&format!("<U+{:04X}>", c as u32)),
+        }
+    }
+    out.into()
+}
+
 /// `text` with every run of whitespace made one space, ends trimmed.
 pub fn collapse_spaces(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -243,6 +270,18 @@ fn split_contrast(text: &str) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn control_characters_are_made_visible_for_a_terminal() {
+        let hostile = "a\u{1b}]0;owned\u{7}b\u{1b}[2J\rc\u{8}\u{9b}d\u{202e}e\u{7f}";
+        let shown = visible(hostile);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown}");
+        assert_eq!(shown, "a␛]0;owned␇b␛[2J␍c␈<U+009B>d<U+202E>e␡");
+        assert!(matches!(
+            visible("行\n\tテレワーク"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 
     fn phrases() -> Phrases {
         Phrases {

@@ -115,14 +115,22 @@ fn ask_from_stdin_answers_every_valid_line_and_names_the_bad_one() {
     input.extend_from_slice(QUESTION.as_bytes());
     input.extend_from_slice(b"\n\xe3\x83\n\xff\xfe garbage\r\n");
     input.extend_from_slice("テレワーク 助成金\r\n".as_bytes());
+    // A line of 8 MB: skipped and named, never held whole.
+    input.extend(std::iter::repeat_n(b'a', 8 * 1024 * 1024));
+    input.extend_from_slice("\n人手が足りない\n".as_bytes());
     child.stdin.take().unwrap().write_all(&input).unwrap();
     let (status, stdout, stderr) = finish(child, Duration::from_secs(120), "ask -");
     let answers: Vec<serde_json::Value> = stdout
         .lines()
         .map(|l| serde_json::from_str(l).expect("one JSON answer a line"))
         .collect();
-    assert_eq!(answers.len(), 2, "{stdout}\n{stderr}");
+    assert_eq!(answers.len(), 3, "{stdout}\n{stderr}");
     assert_eq!(answers[1]["query"], "テレワーク 助成金");
+    assert_eq!(answers[2]["query"], "人手が足りない");
+    assert!(
+        stderr.contains("line 5 of stdin is longer than 64 KiB"),
+        "{stderr}"
+    );
     assert!(stderr.contains("line 2 of stdin"), "{stderr}");
     assert!(stderr.contains("line 3 of stdin"), "{stderr}");
     assert!(stderr.contains("UTF-8"), "{stderr}");
@@ -170,6 +178,47 @@ fn torn_records_and_absurd_times_do_not_stop_the_report() {
     assert!(stderr.contains("votes.jsonl"), "{stderr}");
     // Logs to a file or pipe carry no terminal colours.
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+/// A question carrying terminal control sequences (an OSC window title,
+/// clear screen, carriage return, backspace) is shown with its controls
+/// visible in the text report: it cannot drive the staff member's terminal.
+#[test]
+fn control_sequences_in_questions_are_made_visible_in_the_text_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = testkit::repo().join("data");
+    let index = tmp.path().join("index");
+    let state = tmp.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let hostile = "\\u001b]0;owned\\u0007天気\\u001b[2J\\rhidden\\b\\u009b31m";
+    std::fs::write(
+        state.join("questions.jsonl"),
+        format!(
+            "{{\"ts\":{now},\"answer\":1,\"source\":\"mention\",\"query\":\"{hostile}\",\"answered\":false,\"sure\":false,\"confidence\":0.0,\"shown\":[],\"faq\":null}}\n"
+        ),
+    )
+    .unwrap();
+    let child = madoguchi(&data, &index)
+        .args(["report", "--state", state.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (status, stdout, stderr) = finish(child, Duration::from_secs(120), "report");
+    assert!(status.success(), "{stderr}");
+    // (A carriage return may be read as a space by the grouping's tidying.)
+    assert!(stdout.contains("␛]0;owned␇天気␛[2J"), "{stdout}");
+    assert!(stdout.contains("hidden␈<U+009B>31m"), "{stdout}");
+    assert!(
+        !stdout
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "{stdout:?}"
+    );
 }
 
 /// Flips one byte of `file`, `at` bytes from its start.

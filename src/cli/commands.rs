@@ -14,7 +14,7 @@ use madoguchi::engine::{Engine, Paths, Rebuild};
 use madoguchi::{eval, import, report};
 
 use super::args::ReportArgs;
-use super::{next_line, open_engine, read_text, stdout};
+use super::{Line, MAX_LINE_BYTES, next_line, open_engine, read_text, stdout};
 
 /// `ask`: one question, or one per line of stdin with `-`.
 pub fn ask(paths: &Paths, question: &str, json: bool) -> anyhow::Result<ExitCode> {
@@ -39,11 +39,18 @@ pub fn ask(paths: &Paths, question: &str, json: bool) -> anyhow::Result<ExitCode
     while let Some(line) = next_line(&mut stdin)? {
         number += 1;
         match line {
-            Ok(q) => answer_one(&q, &mut out)?,
-            Err(e) => {
+            Line::Text(q) => answer_one(&q, &mut out)?,
+            Line::NotUtf8(e) => {
                 skipped += 1;
                 eprintln!(
                     "madoguchi: line {number} of stdin is not valid UTF-8 ({e}): skipped; save the questions as UTF-8"
+                );
+            }
+            Line::TooLong => {
+                skipped += 1;
+                eprintln!(
+                    "madoguchi: line {number} of stdin is longer than {} KiB: skipped; put one question on each line",
+                    MAX_LINE_BYTES / 1024
                 );
             }
         }

@@ -22,9 +22,29 @@ use madoguchi::engine::{Engine, EngineError, Paths, Rebuild};
 
 /// Standard output for what a command prints. Every write is checked, so
 /// a reader that goes away (`madoguchi report | head -1`) ends the command
-/// quietly through `main` instead of a panic.
-pub fn stdout() -> std::io::StdoutLock<'static> {
-    std::io::stdout().lock()
+/// quietly through `main` instead of a panic; control characters in what is
+/// written (a question's ESC, `\r`) are made visible
+/// ([`madoguchi::clean::visible`]), so user text cannot drive the terminal.
+pub fn stdout() -> Terminal {
+    Terminal(std::io::stdout().lock())
+}
+
+/// Standard output with control characters made visible.
+pub struct Terminal(std::io::StdoutLock<'static>);
+
+impl std::io::Write for Terminal {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        // Everything written is whole `str`s (format arguments), so a
+        // character is never split across two writes.
+        let text = String::from_utf8_lossy(buf);
+        self.0
+            .write_all(madoguchi::clean::visible(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 /// Progress of a long step (an index rebuild), on stderr.
@@ -54,14 +74,41 @@ pub fn open_engine(paths: &Paths, rebuild: Rebuild) -> anyhow::Result<Engine> {
     Engine::open(paths, rebuild, &mut progress).map_err(|e| engine_error(e, &paths.data))
 }
 
+/// The longest line `ask -` reads as a question; the rest of a longer one
+/// is skipped without being held (a question is a few hundred characters).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// A line of input.
+pub enum Line {
+    Text(String),
+    NotUtf8(std::string::FromUtf8Error),
+    /// Longer than [`MAX_LINE_BYTES`]: skipped.
+    TooLong,
+}
+
 /// The next line of `input` without its line ending, or why it is not
-/// text; `None` at the end.
-pub fn next_line(
-    input: &mut dyn BufRead,
-) -> std::io::Result<Option<Result<String, std::string::FromUtf8Error>>> {
+/// text; `None` at the end. Reads at most [`MAX_LINE_BYTES`] of it.
+pub fn next_line(input: &mut dyn BufRead) -> std::io::Result<Option<Line>> {
+    use std::io::Read;
     let mut bytes = Vec::new();
-    if input.read_until(b'\n', &mut bytes)? == 0 {
+    let limit = MAX_LINE_BYTES as u64 + 1;
+    if Read::take(&mut *input, limit).read_until(b'\n', &mut bytes)? == 0 {
         return Ok(None);
+    }
+    if bytes.last() != Some(&b'\n') && bytes.len() > MAX_LINE_BYTES {
+        loop {
+            let buf = input.fill_buf()?;
+            if buf.is_empty() {
+                break;
+            }
+            if let Some(end) = buf.iter().position(|&b| b == b'\n') {
+                input.consume(end + 1);
+                break;
+            }
+            let n = buf.len();
+            input.consume(n);
+        }
+        return Ok(Some(Line::TooLong));
     }
     if bytes.last() == Some(&b'\n') {
         bytes.pop();
@@ -69,7 +116,10 @@ pub fn next_line(
             bytes.pop();
         }
     }
-    Ok(Some(String::from_utf8(bytes)))
+    Ok(Some(match String::from_utf8(bytes) {
+        Ok(text) => Line::Text(text),
+        Err(e) => Line::NotUtf8(e),
+    }))
 }
 
 /// A text file given on the command line, read as `data/` files are: only
