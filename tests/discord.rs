@@ -352,6 +352,30 @@ async fn a_vote_button_press_is_recorded_with_what_was_shown() {
         let shown = bot.records(QUESTIONS_FILE)[0]["shown"].clone();
         assert!(!shown.as_array().unwrap().is_empty());
         assert_eq!(votes[0]["shown"], shown);
+
+        // A vote id that is no button of its message (forged) is not stored.
+        let press = bot.fake.id();
+        let mut forged =
+            FakeDiscord::component(press, &member(3), "vote:down:123456789", None, 424242);
+        forged["message"]["components"] = serde_json::json!([]);
+        bot.fake.dispatch("INTERACTION_CREATE", forged).await;
+        let honest = bot.fake.id();
+        let c = FakeDiscord::component(honest, &member(4), &format!("vote:down:{q}"), None, 424242);
+        bot.fake.dispatch("INTERACTION_CREATE", c).await;
+        bot.fake.callback(honest).await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let votes = bot.records(VOTES_FILE);
+        assert!(
+            votes.iter().all(|v| v["answer"] != 123_456_789),
+            "{votes:?}"
+        );
+        assert!(
+            bot.fake
+                .requests()
+                .iter()
+                .all(|r| !r.path.contains(&format!("/interactions/{press}/"))),
+            "a forged press gets no reply"
+        );
         bot.stop().await;
     })
     .await;
@@ -1085,6 +1109,18 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         assert!(elsewhere.join(madoguchi::records::DATABASE_FILE).exists());
         assert!(!state.join(madoguchi::records::DATABASE_FILE).exists());
         let pid = child.id().unwrap().to_string();
+        let mut child = child;
+        // SIGHUP reloads data/ and SIGUSR1 is ignored: the bot keeps serving.
+        for signal in ["-HUP", "-USR1"] {
+            let sent = std::process::Command::new("kill").args([signal, &pid]).status().unwrap();
+            assert!(sent.success());
+        }
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        assert!(child.try_wait().unwrap().is_none(), "still serving");
+        let id = fake.id();
+        let m = FakeDiscord::message(id, DM_CHANNEL_ID, None, &human(2), TELEWORK_Q, &[]);
+        fake.dispatch("MESSAGE_CREATE", m).await;
+        fake.reply_to(DM_CHANNEL_ID, id).await;
         let status = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
         assert!(status.success());
         let out = tokio::time::timeout(Duration::from_secs(15), child.wait_with_output())
@@ -1097,9 +1133,11 @@ async fn madoguchi_serve_runs_from_env_file_and_config_and_stops_on_sigterm() {
         let first = stderr.lines().find(|l| l.starts_with('{')).expect("JSON log lines");
         let line: Value = serde_json::from_str(first).unwrap();
         assert!(line["level"].is_string(), "{first}");
-        // Stopped by SIGTERM: the question's record was written first.
+        assert!(stderr.contains("reloading data/"), "{stderr}");
+        assert!(stderr.contains("knowledge"), "{stderr}");
+        // Stopped by SIGTERM: the questions' records were written first.
         let questions = testkit::stored_records(&elsewhere, QUESTIONS_FILE);
-        assert_eq!(questions.len(), 1, "{questions:?}");
+        assert_eq!(questions.len(), 2, "{questions:?}");
         assert_eq!(questions[0]["source"], "dm");
     })
     .await;
@@ -1237,6 +1275,26 @@ async fn the_weekly_picture_is_posted_once_by_several_processes() {
             .filter(|r| r.method == "POST" && r.path == path)
             .count();
         assert_eq!(again, 1);
+
+        // The next Monday the records cannot be read: nothing is posted and
+        // the claim is given back, so the week is posted once they can.
+        let next = now + 7 * 86_400;
+        let db = rusqlite::Connection::open(state.path().join("records.sqlite3")).unwrap();
+        db.execute_batch("ALTER TABLE daily RENAME TO daily_away")
+            .unwrap();
+        assert!(!weekly::post_due(&shared[0], &http, CHANNEL_ID, next).await);
+        db.execute_batch("ALTER TABLE daily_away RENAME TO daily")
+            .unwrap();
+        assert!(weekly::post_due(&shared[1], &http, CHANNEL_ID, next).await);
+        let posted = fake
+            .requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path == path)
+            .count();
+        assert_eq!(
+            posted, 2,
+            "the week whose reading failed is posted after all"
+        );
     })
     .await;
 }

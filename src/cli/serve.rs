@@ -1,14 +1,16 @@
 //! `madoguchi serve`: the Discord bot started from resolved settings. The
 //! token is checked, the metrics address bound, the engine opened (on the
 //! last good knowledge when `data/` is broken), `data/` watched, and the bot
-//! run until SIGINT or SIGTERM.
+//! run until SIGINT or SIGTERM (SIGHUP reloads `data/`).
 
 use std::process::ExitCode;
 
 use anyhow::Context;
+use tokio::sync::mpsc::UnboundedReceiver;
 
 use madoguchi::discord::{Config, Token};
 use madoguchi::engine::{Engine, EngineError, Paths, Rebuild};
+use madoguchi::watch::Change;
 
 use super::settings::ServeSettings;
 use super::{broken_knowledge, engine_error, progress};
@@ -53,6 +55,7 @@ pub fn run(settings: &ServeSettings) -> anyhow::Result<ExitCode> {
             }
             None => None,
         };
+        let changes = with_reload_on_hangup(changes);
         madoguchi::discord::run_live(config, engine, Some(changes), shutdown_signal())
             .await
             .map_err(anyhow::Error::from)
@@ -114,6 +117,56 @@ fn open_for_serving(paths: &Paths) -> anyhow::Result<Engine> {
         broken_knowledge(&paths.data)
     );
     Ok(engine)
+}
+
+/// The watcher's changes, and a reload of the whole of `data/` on SIGHUP
+/// (as daemons do); SIGUSR1 and SIGUSR2, which would kill the process
+/// uncleanly, are logged and ignored. Call within the runtime.
+fn with_reload_on_hangup(mut changes: UnboundedReceiver<Change>) -> UnboundedReceiver<Change> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = tx.clone();
+    tokio::spawn(async move {
+        while let Some(change) = changes.recv().await {
+            if forward.send(change).is_err() {
+                return;
+            }
+        }
+    });
+    for (kind, name, reload) in [
+        (SignalKind::hangup(), "SIGHUP", true),
+        (SignalKind::user_defined1(), "SIGUSR1", false),
+        (SignalKind::user_defined2(), "SIGUSR2", false),
+    ] {
+        let mut stream = match signal(kind) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, signal = name, "cannot listen for the signal");
+                continue;
+            }
+        };
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            while stream.recv().await.is_some() {
+                if !reload {
+                    tracing::info!(
+                        signal = name,
+                        "signal ignored (SIGHUP reloads data/, SIGTERM stops)"
+                    );
+                    continue;
+                }
+                tracing::info!(signal = name, "reloading data/");
+                let all = Change {
+                    paths: vec![std::path::PathBuf::from(".")],
+                    reattached: None,
+                };
+                if tx.send(all).is_err() {
+                    return;
+                }
+            }
+        });
+    }
+    rx
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

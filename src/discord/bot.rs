@@ -517,6 +517,11 @@ impl Handler {
             return;
         };
         match id {
+            CustomId::Vote { .. } if !carries_button(&c.message, custom_id) => {
+                // Not a button of the message it came with: a forged id
+                // would record a vote for an answer nobody was shown.
+                debug!(custom_id, "a vote from no button of its message: ignored");
+            }
             CustomId::Vote { vote, answer } => {
                 let r = shared.records.vote(
                     answer,
@@ -580,14 +585,31 @@ async fn stats(shared: &Shared, scope: Scope) -> Fitted {
     let weeks = weekly::weeks(&shared.records, Some(scope), Date::today_in_japan()).await;
     // Drawing the PNG takes milliseconds of CPU: off the async workers.
     let chart = match weeks {
-        Some(weeks) => tokio::task::spawn_blocking(move || weekly::chart(&weeks))
+        Ok(Some(weeks)) => tokio::task::spawn_blocking(move || weekly::chart(&weeks))
             .await
             .ok()
             .flatten(),
-        None => None,
+        Ok(None) => None,
+        Err(e) => {
+            warn!(error = %e, "the /stats chart could not read the records");
+            None
+        }
     }
     .map(|image| (image, weekly::WEEKS));
     render::stats(&s, &shared.engine.load().knowledge, chart)
+}
+
+/// Whether `message` has a button whose custom id is `custom_id`.
+fn carries_button(message: &Message, custom_id: &str) -> bool {
+    use serenity::all::{ActionRowComponent, ButtonKind};
+    message
+        .components
+        .iter()
+        .flat_map(|row| &row.components)
+        .any(|c| {
+            matches!(c, ActionRowComponent::Button(b)
+                if matches!(&b.data, ButtonKind::NonLink { custom_id: id, .. } if id == custom_id))
+        })
 }
 
 #[serenity::async_trait]

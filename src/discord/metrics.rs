@@ -409,27 +409,46 @@ impl Drop for Server {
     }
 }
 
+/// The most connections the metrics server holds at once; more are closed
+/// as they come (a scraper needs one).
+pub const MAX_CONNECTIONS: usize = 64;
+/// How long a client may take to send a request's headers.
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a connection may stay open, whatever it does.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves `/metrics` and `/healthz` of `metrics` on `listener` (from
 /// [`bind`]); call within the Tokio runtime.
 pub fn serve(listener: std::net::TcpListener, metrics: Arc<Metrics>) -> std::io::Result<Server> {
     let listener = TcpListener::from_std(listener)?;
     let addr = listener.local_addr()?;
+    let open = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     let task = tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            // Over the cap the connection is closed at once: held or
+            // half-sent requests cannot use up the bot's file descriptors.
+            let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
+                drop(stream);
+                continue;
+            };
             let metrics = Arc::clone(&metrics);
             tokio::spawn(async move {
+                let _permit = permit;
                 let service = service_fn(move |req| {
                     let metrics = Arc::clone(&metrics);
                     async move { Ok::<_, Infallible>(respond(&metrics, &req)) }
                 });
-                if let Err(e) = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    debug!(error = %e, "metrics connection ended");
+                let connection = http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(HEADER_TIMEOUT)
+                    .serve_connection(TokioIo::new(stream), service);
+                match tokio::time::timeout(CONNECTION_TIMEOUT, connection).await {
+                    Ok(Err(e)) => debug!(error = %e, "metrics connection ended"),
+                    Err(_) => debug!("metrics connection held too long: closed"),
+                    Ok(Ok(())) => {}
                 }
             });
         }
@@ -474,6 +493,52 @@ fn respond(metrics: &Metrics, req: &Request<Incoming>) -> Response<Full<Bytes>> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Half-sent requests are closed after [`HEADER_TIMEOUT`], and past
+    /// [`MAX_CONNECTIONS`] new connections are closed at once; a whole
+    /// request is still answered meanwhile.
+    #[tokio::test(start_paused = false)]
+    async fn half_sent_requests_cannot_hold_the_server() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let metrics = Arc::new(Metrics::new());
+        let server = serve(bind("127.0.0.1:0".parse().unwrap()).unwrap(), metrics).unwrap();
+        let mut held = Vec::new();
+        for _ in 0..MAX_CONNECTIONS + 8 {
+            let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+            s.write_all(b"GET /metr").await.unwrap();
+            held.push(s);
+        }
+        // The ones past the cap are closed at once.
+        let mut closed = 0;
+        for s in held.iter_mut().skip(MAX_CONNECTIONS) {
+            let mut buf = [0u8; 64];
+            let n = tokio::time::timeout(Duration::from_secs(2), s.read(&mut buf)).await;
+            if matches!(n, Ok(Ok(0) | Err(_))) {
+                closed += 1;
+            }
+        }
+        assert_eq!(closed, 8);
+        // The held ones are closed once the header timeout has passed.
+        let started = Instant::now();
+        let mut buf = Vec::new();
+        let _ = tokio::time::timeout(HEADER_TIMEOUT * 3, held[0].read_to_end(&mut buf))
+            .await
+            .expect("closed by the server");
+        assert!(
+            started.elapsed() < HEADER_TIMEOUT * 2,
+            "{:?}",
+            started.elapsed()
+        );
+        drop(held);
+        // Then a whole request is answered.
+        let mut s = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        s.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    }
 
     #[test]
     fn health_needs_knowledge_and_every_shard() {

@@ -54,6 +54,10 @@ impl Drop for Relay {
     }
 }
 
+/// The largest request body the relay takes (Discord's own limit on a
+/// request with attachments is 25 MiB; the bot sends far less).
+pub const BODY_LIMIT: usize = 25 * 1024 * 1024;
+
 /// Starts a relay to `upstream` (the proxy's base URL).
 pub async fn start(upstream: &str, client: reqwest::Client) -> std::io::Result<Relay> {
     let listener = TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
@@ -89,11 +93,19 @@ async fn forward(
     req: Request<Incoming>,
 ) -> Response<Full<Bytes>> {
     let (parts, body) = req.into_parts();
-    let body = body
+    // Only the bot sends here (JSON and a chart), so a body past the bound
+    // is refused rather than held in memory.
+    let Ok(body) = http_body_util::Limited::new(body, BODY_LIMIT)
         .collect()
         .await
         .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    else {
+        return reply(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &HeaderMap::new(),
+            Bytes::new(),
+        );
+    };
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let url = format!("{upstream}{path}");
     let mut headers = parts.headers.clone();
@@ -183,6 +195,39 @@ mod tests {
             h.insert(*k, v.parse().unwrap());
         }
         h
+    }
+
+    /// A body past [`BODY_LIMIT`] is refused with 413 before it is held
+    /// whole, and nothing is sent upstream.
+    #[tokio::test]
+    async fn a_body_past_the_bound_is_refused() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let upstream = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let relay = start(
+            &format!("http://{}", upstream.local_addr().unwrap()),
+            reqwest::Client::new(),
+        )
+        .await
+        .unwrap();
+        let addr = relay.base.trim_start_matches("http://").to_string();
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let size = BODY_LIMIT + 1024 * 1024;
+        let head = format!(
+            "POST /api/v10/channels/1/messages HTTP/1.1\r\nhost: x\r\ncontent-length: {size}\r\n\r\n"
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        let chunk = vec![b'x'; 1024 * 1024];
+        for _ in 0..size / chunk.len() {
+            if s.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+        let mut answer = vec![0u8; 64];
+        let n = s.read(&mut answer).await.unwrap();
+        let answer = String::from_utf8_lossy(&answer[..n]);
+        assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+        let nothing = tokio::time::timeout(Duration::from_millis(200), upstream.accept()).await;
+        assert!(nothing.is_err(), "nothing went upstream");
     }
 
     #[test]

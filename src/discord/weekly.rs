@@ -56,19 +56,13 @@ pub async fn weeks(
     records: &Records,
     scope: Option<Scope>,
     today: Date,
-) -> Option<Vec<PeriodRate>> {
-    let days = match records.days(scope).await {
-        Ok(days) => days,
-        Err(e) => {
-            warn!(error = %e, "the weekly chart could not read the records");
-            return None;
-        }
-    };
+) -> Result<Option<Vec<PeriodRate>>, crate::records::RecordsError> {
+    let days = records.days(scope).await?;
     if days.is_empty() {
-        return None;
+        return Ok(None);
     }
     let weekly = report::over_time(&days, &[], Period::Week);
-    Some(report::recent_weeks(&weekly, today, WEEKS))
+    Ok(Some(report::recent_weeks(&weekly, today, WEEKS)))
 }
 
 /// The chart of `weeks` as a PNG attachment.
@@ -196,11 +190,28 @@ pub async fn post_due(shared: &Shared, http: &Http, channel: u64, now: i64) -> b
             return false;
         }
     }
+    let posted = post_claimed(shared, http, channel, today).await;
+    if !posted && let Err(e) = shared.records.release_week(&week).await {
+        warn!(week, error = %e, "cannot give the weekly post's claim back");
+    }
+    posted
+}
+
+/// Posts the weekly picture of the week claimed; false (the claim is then
+/// given back) when reading the records, drawing or posting failed.
+async fn post_claimed(shared: &Shared, http: &Http, channel: u64, today: Date) -> bool {
     let scope = shared.config.guild_id.map(|home| Scope { home });
     let messages = shared.engine.load().knowledge.messages.report.clone();
-    let Some(weeks) = weeks(&shared.records, scope, today).await else {
-        info!(week, "no records: no weekly post");
-        return true;
+    let weeks = match weeks(&shared.records, scope, today).await {
+        Ok(Some(weeks)) => weeks,
+        Ok(None) => {
+            info!("no records: no weekly post");
+            return true;
+        }
+        Err(e) => {
+            warn!(error = %e, "the weekly chart could not read the records");
+            return false;
+        }
     };
     // (Drawing the chart is CPU work.)
     let Ok(reply) = tokio::task::spawn_blocking(move || post(&weeks, &messages)).await else {
@@ -209,14 +220,11 @@ pub async fn post_due(shared: &Shared, http: &Http, channel: u64, now: i64) -> b
     let message = reply.message();
     match rest::send(|| ChannelId::new(channel).send_message(http, message.clone())).await {
         Ok(_) => {
-            info!(week, "weekly picture posted to the staff channel");
+            info!("weekly picture posted to the staff channel");
             true
         }
         Err(f) => {
             shared.failed("posting the weekly picture", &f);
-            if let Err(e) = shared.records.release_week(&week).await {
-                warn!(week, error = %e, "cannot give the weekly post's claim back");
-            }
             false
         }
     }

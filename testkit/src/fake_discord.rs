@@ -170,6 +170,8 @@ struct State {
     sessions: AtomicUsize,
     resumes: AtomicUsize,
     next_id: AtomicU64,
+    /// While set, the gateway answers every connection with `502 Bad Gateway`.
+    refuse_gateway: std::sync::atomic::AtomicBool,
 }
 
 /// The fake: its REST base URL, and handles to drive the gateway.
@@ -252,6 +254,7 @@ impl FakeDiscord {
             sessions: AtomicUsize::new(0),
             resumes: AtomicUsize::new(0),
             next_id: AtomicU64::new(900_000),
+            refuse_gateway: std::sync::atomic::AtomicBool::new(false),
         });
         let addr = rest.local_addr().unwrap();
         let base = format!("http://{addr}");
@@ -291,6 +294,14 @@ impl FakeDiscord {
                 let _ = stream.set_nodelay(true);
                 let st = Arc::clone(&st);
                 tokio::spawn(async move {
+                    let mut stream = stream;
+                    if st.refuse_gateway.load(Ordering::SeqCst) {
+                        use tokio::io::AsyncWriteExt;
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n")
+                            .await;
+                        return;
+                    }
                     if let Ok(ws) = tokio_tungstenite::accept_async(stream).await {
                         handle_gateway(st, ws).await;
                     }
@@ -336,6 +347,12 @@ impl FakeDiscord {
         if let Some((_, s)) = self.state.conn.lock().unwrap().take() {
             let _ = s.send(Command::Close(code));
         }
+    }
+
+    /// While `refuse` holds, every new gateway connection is answered with
+    /// `502 Bad Gateway` (a gateway down behind its load balancer).
+    pub fn refuse_gateway(&self, refuse: bool) {
+        self.state.refuse_gateway.store(refuse, Ordering::SeqCst);
     }
 
     /// How many gateway sessions (READY or RESUMED) have started.
@@ -599,6 +616,12 @@ impl FakeDiscord {
             "",
             &[],
         );
+        if values.is_none() {
+            // As Discord sends it: the message carries the button pressed.
+            i["message"]["components"] = json!([{"type": 1, "components": [
+                {"type": 2, "style": 2, "label": "·", "custom_id": custom_id}
+            ]}]);
+        }
         i
     }
 }
