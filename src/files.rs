@@ -19,6 +19,17 @@ pub fn replace(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     aside.persist(path).map(drop).map_err(|e| e.error)
 }
 
+/// Makes `dir` and its missing parents readable by their owner only (0700):
+/// for directories that hold what users wrote. One that exists is left as
+/// it is.
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
 /// The blake3 hash of a file's content, in hex.
 pub fn hash(path: &Path) -> std::io::Result<String> {
     let mut hasher = blake3::Hasher::new();

@@ -411,6 +411,69 @@ async fn past_the_bound_the_oldest_waiting_records_are_dropped_and_counted() {
     }
 }
 
+/// The SQLite file deleted or moved while serving: later records go to a
+/// new database at the path (not into the moved file, unseen).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_after_the_database_file_is_moved_go_to_a_new_one_at_its_path() {
+    let state = tempfile::tempdir().unwrap();
+    let location = Location::in_state(state.path());
+    let Location::Sqlite(path) = &location else {
+        unreachable!()
+    };
+    let r = Records::open(state.path(), &location, &Options::default())
+        .await
+        .unwrap();
+    r.question(&q(1, "テレワーク", &[]));
+    assert!(r.queue().flush(Duration::from_secs(10)).await);
+    for suffix in ["", "-wal", "-shm"] {
+        let from = format!("{}{suffix}", path.display());
+        let _ = std::fs::rename(&from, format!("{from}.moved"));
+    }
+    r.question(&q(2, "人手が足りない", &[]));
+    close(r).await;
+    let kept = Store::open(&location, false)
+        .await
+        .unwrap()
+        .summary()
+        .await
+        .unwrap();
+    let queries: Vec<&str> = kept.unanswered.iter().map(|a| a.query.as_str()).collect();
+    assert_eq!(queries, ["人手が足りない"]);
+}
+
+/// Every question's text is in the records: the file is the bot's alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlite_records_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let state = tempfile::tempdir().unwrap();
+    let dir = state.path().join("state");
+    let location = Location::in_state(&dir);
+    let r = Records::open(&dir, &location, &Options::default())
+        .await
+        .unwrap();
+    r.question(&q(1, "テレワーク", &[]));
+    close(r).await;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    let Location::Sqlite(path) = &location else {
+        unreachable!()
+    };
+    assert_eq!(mode(path), 0o600);
+}
+
+/// Two processes opening one new SQLite file at once both start (the
+/// migration is done once, under a lock).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_opening_one_new_sqlite_file_both_start() {
+    for _ in 0..5 {
+        let state = tempfile::tempdir().unwrap();
+        let location = Location::in_state(state.path());
+        let (a, b) = tokio::join!(Store::open(&location, true), Store::open(&location, true));
+        a.unwrap();
+        b.unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schema_newer_than_this_binary_is_refused_at_start() {
     for b in backends().await {

@@ -31,6 +31,8 @@ struct State {
     /// The sequence number of the next entry.
     next: u64,
     dropped: u64,
+    /// How many of the dropped the log has told of, exactly.
+    told: u64,
 }
 
 /// Records waiting for the database.
@@ -52,6 +54,7 @@ impl Queue {
                 entries: VecDeque::new(),
                 next: 0,
                 dropped: 0,
+                told: 0,
             }),
             wake: Notify::new(),
             done: watch::Sender::new(0),
@@ -99,6 +102,22 @@ impl Queue {
     /// Records dropped because the queue was full.
     pub fn dropped(&self) -> u64 {
         self.lock().dropped
+    }
+
+    /// Logs the exact number of records dropped since the last time it
+    /// did (the warnings while dropping come at powers of two only).
+    fn tell_dropped(&self) {
+        let mut s = self.lock();
+        if s.dropped > s.told {
+            let (since, total) = (s.dropped - s.told, s.dropped);
+            s.told = total;
+            drop(s);
+            tracing::warn!(
+                dropped = since,
+                dropped_in_all = total,
+                "records dropped while the records database was behind"
+            );
+        }
     }
 
     /// Waits (at most `timeout`) until everything queued so far is written
@@ -161,6 +180,7 @@ pub async fn write(queue: std::sync::Arc<Queue>, store: Store, keep_days: Option
             .or_else(|| queue.peek().map(|(b, end)| (BatchKey::fresh(), b, end)))
         else {
             if queue.closed.load(Ordering::SeqCst) {
+                queue.tell_dropped();
                 return;
             }
             let _ = tokio::time::timeout(FORGET_EVERY, queue.wake.notified()).await;
@@ -175,11 +195,13 @@ pub async fn write(queue: std::sync::Arc<Queue>, store: Store, keep_days: Option
         match store.write_once(&key, &batch).await {
             Ok(()) => {
                 queue.written(end);
+                queue.tell_dropped();
                 pause = Duration::from_millis(50);
             }
             Err(e) => {
                 let waiting = queue.waiting();
                 if queue.closed.load(Ordering::SeqCst) {
+                    queue.tell_dropped();
                     tracing::error!(error = %e, lost = waiting, "stopping with records the database did not take");
                     return;
                 }

@@ -30,6 +30,9 @@ const MIGRATIONS: &[M<'static>] = &[
 pub struct Sqlite {
     path: PathBuf,
     conn: Arc<Mutex<Connection>>,
+    /// The file the connection is on: when the path names another (or
+    /// none), the file was deleted or moved while serving.
+    file: Arc<Mutex<Option<(u64, u64)>>>,
 }
 
 impl Sqlite {
@@ -47,9 +50,31 @@ impl Sqlite {
             .await
             .map_err(|e| database(&path, e))??;
         Ok(Sqlite {
+            file: Arc::new(Mutex::new(identity(&path))),
             path,
             conn: Arc::new(Mutex::new(conn)),
         })
+    }
+
+    /// When the database file was deleted or moved while serving, records
+    /// written to the old one would go with it: a new database is made at
+    /// the path, said in the log, and written from then on.
+    async fn follow_the_path(&self) -> Result<(), RecordsError> {
+        let opened = *self.file.lock().unwrap_or_else(|e| e.into_inner());
+        if opened.is_some() && identity(&self.path) == opened {
+            return Ok(());
+        }
+        tracing::error!(
+            path = %self.path.display(),
+            "the records database was deleted or moved while the bot ran: a new one is made there for the records from now on (what the old file held is wherever it was moved)"
+        );
+        let p = self.path.clone();
+        let conn = tokio::task::spawn_blocking(move || open_blocking(&p))
+            .await
+            .map_err(|e| database(&self.path, e))??;
+        *self.conn.lock().unwrap_or_else(|e| e.into_inner()) = conn;
+        *self.file.lock().unwrap_or_else(|e| e.into_inner()) = identity(&self.path);
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -73,6 +98,7 @@ impl Sqlite {
     }
 
     pub(crate) async fn write(&self, key: BatchKey, batch: Batch) -> Result<(), RecordsError> {
+        self.follow_the_path().await?;
         self.with(move |conn| {
             let tx = conn.transaction()?;
             let now = now_secs() as i64;
@@ -255,12 +281,45 @@ fn database(path: &Path, e: impl std::error::Error + Send + Sync + 'static) -> R
     }
 }
 
-fn open_blocking(path: &Path) -> Result<Connection, RecordsError> {
+/// Which file a path names: (device, inode).
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Makes the directory (0700) and the database file (0600) when missing:
+/// every question's text is in it, so only the bot's account may read it
+/// (SQLite gives its `-wal` and `-shm` files the database's mode).
+fn make_private(path: &Path) -> Result<(), RecordsError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let io = |p: &Path| {
+        let p = p.to_path_buf();
+        move |source| RecordsError::Io { path: p, source }
+    };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| RecordsError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        crate::files::private_dir(dir).map_err(io(dir))?;
+    }
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(io(path)(e)),
+        _ => Ok(()),
+    }
+}
+
+fn open_blocking(path: &Path) -> Result<Connection, RecordsError> {
+    make_private(path)?;
+    // Processes opening one new database at once take turns: the first
+    // migrates, the next finds it done (without the lock, one fails
+    // "database is locked" and the other in the middle of a migration).
+    // A reader without write access (a staff member's `report`) goes on
+    // without the lock: it migrates nothing new.
+    let lock = std::fs::File::create(path.with_extension("sqlite3.lock")).ok();
+    if let Some(lock) = &lock {
+        let _ = lock.lock();
     }
     let mut conn = Connection::open(path).map_err(|e| database(path, e))?;
     let setup = |conn: &Connection| -> rusqlite::Result<i64> {
