@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::data::{ChannelKind, Knowledge};
+use crate::data::{Actor, ChannelKind, Knowledge, Lang};
 use crate::search::{Decision, Kind, Outcome};
 
 /// How many programmes an answer shows at most (fewer when the others score
@@ -20,6 +20,11 @@ const FAQ_FROM_LEADING: usize = 3;
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
     pub query: String,
+    /// The language of the answer: English for a question asked in English
+    /// (when `en.toml` has the plan's English), else Japanese.
+    pub language: Lang,
+    /// The headings of the answer's parts, in its language.
+    pub headings: Headings,
     pub answered: bool,
     /// What was decided: answer, did_you_mean, decline, out_of_scope or
     /// greeting.
@@ -40,6 +45,14 @@ pub struct Answer {
     pub plan: PlanRef,
 }
 
+/// The headings of an answer's parts.
+#[derive(Debug, Clone, Serialize)]
+pub struct Headings {
+    pub programmes: String,
+    pub faq: String,
+    pub referrals: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultItem {
     pub kind: Kind,
@@ -57,6 +70,8 @@ pub struct Referral {
     pub description: String,
     pub url: Option<String>,
     pub contact: Option<String>,
+    /// The Japanese name, when `name` is English.
+    pub japanese: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -75,7 +90,14 @@ pub struct Programme {
     pub area_title: String,
     pub actor: String,
     pub label: String,
+    /// The programme's name in the answer's language (the plan's text in
+    /// Japanese).
     pub text: String,
+    /// The plan's Japanese text, when `text` is English: to quote to the
+    /// chamber.
+    pub japanese: Option<String>,
+    /// What it is, in English (Japanese answers have the plan's text only).
+    pub description: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +112,12 @@ pub struct PlanRef {
 impl Answer {
     /// Puts together the answer for `query` from a search outcome.
     pub fn build(knowledge: &Knowledge, query: &str, outcome: &Outcome) -> Answer {
+        let language = if outcome.reading.english && !knowledge.english.measures.is_empty() {
+            Lang::En
+        } else {
+            Lang::Ja
+        };
+        let english = language == Lang::En;
         let results = outcome
             .hits
             .iter()
@@ -113,15 +141,7 @@ impl Answer {
             .referrals
             .iter()
             .filter_map(|id| knowledge.channels.iter().find(|c| &c.id == id))
-            .map(|c| Referral {
-                id: c.id.clone(),
-                name: c.name.clone(),
-                kind: c.kind,
-                operator: c.operator.clone(),
-                description: c.description.clone(),
-                url: c.url.clone(),
-                contact: c.contact.clone(),
-            })
+            .map(|c| referral(knowledge, c, language))
             .collect();
         // The FAQ answer shown is the best FAQ among the leading results,
         // when it covers the question as well as the best result does.
@@ -131,7 +151,9 @@ impl Answer {
             .take(FAQ_FROM_LEADING)
             .find(|h| h.kind == Kind::Faq && h.coverage >= outcome.confidence)
             .and_then(|h| knowledge.faq(&h.id))
-            .filter(|_| outcome.answered)
+            // (The entries are Japanese: an English answer has the
+            // programmes in English instead.)
+            .filter(|_| outcome.answered && !english)
             .map(|f| FaqAnswer {
                 id: f.id.clone(),
                 question: f.question.clone(),
@@ -142,25 +164,14 @@ impl Answer {
             .iter()
             .take(outcome.focused.clamp(1, SHOWN_PROGRAMMES))
             .filter_map(|id| knowledge.measure(id))
-            .map(|m| Programme {
-                id: m.id.to_string(),
-                place: knowledge.place(m),
-                area: m.area,
-                area_title: knowledge
-                    .area(m.area)
-                    .map(|a| a.title.clone())
-                    .unwrap_or_default(),
-                actor: m.actor.as_str().to_string(),
-                label: m.label.clone(),
-                text: m.text.clone(),
-            })
+            .map(|m| programme(knowledge, m, language))
             .collect();
-        let msgs = &knowledge.messages;
+        let msgs = knowledge.messages.answer(language);
         let message = match outcome.decision {
             Decision::Answer => None,
-            Decision::DidYouMean => Some(msgs.did_you_mean.clone()),
-            Decision::Decline => Some(msgs.no_match.clone()),
-            Decision::Greeting => Some(msgs.help.trim().to_string()),
+            Decision::DidYouMean => Some(msgs.did_you_mean.to_string()),
+            Decision::Decline => Some(msgs.no_match.to_string()),
+            Decision::Greeting => Some(knowledge.messages.help.trim().to_string()),
             Decision::OutOfScope => {
                 let topic = outcome
                     .reading
@@ -176,6 +187,12 @@ impl Answer {
         let plan = &knowledge.plan;
         Answer {
             query: query.to_string(),
+            language,
+            headings: Headings {
+                programmes: msgs.programmes_heading.to_string(),
+                faq: msgs.faq_heading.to_string(),
+                referrals: msgs.referrals_heading.to_string(),
+            },
             answered: outcome.answered,
             decision: outcome.decision,
             topic: outcome.reading.topic.clone(),
@@ -201,37 +218,41 @@ impl Answer {
     }
 
     /// The answer as text for a terminal.
-    pub fn to_text(&self, knowledge: &Knowledge) -> String {
-        let msgs = &knowledge.messages;
+    pub fn to_text(&self) -> String {
+        let h = &self.headings;
         let mut out = String::new();
         if let Some(m) = &self.message {
             out.push_str(m);
             out.push_str("\n\n");
         }
         if let Some(faq) = &self.faq {
-            out.push_str(&format!("■ {}: {}\n", msgs.faq_heading, faq.question));
+            out.push_str(&format!("■ {}: {}\n", h.faq, faq.question));
             for line in faq.answer.lines() {
                 out.push_str(&format!("  {line}\n"));
             }
             out.push('\n');
         }
         if !self.programmes.is_empty() {
-            out.push_str(&format!("■ {}\n", msgs.programmes_heading));
+            out.push_str(&format!("■ {}\n", h.programmes));
             for (i, p) in self.programmes.iter().enumerate() {
-                out.push_str(&format!(
-                    "{:>2}. {}\n    {}  [{}]\n",
-                    i + 1,
-                    p.text,
-                    p.place,
-                    p.id
-                ));
+                out.push_str(&format!("{:>2}. {}\n", i + 1, p.text));
+                if let Some(ja) = &p.japanese {
+                    out.push_str(&format!("    {ja}\n"));
+                }
+                if let Some(d) = &p.description {
+                    out.push_str(&format!("    {d}\n"));
+                }
+                out.push_str(&format!("    {}  [{}]\n", p.place, p.id));
             }
             out.push('\n');
         }
         if !self.referrals.is_empty() {
-            out.push_str(&format!("■ {}\n", msgs.referrals_heading));
+            out.push_str(&format!("■ {}\n", h.referrals));
             for r in &self.referrals {
                 out.push_str(&format!("・{}（{}）\n", r.name, r.operator));
+                if let Some(ja) = &r.japanese {
+                    out.push_str(&format!("    {ja}\n"));
+                }
                 if !r.description.is_empty() {
                     out.push_str(&format!("    {}\n", r.description));
                 }
@@ -246,6 +267,57 @@ impl Answer {
         }
         out.push_str(&format!("― {}\n", self.plan.basis));
         out
+    }
+}
+
+/// A referral channel as an answer in `language` shows it.
+fn referral(knowledge: &Knowledge, c: &crate::data::Channel, language: Lang) -> Referral {
+    let e = knowledge
+        .english
+        .channels
+        .get(&c.id)
+        .filter(|_| language == Lang::En);
+    Referral {
+        id: c.id.clone(),
+        name: e.map_or_else(|| c.name.clone(), |e| e.name.clone()),
+        kind: c.kind,
+        operator: c.operator.clone(),
+        description: e.map_or_else(|| c.description.clone(), |e| e.description.clone()),
+        url: c.url.clone(),
+        contact: c.contact.clone(),
+        japanese: e.map(|_| c.name.clone()),
+    }
+}
+
+/// A measure as an answer in `language` shows it: in English, with the
+/// plan's Japanese text beside it.
+fn programme(knowledge: &Knowledge, m: &crate::data::Measure, language: Lang) -> Programme {
+    let en = &knowledge.english;
+    let e = en.measures.get(&m.id).filter(|_| language == Lang::En);
+    let (area_title, actor) = match e {
+        Some(_) => (
+            en.areas.get(&m.area).map(|a| a.name.clone()),
+            match m.actor {
+                Actor::Tokyo => knowledge.messages.en.tokyo.clone(),
+                Actor::Chamber => knowledge.messages.en.chamber.clone(),
+            },
+        ),
+        None => (
+            knowledge.area(m.area).map(|a| a.title.clone()),
+            m.actor.as_str().to_string(),
+        ),
+    };
+    let area_title = area_title.unwrap_or_default();
+    Programme {
+        id: m.id.to_string(),
+        place: format!("{area_title} › {actor} › {}", m.label),
+        area: m.area,
+        area_title,
+        actor,
+        label: m.label.clone(),
+        text: e.map_or_else(|| m.text.clone(), |e| e.name.clone()),
+        japanese: e.map(|_| m.text.clone()),
+        description: e.map(|e| e.description.clone()).filter(|d| !d.is_empty()),
     }
 }
 

@@ -22,6 +22,8 @@
 //! - `messages.toml`: the fixed sentences and headings of an answer
 //! - `phrases.toml`, `english.toml`, `scope.toml`: set phrases, the English
 //!   vocabulary and the topics out of scope ([`language`])
+//! - `owners.toml`: each measure in the owner's words, for search only
+//! - `en.toml`: the English of every area, measure and channel
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,9 +38,11 @@ mod faqs;
 mod language;
 mod measure_id;
 mod messages;
+mod owners;
 mod plan;
 mod source;
 mod synonyms;
+mod translation;
 mod userdict;
 pub use language::{
     ActorNames, ENGLISH_FILE, English, EnglishTerm, Language, PHRASES_FILE, Phrases, SCOPE_FILE,
@@ -149,6 +153,46 @@ pub struct Channel {
     pub contact: Option<String>,
 }
 
+/// A measure in the owner's words (`owners.toml`): searched, never shown.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct OwnerWords {
+    /// Who the programme is for.
+    pub who: String,
+    /// Situations and problems it answers, as an owner would say them.
+    pub situations: Vec<String>,
+    /// Everyday words for them.
+    pub words: Vec<String>,
+}
+
+impl OwnerWords {
+    /// Everything in the entry, one text a line.
+    pub fn text(&self) -> String {
+        std::iter::once(&self.who)
+            .chain(&self.situations)
+            .chain(&self.words)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// The English of one area, measure or channel (`en.toml`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct EnglishText {
+    pub name: String,
+    pub description: String,
+    /// More English words owners use for it (searched, not shown).
+    pub words: Vec<String>,
+}
+
+/// The staff's English of the plan and the channels (`en.toml`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Translation {
+    pub areas: HashMap<u32, EnglishText>,
+    pub measures: HashMap<MeasureId, EnglishText>,
+    pub channels: HashMap<String, EnglishText>,
+}
+
 /// Synonyms: groups of interchangeable words and one-way rules.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Synonyms {
@@ -208,10 +252,78 @@ pub struct Messages {
     pub data_dir_removed: String,
     /// Staff-channel note: the data directory `{dir}` was replaced.
     pub data_dir_replaced: String,
+    /// The sentences of an answer to a question asked in English.
+    pub en: EnglishSentences,
     /// The words of the HTML report and of the charts for staff.
     pub report: ReportMessages,
     /// The Discord bot's command words and sentences for staff.
     pub bot: BotMessages,
+}
+
+/// The sentences of an answer in English (`[en]` in `messages.toml`): a
+/// question asked in English is answered with them and with `en.toml`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnglishSentences {
+    pub no_match: String,
+    pub did_you_mean: String,
+    pub programmes_heading: String,
+    pub faq_heading: String,
+    pub referrals_heading: String,
+    /// `{title}`, `{year}`, `{start}` of the plan.
+    pub basis: String,
+    /// `{topic}`: the topic's (Japanese) name.
+    pub out_of_scope: String,
+    /// The two parties, as an English answer names them.
+    pub tokyo: String,
+    pub chamber: String,
+}
+
+/// The language an answer is given in: the question's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Ja,
+    En,
+}
+
+/// The sentences of an answer in one language.
+#[derive(Debug, Clone)]
+pub struct AnswerSentences<'a> {
+    pub no_match: &'a str,
+    pub did_you_mean: &'a str,
+    pub programmes_heading: &'a str,
+    pub faq_heading: &'a str,
+    pub referrals_heading: &'a str,
+    pub basis: &'a str,
+    pub out_of_scope: &'a str,
+}
+
+impl Messages {
+    /// The sentences of an answer in `lang`.
+    pub fn answer(&self, lang: Lang) -> AnswerSentences<'_> {
+        match lang {
+            Lang::Ja => AnswerSentences {
+                no_match: &self.no_match,
+                did_you_mean: &self.did_you_mean,
+                programmes_heading: &self.programmes_heading,
+                faq_heading: &self.faq_heading,
+                referrals_heading: &self.referrals_heading,
+                basis: &self.basis,
+                out_of_scope: &self.out_of_scope,
+            },
+            Lang::En => AnswerSentences {
+                no_match: &self.en.no_match,
+                did_you_mean: &self.en.did_you_mean,
+                programmes_heading: &self.en.programmes_heading,
+                faq_heading: &self.en.faq_heading,
+                referrals_heading: &self.en.referrals_heading,
+                basis: &self.en.basis,
+                out_of_scope: &self.en.out_of_scope,
+            },
+        }
+    }
 }
 
 /// The words of `report --html` and of the `/stats` chart (`[report]` in
@@ -301,6 +413,10 @@ pub struct Knowledge {
     pub language: Language,
     pub user_words: Vec<UserWord>,
     pub messages: Messages,
+    /// Each measure in the owner's words (`owners.toml`).
+    pub owners: HashMap<MeasureId, OwnerWords>,
+    /// The English of areas, measures and channels (`en.toml`).
+    pub english: Translation,
     /// blake3 of every file read, in path order.
     pub fingerprint: String,
     measure_index: HashMap<MeasureId, usize>,
@@ -355,6 +471,8 @@ pub const FAQ_DIR: &str = "faq";
 pub const SYNONYMS_FILE: &str = "synonyms.toml";
 pub const USERDICT_FILE: &str = "userdict.csv";
 pub const MESSAGES_FILE: &str = "messages.toml";
+pub const OWNERS_FILE: &str = "owners.toml";
+pub const TRANSLATION_FILE: &str = "en.toml";
 
 /// Loads and validates everything under `dir`, with the newest plan as the
 /// current one (as if every plan were in force).
@@ -411,6 +529,29 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
     language::check_scope_triggers(&mut ld, dir, &language.scope, &own_texts(&plans, &faqs));
     let user_words = userdict::load(&mut ld, &dir.join(USERDICT_FILE));
     let messages = messages::load(&mut ld, &dir.join(MESSAGES_FILE));
+    // Entries may name the measures of every plan; those of the current
+    // plan must all have one (a plan not yet in force may still lack them).
+    // With no plan loaded, the plan is the one problem, not every entry.
+    let all_measures: Vec<&MeasureId> = plans
+        .iter()
+        .flat_map(|p| p.measures.iter().map(|m| &m.id))
+        .collect();
+    let required: Vec<&MeasureId> = current
+        .map(|c| plans[c].measures.iter().map(|m| &m.id).collect())
+        .unwrap_or_default();
+    let (owners, english) = if plans.is_empty() {
+        Default::default()
+    } else {
+        let owners = owners::load(&mut ld, &dir.join(OWNERS_FILE), &all_measures, &required);
+        let covered = translation::Covered {
+            areas: parts.areas.iter().copied().collect(),
+            measures: all_measures.clone(),
+            required,
+            channels: channels.iter().map(|c| c.id.as_str()).collect(),
+        };
+        let english = translation::load(&mut ld, &dir.join(TRANSLATION_FILE), &covered);
+        (owners, english)
+    };
     let (Some(current), Some(messages), true) = (current, messages, ld.problems.is_empty()) else {
         if ld.problems.is_empty() {
             // Every way here records its problem; never answer with none.
@@ -429,6 +570,8 @@ pub fn load_on(dir: &Path, today: Option<Date>) -> Result<Knowledge, Problems> {
         language,
         user_words,
         messages,
+        owners,
+        english,
     };
     Ok(knowledge(ld.hasher, plans, current, rest))
 }
@@ -441,6 +584,8 @@ struct Rest {
     language: Language,
     user_words: Vec<UserWord>,
     messages: Messages,
+    owners: HashMap<MeasureId, OwnerWords>,
+    english: Translation,
 }
 
 /// The knowledge of plan `current` among `plans`, fingerprinted.
@@ -471,6 +616,8 @@ fn knowledge(
         language: rest.language,
         user_words: rest.user_words,
         messages: rest.messages,
+        owners: rest.owners,
+        english: rest.english,
         fingerprint: hasher.finalize().to_hex().to_string(),
         measure_index,
     }

@@ -157,13 +157,40 @@ impl Translator {
                 i += n;
                 continue;
             }
+            // A word the vocabulary does not know is searched by its stem,
+            // as the staff's English of the plan is indexed (`stemmed`).
             if !self.ignore.contains(&stems[i]) {
-                out.push(&words[i]);
+                out.push(&stems[i]);
             }
             i += 1;
         }
         (out.join(" "), found)
     }
+}
+
+/// `text` with each English word replaced by its stem, lower case (as an
+/// English question's words the vocabulary does not know are searched):
+/// for indexing the staff's English (`en.toml`).
+pub fn stemmed(text: &str) -> String {
+    let stemmer = Stemmer::create(Algorithm::English);
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            out.push_str(&stemmer.stem(&word.to_lowercase()));
+            word.clear();
+        }
+    };
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(if c == '-' || c == '\'' { ' ' } else { c });
+        }
+    }
+    flush(&mut word, &mut out);
+    out
 }
 
 /// A Latin run cut after each `.`, `!` or `?` that a space follows.
@@ -189,10 +216,20 @@ fn english_sentences(run: &str) -> impl Iterator<Item = &str> {
 /// The lower-case words of a Latin run (letters, digits, inner `'`); a
 /// hyphen parts words (40-employee, full-time), here and in the vocabulary.
 fn words_of(run: &str) -> Vec<String> {
-    run.split(|c: char| !(c.is_ascii_alphanumeric() || c == '\'' || is_macron(c)))
-        .map(|w| w.trim_matches('\'').to_lowercase())
+    run.split(|c: char| !(c.is_ascii_alphanumeric() || is_apostrophe(c) || is_macron(c)))
+        .map(|w| {
+            w.trim_matches(is_apostrophe)
+                .replace(is_apostrophe, "'")
+                .to_lowercase()
+        })
         .filter(|w| !w.is_empty())
         .collect()
+}
+
+/// An apostrophe as typed: straight, or the curly ones (’ ‘) that phones and
+/// word processors put in "doesn’t".
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{2018}')
 }
 
 fn is_macron(c: char) -> bool {
@@ -210,9 +247,12 @@ fn next_latin_run(text: &str) -> Option<(usize, usize)> {
     let mut last_letter_end = start;
     for (i, c) in text[start..].char_indices() {
         let i = start + i;
-        if is_letter(c) || c.is_ascii_digit() || c == '\'' || c == '-' {
+        if is_letter(c) || c.is_ascii_digit() || is_apostrophe(c) || c == '-' {
             last_letter_end = i + c.len_utf8();
-        } else if !(c == ' ' || c == ',' || c == '.' || c == '&' || c == '/') {
+        } else if !matches!(
+            c,
+            ' ' | ',' | '.' | '&' | '/' | '"' | '\u{201c}' | '\u{201d}' | '(' | ')' | ':' | ';'
+        ) {
             break;
         }
     }
@@ -292,7 +332,18 @@ mod tests {
         let t = translator().translate("Our 40-employee office. Any subsidy?");
         assert_eq!(
             t.text.split_whitespace().collect::<Vec<_>>().join(" "),
-            "40 employee オフィス 。 補助 助成 ?"
+            "40 employe オフィス 。 補助 助成 ?"
+        );
+        // A word the vocabulary lacks is searched by its stem, as the plan's
+        // English is indexed; curly apostrophes and quotes keep a run whole.
+        let t = translator().translate("“Staff don’t get subsidies,” they said");
+        assert_eq!(
+            t.text.split_whitespace().collect::<Vec<_>>().join(" "),
+            "“ staff don't 補助 助成 they said"
+        );
+        assert_eq!(
+            stemmed("Subsidies for telework equipment"),
+            "subsidi for telework equip"
         );
         let t = translator().translate("remote work の補助金ってある？");
         assert_eq!(

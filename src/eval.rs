@@ -81,6 +81,33 @@ pub fn parse(text: &str) -> Result<Vec<Question>, ParseError> {
     Ok(out)
 }
 
+/// Which questions of a file to score: all, or one of two parts chosen by a
+/// fixed hash of each question's text (not by reading them), so a quarter
+/// can be kept unseen while the method is tuned on the rest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    #[default]
+    All,
+    /// The three quarters to tune on.
+    Seen,
+    /// The quarter kept unseen: its misses are looked at only at the end.
+    Unseen,
+}
+
+impl Part {
+    /// Whether `question` is in this part: unseen when the first byte of
+    /// the BLAKE3 hash of its text is a multiple of four.
+    pub fn holds(self, question: &Question) -> bool {
+        let unseen = blake3::hash(question.text.as_bytes()).as_bytes()[0].is_multiple_of(4);
+        match self {
+            Part::All => true,
+            Part::Seen => !unseen,
+            Part::Unseen => unseen,
+        }
+    }
+}
+
 /// Whether `id` matches `pattern`, where `*` matches any run of characters.
 pub fn matches(pattern: &str, id: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
@@ -276,6 +303,23 @@ pub fn evaluate(engine: &Engine, questions: &[Question], k: usize) -> Result<Rep
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unseen_part_is_a_fixed_quarter_and_the_parts_split_the_file() {
+        let questions: Vec<Question> = (0..400)
+            .map(|i| Question {
+                line: i + 2,
+                text: format!("質問{i}"),
+                expected: Vec::new(),
+                group: "core".into(),
+            })
+            .collect();
+        let unseen = questions.iter().filter(|q| Part::Unseen.holds(q)).count();
+        let seen = questions.iter().filter(|q| Part::Seen.holds(q)).count();
+        assert_eq!(unseen + seen, 400);
+        assert!((70..130).contains(&unseen), "{unseen}");
+        assert!(questions.iter().all(|q| Part::All.holds(q)));
+    }
 
     #[test]
     fn glob_patterns() {

@@ -34,7 +34,7 @@ use crate::analysis::{ANALYSIS_VERSION, Analysed, AnalysisError, Analyzer};
 use crate::data::Knowledge;
 
 /// Bumped when the schema or the way documents are put together changes.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 5;
 const CURRENT_FILE: &str = "CURRENT";
 /// Held while a build publishes its generation and prunes older ones.
 const PUBLISH_LOCK: &str = ".publish.lock";
@@ -89,6 +89,9 @@ pub struct Fields {
     pub reading: Field,
     /// Character bigrams of the title and alternates.
     pub ngram: Field,
+    /// Search-only words of a measure: the owner's words (`owners.toml`)
+    /// and its English (`en.toml`, each word stemmed).
+    pub owner: Field,
     /// Stored only: every term, reading and bigram of the document, for
     /// measuring how much of a question a document covers.
     pub vocab: Field,
@@ -108,7 +111,8 @@ impl Fields {
             main: b.add_text_field("main", text.clone()),
             extra: b.add_text_field("extra", text.clone()),
             reading: b.add_text_field("reading", text.clone()),
-            ngram: b.add_text_field("ngram", text),
+            ngram: b.add_text_field("ngram", text.clone()),
+            owner: b.add_text_field("owner", text),
             vocab: b.add_text_field("vocab", STORED),
         };
         (b.build(), fields)
@@ -127,6 +131,7 @@ impl Fields {
             extra: f("extra")?,
             reading: f("reading")?,
             ngram: f("ngram")?,
+            owner: f("owner")?,
             vocab: f("vocab")?,
         })
     }
@@ -135,6 +140,8 @@ impl Fields {
 /// Prefixes that keep the three kinds of entry apart in the stored vocabulary.
 pub const VOCAB_READING: char = '~';
 pub const VOCAB_BIGRAM: char = '#';
+/// The English side of a measure (`en.toml`), stemmed: `@subsidi`.
+pub const VOCAB_ENGLISH: char = '@';
 
 /// What a document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -154,6 +161,7 @@ pub struct DocInfo {
     pub id: String,
     primary: Box<[u32]>,
     secondary: Box<[u32]>,
+    owner: Box<[u32]>,
 }
 
 /// Where in a document a vocabulary entry was found.
@@ -163,6 +171,8 @@ pub enum Found {
     Primary,
     /// Only in the FAQ answer or the context.
     Secondary,
+    /// Only in the owner's words of a measure, or its English words.
+    Owner,
 }
 
 /// Separates the primary from the secondary vocabulary in the stored field.
@@ -176,6 +186,14 @@ pub struct DocTable {
     terms: HashMap<Box<str>, u32>,
     /// How many documents have each vocabulary entry.
     df: Vec<u32>,
+    /// Whether an entry is a word of the knowledge itself (some document's
+    /// primary or secondary vocabulary), not only of the owners' words.
+    own: Vec<bool>,
+    /// How many documents have each entry among their search-only words:
+    /// the document frequency of a word only those have (the knowledge's
+    /// own words keep theirs, so the owners' texts do not change how
+    /// specific the plan's words are).
+    owner_df: Vec<u32>,
     documents: u32,
 }
 
@@ -194,9 +212,19 @@ impl DocTable {
 
     /// How specific a vocabulary entry is: BM25's inverse document frequency.
     pub fn idf(&self, term_id: u32) -> f32 {
-        let df = self.df.get(term_id as usize).copied().unwrap_or(0) as f32;
+        let i = term_id as usize;
+        let df = match self.df.get(i).copied().unwrap_or(0) {
+            0 => self.owner_df.get(i).copied().unwrap_or(0),
+            n => n,
+        } as f32;
         let n = self.documents as f32;
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// Whether a vocabulary entry is a word of the knowledge itself, not
+    /// only a search-only word ([`Found::Owner`]).
+    pub fn is_own(&self, term_id: u32) -> bool {
+        self.own.get(term_id as usize).copied().unwrap_or(false)
     }
 
     /// Where a document has a vocabulary entry, if it does.
@@ -205,6 +233,8 @@ impl DocTable {
             Some(Found::Primary)
         } else if doc.secondary.binary_search(&term_id).is_ok() {
             Some(Found::Secondary)
+        } else if doc.owner.binary_search(&term_id).is_ok() {
+            Some(Found::Owner)
         } else {
             None
         }
@@ -232,9 +262,12 @@ impl DocTable {
                     Kind::Measure
                 };
                 let vocab_text = text(f.vocab);
-                let (primary, secondary) = vocab_text
-                    .split_once(VOCAB_SPLIT)
-                    .unwrap_or((vocab_text.as_str(), ""));
+                let mut tiers = vocab_text.split(VOCAB_SPLIT);
+                let (primary, secondary, owner) = (
+                    tiers.next().unwrap_or_default(),
+                    tiers.next().unwrap_or_default(),
+                    tiers.next().unwrap_or_default(),
+                );
                 let mut intern = |part: &str| {
                     let mut ids: Vec<u32> = part
                         .split(' ')
@@ -250,12 +283,21 @@ impl DocTable {
                 };
                 let primary = intern(primary);
                 let secondary = intern(secondary);
+                let owner = intern(owner);
                 table.df.resize(table.terms.len(), 0);
+                table.own.resize(table.terms.len(), false);
+                for &id in primary.iter().chain(secondary.iter()) {
+                    table.own[id as usize] = true;
+                }
                 let mut all: Vec<u32> = primary.iter().chain(secondary.iter()).copied().collect();
                 all.sort_unstable();
                 all.dedup();
                 for id in all {
                     table.df[id as usize] += 1;
+                }
+                table.owner_df.resize(table.terms.len(), 0);
+                for &id in owner.iter() {
+                    table.owner_df[id as usize] += 1;
                 }
                 table.documents += 1;
                 docs.push(DocInfo {
@@ -263,6 +305,7 @@ impl DocTable {
                     id: text(f.id),
                     primary,
                     secondary,
+                    owner,
                 });
             }
             table.segments.push(docs);
@@ -663,6 +706,16 @@ fn write_documents(
         let area_short = analyzer.analyse(area.map_or("", |a| a.short.as_str()))?;
         let mut readings = title.readings.clone();
         readings.extend(area_short.readings);
+        let english = knowledge.english.measures.get(&m.id);
+        let english_name = english.map(|e| english_terms(&e.name));
+        let mut owner = Vec::new();
+        if let Some(o) = knowledge.owners.get(&m.id) {
+            owner.extend(analyzer.analyse(&o.text())?.terms);
+        }
+        if let Some(e) = english {
+            owner.extend(english_terms(&e.description));
+            owner.extend(english_terms(&e.words.join("\n")));
+        }
         Ok(document(
             &f,
             DocParts {
@@ -670,10 +723,12 @@ fn write_documents(
                 kind: "measure",
                 title: title.terms,
                 alt: Vec::new(),
+                english: english_name.unwrap_or_default(),
                 body: Vec::new(),
                 context: analyzer.analyse(&context)?.terms,
                 readings,
                 bigrams: title.bigrams,
+                owner,
             },
         ))
     })?;
@@ -702,10 +757,12 @@ fn write_documents(
                 kind: "faq",
                 title: question.terms,
                 alt: alt.terms,
+                english: Vec::new(),
                 body: analyzer.analyse(&faq.answer)?.terms,
                 context,
                 readings: question.readings.into_iter().chain(alt.readings).collect(),
                 bigrams: question.bigrams.into_iter().chain(alt.bigrams).collect(),
+                owner: Vec::new(),
             },
         ))
     })?;
@@ -720,6 +777,17 @@ fn write_documents(
     prepared.commit()?;
     writer.wait_merging_threads()?;
     Ok(())
+}
+
+/// The English words of `text` as vocabulary entries: each stemmed, lower
+/// case, behind [`VOCAB_ENGLISH`], so that only an English question's words
+/// meet them (a Japanese question's synonyms may hold Latin words too).
+fn english_terms(text: &str) -> Vec<String> {
+    crate::english::stemmed(text)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("{VOCAB_ENGLISH}{w}"))
+        .collect()
 }
 
 /// Maps `f` over `items` on every core, keeping order; an error wins.
@@ -738,10 +806,15 @@ struct DocParts<'a> {
     kind: &'a str,
     title: Vec<String>,
     alt: Vec<String>,
+    /// A measure's English name (stemmed): what it is, for an English
+    /// question, in a field of its own so the Japanese fields keep theirs.
+    english: Vec<String>,
     body: Vec<String>,
     context: Vec<String>,
     readings: Vec<String>,
     bigrams: Vec<String>,
+    /// Search-only words: found, they count less than the others.
+    owner: Vec<String>,
 }
 
 fn document(f: &Fields, p: DocParts<'_>) -> TantivyDocument {
@@ -750,14 +823,17 @@ fn document(f: &Fields, p: DocParts<'_>) -> TantivyDocument {
         kind,
         title,
         alt,
+        english,
         body,
         context,
         readings,
         bigrams,
+        owner,
     } = p;
     let mut primary: Vec<String> = title
         .iter()
         .chain(&alt)
+        .chain(&english)
         .cloned()
         .chain(readings.iter().map(|r| format!("{VOCAB_READING}{r}")))
         .chain(bigrams.iter().map(|b| format!("{VOCAB_BIGRAM}{b}")))
@@ -767,10 +843,14 @@ fn document(f: &Fields, p: DocParts<'_>) -> TantivyDocument {
     let mut secondary: Vec<String> = body.iter().chain(&context).cloned().collect();
     secondary.sort();
     secondary.dedup();
+    let mut search_only = owner.clone();
+    search_only.sort();
+    search_only.dedup();
     let vocab = format!(
-        "{} {VOCAB_SPLIT} {}",
+        "{} {VOCAB_SPLIT} {} {VOCAB_SPLIT} {}",
         primary.join(" "),
-        secondary.join(" ")
+        secondary.join(" "),
+        search_only.join(" ")
     );
     doc!(
         f.id => id,
@@ -779,6 +859,7 @@ fn document(f: &Fields, p: DocParts<'_>) -> TantivyDocument {
         f.extra => format!("{} {}", body.join(" "), context.join(" ")),
         f.reading => readings.join(" "),
         f.ngram => bigrams.join(" "),
+        f.owner => format!("{} {}", english.join(" "), owner.join(" ")),
         f.vocab => vocab,
     )
 }

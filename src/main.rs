@@ -57,7 +57,12 @@ fn run(cli: Cli, matches: &ArgMatches, dotenv: &DotEnv) -> anyhow::Result<ExitCo
         Command::Ask { question, json } => commands::ask(&paths, &question, json),
         Command::Check { measures } => commands::check(&paths, measures),
         Command::Index => commands::index(&paths),
-        Command::Eval { file, k, json } => commands::eval(&paths, &file, k, json),
+        Command::Eval {
+            file,
+            k,
+            json,
+            part,
+        } => commands::eval(&paths, &file, k, json, part.into()),
         Command::Analyze { text } => commands::analyze(&paths, &text),
         Command::Report(args) => commands::report(&paths, args),
         Command::Faq {

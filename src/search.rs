@@ -19,7 +19,9 @@ use tantivy::schema::{Field, IndexRecordOption};
 use crate::analysis::{AnalysisError, Analyzer, CONTEXT_WEIGHT, Concept, QueryAnalysis};
 use crate::data::{Actor, ChannelKind, Knowledge};
 pub use crate::index::Kind;
-use crate::index::{DocInfo, DocTable, Found, KnowledgeIndex, VOCAB_BIGRAM, VOCAB_READING};
+use crate::index::{
+    DocInfo, DocTable, Found, KnowledgeIndex, VOCAB_BIGRAM, VOCAB_ENGLISH, VOCAB_READING,
+};
 use crate::question::{Reader, Reading};
 
 /// Tuning of the search and of the decision to answer.
@@ -38,6 +40,12 @@ pub struct Settings {
     /// Matched evidence at which a match counts in full; less evidence
     /// scales the confidence down.
     pub strong_evidence: f32,
+    /// How much a concept found only in a measure's search-only words (the
+    /// owner's words of `owners.toml`, its English words) counts: they say
+    /// when a programme helps, not what it is.
+    pub owner_match: f32,
+    /// How much the search-only words weigh in the text score.
+    pub boost_owner: f32,
 }
 
 impl Default for Settings {
@@ -48,6 +56,8 @@ impl Default for Settings {
             limit: 10,
             unknown_idf: UNKNOWN_IDF,
             strong_evidence: STRONG_EVIDENCE,
+            owner_match: OWNER_MATCH,
+            boost_owner: BOOST_OWNER,
         }
     }
 }
@@ -72,6 +82,13 @@ const WEIGHT_ALTERNATIVE: f32 = 0.7;
 /// How much a concept found only in an FAQ answer or a measure's context
 /// counts, against one found in what the document is about.
 const SECONDARY_MATCH: f32 = 0.75;
+/// See [`Settings::owner_match`].
+pub const OWNER_MATCH: f32 = 0.8;
+/// See [`Settings::boost_owner`].
+pub const BOOST_OWNER: f32 = 1.0;
+/// What an English word no document has weighs in an English question,
+/// against [`Settings::unknown_idf`].
+const UNKNOWN_ENGLISH_SHARE: f32 = 0.4;
 /// How much of a concept one word of a several-word expression is worth
 /// (働く without 改革 for 働き方改革).
 const PARTIAL_MATCH: f32 = 0.5;
@@ -207,28 +224,29 @@ pub fn search(
             .is_ok_and(|n| n > 0)
     };
     let analysis = analyzer.question(&reading.asked, &known_reading)?;
-    let excluded = if reading.excluded.is_empty() {
-        Vec::new()
-    } else {
-        let asked: HashSet<&String> = analysis.concepts.iter().flat_map(|c| &c.terms).collect();
-        analyzer
-            .question(&reading.excluded, &known_reading)?
-            .concepts
-            .into_iter()
-            .filter(|c| !c.terms.iter().any(|t| asked.contains(t)))
-            .collect()
-    };
+    let excluded = excluded(analyzer, &reading, &analysis, &known_reading)?;
     let mut hits = Vec::new();
     let mut evidence = Evidence::default();
-    if let Some(query) = build_query(index, &analysis.concepts) {
+    if let Some(query) = build_query(
+        index,
+        &analysis.concepts,
+        settings.boost_owner,
+        reading.english,
+    ) {
         let top = searcher.search_with_statistics_provider(
             &query,
             &TopDocs::with_limit(CANDIDATES).order_by_score(),
             &index.statistics.with(&searcher),
         )?;
         let max = top.first().map_or(1.0, |(s, _)| s.max(f32::EPSILON));
-        let concepts = ConceptIds::new(&index.docs, &analysis.concepts, settings.unknown_idf);
-        let excluded = ConceptIds::new(&index.docs, &excluded, 0.0);
+        let concepts = ConceptIds::new(
+            &index.docs,
+            &analysis.concepts,
+            settings.unknown_idf,
+            reading.english,
+            settings.owner_match,
+        );
+        let excluded = ConceptIds::new(&index.docs, &excluded, 0.0, false, settings.owner_match);
         let mut scored = Vec::new();
         for (score, addr) in top {
             let Some(doc) = index.docs.get(addr) else {
@@ -316,6 +334,26 @@ pub fn search(
     })
 }
 
+/// The concepts of what a question excludes (「AじゃなくてB」: A) that it
+/// does not also ask.
+fn excluded(
+    analyzer: &Analyzer,
+    reading: &Reading,
+    analysis: &QueryAnalysis,
+    known_reading: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Concept>, SearchError> {
+    if reading.excluded.is_empty() {
+        return Ok(Vec::new());
+    }
+    let asked: HashSet<&String> = analysis.concepts.iter().flat_map(|c| &c.terms).collect();
+    Ok(analyzer
+        .question(&reading.excluded, known_reading)?
+        .concepts
+        .into_iter()
+        .filter(|c| !c.terms.iter().any(|t| asked.contains(t)))
+        .collect())
+}
+
 /// Measure ids in rank order, FAQ hits replaced by their measures, and how
 /// many of them come from results scoring close to the best.
 fn rank_measures(
@@ -388,9 +426,18 @@ fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(q), boost))
 }
 
-fn build_query(index: &KnowledgeIndex, concepts: &[Concept]) -> Option<BooleanQuery> {
+fn build_query(
+    index: &KnowledgeIndex,
+    concepts: &[Concept],
+    boost_owner: f32,
+    english: bool,
+) -> Option<BooleanQuery> {
     let f = &index.fields;
-    let word_fields = [(f.main, BOOST_MAIN), (f.extra, BOOST_EXTRA)];
+    let word_fields = [
+        (f.main, BOOST_MAIN),
+        (f.extra, BOOST_EXTRA),
+        (f.owner, boost_owner),
+    ];
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     let mut seen = HashSet::new();
     for c in concepts {
@@ -407,6 +454,14 @@ fn build_query(index: &KnowledgeIndex, concepts: &[Concept]) -> Option<BooleanQu
             }
             for (field, boost) in word_fields {
                 clauses.push((Occur::Should, term_query(field, term, boost * weight)));
+            }
+        }
+        // An English question's words also meet the English side, in the
+        // field of the search-only words.
+        for t in c.terms.iter().filter(|t| english && t.is_ascii()) {
+            let entry = format!("{VOCAB_ENGLISH}{t}");
+            if index.docs.term_id(&entry).is_some() && seen.insert(("e", entry.clone())) {
+                clauses.push((Occur::Should, term_query(f.owner, &entry, BOOST_MAIN)));
             }
         }
         for r in &c.readings {
@@ -437,6 +492,8 @@ struct Coverage {
 /// A question's concepts as vocabulary ids, looked up once per question.
 struct ConceptIds {
     concepts: Vec<ConceptId>,
+    /// [`Settings::owner_match`].
+    owner_match: f32,
 }
 
 struct ConceptId {
@@ -445,6 +502,8 @@ struct ConceptId {
     unmatched: f32,
     /// How specific the most specific of its words is.
     idf: f32,
+    /// What it weighs, in idf, when the document lacks it.
+    missing_idf: f32,
     /// Terms and readings: any one matches.
     any: Vec<u32>,
     /// The words of one expression: any one alone is a partial match.
@@ -456,7 +515,13 @@ struct ConceptId {
 }
 
 impl ConceptIds {
-    fn new(table: &DocTable, concepts: &[Concept], unknown_idf: f32) -> ConceptIds {
+    fn new(
+        table: &DocTable,
+        concepts: &[Concept],
+        unknown_idf: f32,
+        english: bool,
+        owner_match: f32,
+    ) -> ConceptIds {
         let concepts = concepts
             .iter()
             .map(|c| {
@@ -471,8 +536,15 @@ impl ConceptIds {
                 if whole && terms.len() == c.terms.len() {
                     phrases.push(terms.clone());
                 }
+                // An English question's words also meet the English side.
+                let english_ids = c
+                    .terms
+                    .iter()
+                    .filter(|t| english && t.is_ascii())
+                    .filter_map(|t| table.term_id(&format!("{VOCAB_ENGLISH}{t}")));
                 let any: Vec<u32> = (if whole { Vec::new() } else { terms })
                     .into_iter()
+                    .chain(english_ids)
                     .chain(
                         c.readings
                             .iter()
@@ -495,8 +567,28 @@ impl ConceptIds {
                     .map(|&t| table.idf(t))
                     .fold(0.0, f32::max);
                 // A word no document has: what it weighs against the evidence.
+                // (In an English question, an English word nobody knows is
+                // more often filler than a missing topic: the staff's
+                // English is far smaller than the language.)
+                let latin = english && c.terms.iter().all(|t| t.is_ascii());
+                let unknown_idf = if latin {
+                    unknown_idf * UNKNOWN_ENGLISH_SHARE
+                } else {
+                    unknown_idf
+                };
                 let idf = if idf > 0.0 { idf } else { unknown_idf };
+                // A word only the owners' texts have weighs, unmatched, no
+                // more than one nobody has: those texts widen what is found,
+                // not what a question is held against.
+                let own = any
+                    .iter()
+                    .chain(&partial)
+                    .chain(phrases.iter().flatten())
+                    .chain(bigrams.iter().flatten())
+                    .any(|&t| table.is_own(t));
+                let missing_idf = if own { idf } else { idf.min(unknown_idf) };
                 ConceptId {
+                    missing_idf,
                     weight: c.weight,
                     unmatched: if c.context {
                         c.weight * CONTEXT_WEIGHT
@@ -511,7 +603,10 @@ impl ConceptIds {
                 }
             })
             .collect();
-        ConceptIds { concepts }
+        ConceptIds {
+            concepts,
+            owner_match,
+        }
     }
 
     /// How a document covers the concepts: the weighted share found
@@ -521,13 +616,13 @@ impl ConceptIds {
     fn coverage(&self, table: &DocTable, doc: &DocInfo) -> Coverage {
         let (mut total, mut matched, mut total_idf, mut matched_idf) = (0.0, 0.0, 0.0, 0.0);
         for c in &self.concepts {
-            let found = Self::credit(c, table, doc);
+            let found = Self::credit(c, table, doc, self.owner_match);
             // Matched, a concept weighs its weight; unmatched, what it
             // weighs unmatched (less for context).
             let weight = c.unmatched + (c.weight - c.unmatched) * found;
             total += weight;
             matched += c.weight * found;
-            total_idf += weight * c.idf;
+            total_idf += weight * if found > 0.0 { c.idf } else { c.missing_idf };
             matched_idf += c.weight * c.idf * found;
         }
         let share = |m: f32, t: f32| if t > 0.0 { m / t } else { 0.0 };
@@ -544,10 +639,11 @@ impl ConceptIds {
     /// in its answer or context ([`SECONDARY_MATCH`]) or where only other
     /// ways of saying them are ([`ALTERNATIVE_MATCH`]), half for one word
     /// of a several-word expression ([`PARTIAL_MATCH`]); nothing where none is.
-    fn credit(c: &ConceptId, table: &DocTable, doc: &DocInfo) -> f32 {
+    fn credit(c: &ConceptId, table: &DocTable, doc: &DocInfo, owner_match: f32) -> f32 {
         let field = |f: Option<Found>| match f {
             Some(Found::Primary) => 1.0,
             Some(Found::Secondary) => SECONDARY_MATCH,
+            Some(Found::Owner) => owner_match,
             None => 0.0,
         };
         // A phrase is found as well as its least well found term.

@@ -151,6 +151,75 @@ measures = ["2.tokyo.b.3"]
     assert!(stderr.contains("madoguchi check"), "{stderr}");
 }
 
+/// An English question is answered in English (`en.toml`, `[en]` of
+/// `messages.toml`), each programme with its Japanese name; a Japanese one
+/// in Japanese. `ask --json` says which.
+#[test]
+fn an_english_question_is_answered_in_english_with_the_japanese_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = testkit::repo().join("data");
+    let ask = |q: &str| {
+        let (out, stdout, stderr) = run(madoguchi(&data, tmp.path()).args(["ask", "--json", q]));
+        assert!(out.status.success(), "{stderr}");
+        serde_json::from_str::<serde_json::Value>(stdout.trim()).unwrap()
+    };
+    let en = ask("Is there a subsidy for telework equipment in Tokyo?");
+    assert_eq!(en["language"], "en");
+    let first = &en["programmes"][0];
+    assert_eq!(first["id"], "2.tokyo.b.3");
+    assert_eq!(first["japanese"], "テレワークの機器導入経費補助");
+    assert!(first["text"].as_str().unwrap().is_ascii(), "{first}");
+    assert!(
+        en["plan"]["basis"]
+            .as_str()
+            .unwrap()
+            .starts_with("Based on")
+    );
+    assert!(en["referrals"][0]["japanese"].is_string(), "{en}");
+    let ja = ask("テレワークの機器を買うのに補助はありますか");
+    assert_eq!(ja["language"], "ja");
+    assert_eq!(ja["programmes"][0]["text"], "テレワークの機器導入経費補助");
+    assert!(ja["programmes"][0]["japanese"].is_null());
+    let (_, text, _) = run(madoguchi(&data, tmp.path())
+        .args(["ask", "Is there a subsidy for telework equipment in Tokyo?"]));
+    assert!(text.contains("Related programmes"), "{text}");
+    assert!(text.contains("テレワークの機器導入経費補助"), "{text}");
+}
+
+/// `check` names a measure without its owner's words or its English, an
+/// entry for a measure the plan lacks, and an empty entry.
+#[test]
+fn check_validates_the_owners_words_and_the_english() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = testkit::copy_data(tmp.path());
+    let owners = std::fs::read_to_string(data.join("owners.toml")).unwrap();
+    // The entry of 2.tokyo.b.3 renamed to a measure that does not exist.
+    let owners = owners.replacen("id = \"2.tokyo.b.3\"", "id = \"2.tokyo.b.9\"", 1);
+    let owners = owners + "\n[[measure]]\nid = \"2.tokyo.b.4\"\n";
+    std::fs::write(data.join("owners.toml"), owners).unwrap();
+    let en = std::fs::read_to_string(data.join("en.toml")).unwrap();
+    std::fs::write(
+        data.join("en.toml"),
+        en.replacen("id = \"6.tokyo.e\"", "id = \"6.tokyo.z\"", 1),
+    )
+    .unwrap();
+    let (out, _, stderr) = run(madoguchi(&data, &tmp.path().join("index")).arg("check"));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    for e in [
+        "measure `2.tokyo.b.9` is not in the plan",
+        "measure `2.tokyo.b.3` has no entry",
+        "[2.tokyo.b.4]: the entry is empty",
+        "measure `6.tokyo.z` is not in the plan",
+        "measure `6.tokyo.e` has no English",
+    ] {
+        assert!(stderr.contains(e), "missing {e:?} in:\n{stderr}");
+    }
+    assert!(
+        stderr.contains("owners.toml") && stderr.contains("en.toml"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn check_validates_the_language_files() {
     let tmp = tempfile::tempdir().unwrap();

@@ -330,6 +330,41 @@ async fn autocomplete_offers_programme_titles() {
     .await;
 }
 
+/// An English question is answered in English in Discord too: the English
+/// headings and names, each programme with its Japanese name. With
+/// `MADOGUCHI_VIEW_DIR` set, the reply is written there as a payload for
+/// `discord-view`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_english_question_is_answered_in_english_in_discord() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let q = "Is there a subsidy for telework equipment in Tokyo?";
+        let id = bot.mention(&human(1), q).await;
+        let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
+        let text = embed_text(&reply.body);
+        let m = messages();
+        assert!(text.contains(&m.en.programmes_heading), "{text}");
+        assert!(text.contains("Subsidy for telework equipment"), "{text}");
+        assert!(
+            text.contains(TELEWORK_TEXT),
+            "the Japanese name beside: {text}"
+        );
+        assert!(text.contains(&m.en.referrals_heading), "{text}");
+        assert!(!text.contains(&m.programmes_heading), "{text}");
+        assert_no_mentions(&reply.body);
+        if let Some(dir) = std::env::var_os("MADOGUCHI_VIEW_DIR") {
+            let doc = serde_json::json!({"question": q, "surface": "mention", "final": reply.body});
+            std::fs::write(
+                std::path::Path::new(&dir).join("english.json"),
+                serde_json::to_vec_pretty(&doc).unwrap(),
+            )
+            .unwrap();
+        }
+        bot.stop().await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vote_button_press_is_recorded_with_what_was_shown() {
     within_limit(async {

@@ -62,6 +62,23 @@ fn assert_floors(r: &eval::Report, floors: &[(&str, f64)]) {
     }
 }
 
+/// The real questions of public pages (`dev-questions-real.tsv`): floors at
+/// what the product does today, so a change that loses ground fails.
+#[test]
+fn real_public_questions_meet_the_floor() {
+    let path = testkit::dev_questions().with_file_name("dev-questions-real.tsv");
+    let r = report(&path);
+    assert_floors(
+        &r,
+        &[
+            ("core", 0.78),
+            ("hard", 0.50),
+            ("english", 0.38),
+            ("negative", 0.53),
+        ],
+    );
+}
+
 #[test]
 fn realistic_public_messages_meet_the_floor() {
     let path = testkit::dev_questions().with_file_name("dev-questions-realistic.tsv");

@@ -99,6 +99,19 @@ fn two_plans(tmp: &Path) -> PathBuf {
     std::fs::write(data.join("plans/2024.toml"), next).unwrap();
     let old_only = "\n[[measure]]\nid = \"2.tokyo.b.9\"\narea = 2\nactor = \"都\"\nlabel = \"イ・9\"\ntext = \"令和5年度だけの支援策\"\n";
     std::fs::write(data.join("plan.toml"), plan + old_only).unwrap();
+    // Each measure of a plan has its owner's words and its English.
+    let append = |file: &str, entry: &str| {
+        let text = std::fs::read_to_string(data.join(file)).unwrap();
+        std::fs::write(data.join(file), text + entry).unwrap();
+    };
+    append(
+        "owners.toml",
+        "\n[[measure]]\nid = \"2.tokyo.b.9\"\nwho = \"令和5年度だけの支援策を使いたい企業\"\n",
+    );
+    append(
+        "en.toml",
+        "\n[[measure]]\nid = \"2.tokyo.b.9\"\nname = \"A programme of FY2023 only\"\n",
+    );
     data
 }
 

@@ -110,6 +110,10 @@ pub enum Command {
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
+        /// Score only the questions kept unseen while tuning (a fixed
+        /// quarter, by a hash of each question), or only the rest.
+        #[arg(long, value_enum, default_value_t = EvalPart::All)]
+        part: EvalPart,
     },
     /// Show how a text is analysed (terms, readings, synonyms).
     Analyze { text: String },
@@ -255,4 +259,22 @@ pub struct ServeArgs {
     /// without connecting.
     #[arg(long)]
     pub print_settings: bool,
+}
+
+/// `eval --part`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EvalPart {
+    All,
+    Seen,
+    Unseen,
+}
+
+impl From<EvalPart> for madoguchi::eval::Part {
+    fn from(p: EvalPart) -> Self {
+        match p {
+            EvalPart::All => madoguchi::eval::Part::All,
+            EvalPart::Seen => madoguchi::eval::Part::Seen,
+            EvalPart::Unseen => madoguchi::eval::Part::Unseen,
+        }
+    }
 }

@@ -25,7 +25,7 @@ pub fn ask(paths: &Paths, question: &str, json: bool) -> anyhow::Result<ExitCode
         if json {
             writeln!(out, "{}", serde_json::to_string(&answer)?)?;
         } else {
-            writeln!(out, "{}", answer.to_text(&engine.knowledge))?;
+            writeln!(out, "{}", answer.to_text())?;
         }
         Ok(())
     };
@@ -94,9 +94,16 @@ pub fn index(paths: &Paths) -> anyhow::Result<ExitCode> {
 }
 
 /// `eval`: scores a question file.
-pub fn eval(paths: &Paths, file: &Path, k: usize, json: bool) -> anyhow::Result<ExitCode> {
+pub fn eval(
+    paths: &Paths,
+    file: &Path,
+    k: usize,
+    json: bool,
+    part: eval::Part,
+) -> anyhow::Result<ExitCode> {
     let text = read_text(file)?;
-    let questions = eval::parse(&text).with_context(|| format!("in {}", file.display()))?;
+    let mut questions = eval::parse(&text).with_context(|| format!("in {}", file.display()))?;
+    questions.retain(|q| part.holds(q));
     let engine = open_engine(paths, Rebuild::IfStale)?;
     let report = eval::evaluate(&engine, &questions, k)?;
     if json {

@@ -45,7 +45,7 @@ pub fn answer(answer: &Answer, msgs: &Messages, answer_id: u64, ephemeral_declin
     if let Some(faq) = &answer.faq {
         description.push(format!(
             "**{}：{}**\n{}",
-            msgs.faq_heading, faq.question, faq.answer
+            answer.headings.faq, faq.question, faq.answer
         ));
     }
     let mut embeds = vec![Embed {
@@ -56,13 +56,19 @@ pub fn answer(answer: &Answer, msgs: &Messages, answer_id: u64, ephemeral_declin
     }];
     if !answer.programmes.is_empty() {
         embeds.push(Embed {
-            title: Some(msgs.programmes_heading.clone()),
+            title: Some(answer.headings.programmes.clone()),
             fields: answer
                 .programmes
                 .iter()
                 .map(|p| Field {
                     name: p.place.clone(),
-                    value: p.text.clone(),
+                    // (An English answer's descriptions are for the CLI:
+                    // on a phone the names are what is read.)
+                    value: std::iter::once(&p.text)
+                        .chain(&p.japanese)
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
                     inline: false,
                 })
                 .collect(),
@@ -72,12 +78,13 @@ pub fn answer(answer: &Answer, msgs: &Messages, answer_id: u64, ephemeral_declin
     }
     if !answer.referrals.is_empty() {
         embeds.push(Embed {
-            title: Some(msgs.referrals_heading.clone()),
+            title: Some(answer.headings.referrals.clone()),
             fields: answer
                 .referrals
                 .iter()
                 .map(|r| {
-                    let mut value = vec![r.description.clone()];
+                    let mut value: Vec<String> = r.japanese.iter().cloned().collect();
+                    value.push(r.description.clone());
                     value.extend(r.url.clone());
                     value.extend(r.contact.clone());
                     Field {
@@ -455,12 +462,21 @@ mod tests {
             actor: "都".into(),
             label: format!("イ・{i}"),
             text,
+            japanese: None,
+            description: None,
         }
     }
 
     fn sample(query: &str, faq_answer: Option<String>, programmes: Vec<Programme>) -> Answer {
+        let m = messages();
         Answer {
             query: query.into(),
+            language: crate::data::Lang::Ja,
+            headings: crate::answer::Headings {
+                programmes: m.programmes_heading.clone(),
+                faq: m.faq_heading.clone(),
+                referrals: m.referrals_heading.clone(),
+            },
             answered: true,
             decision: crate::search::Decision::Answer,
             topic: None,
@@ -484,6 +500,7 @@ mod tests {
                 description: "東京商工会議所の経営指導員が資料を届けます。".into(),
                 url: None,
                 contact: None,
+                japanese: None,
             }],
             faq: faq_answer.map(|a| FaqAnswer {
                 id: "q".into(),
