@@ -95,6 +95,17 @@ fn channels(
             }
         }
         ld.nonempty(src, &span, &c.id, "name", &c.name);
+        if let Some(url) = &c.url
+            && !(url.starts_with("https://") && url.len() > 8 && !url.contains(char::is_whitespace))
+        {
+            ld.problem_at(
+                src,
+                Some(span.clone()),
+                Some(&c.id),
+                format!("`url` is not an https address: `{url}`"),
+                "write the page's address as it is shown, starting with https://",
+            );
+        }
         channels.push(Channel {
             measures: c.measures.iter().filter_map(|m| m.parse().ok()).collect(),
             id: c.id,
@@ -172,6 +183,30 @@ mod tests {
         // Without a plan, the plan's absence is the problem, not the links.
         let (ld, _) = load(&text, None);
         assert!(ld.problems.is_empty(), "{:?}", said(&ld));
+    }
+
+    #[test]
+    fn a_url_is_an_https_address() {
+        let text = [
+            channel(
+                "a",
+                "default = true\nurl = \"https://example.jp/madoguchi/\"",
+            ),
+            channel("b", "url = \"http://example.jp/\""),
+            channel("c", "url = \"https://example.jp/a b\""),
+        ]
+        .concat();
+        let (ld, _) = load(&text, Some(&plan()));
+        let told = said(&ld);
+        assert_eq!(told.len(), 2, "{told:?}");
+        assert!(
+            told[0].contains("[b]: `url` is not an https address"),
+            "{told:?}"
+        );
+        assert!(
+            told[1].contains("[c]: `url` is not an https address"),
+            "{told:?}"
+        );
     }
 
     #[test]
