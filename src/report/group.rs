@@ -133,8 +133,17 @@ impl Filter {
 
 /// Jaccard similarity of two sorted lists without repeats.
 pub(super) fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
+    ratio(shared(a, b, 0).unwrap_or(0), a.len() + b.len())
+}
+
+/// How many items two sorted lists without repeats share; `None` as soon as
+/// fewer than `need` are still possible.
+fn shared<T: Ord>(a: &[T], b: &[T], need: usize) -> Option<usize> {
     let (mut i, mut j, mut common) = (0, 0, 0usize);
     while i < a.len() && j < b.len() {
+        if common + (a.len() - i).min(b.len() - j) < need {
+            return None;
+        }
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
@@ -145,7 +154,12 @@ pub(super) fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
             }
         }
     }
-    let union = a.len() + b.len() - common;
+    (common >= need).then_some(common)
+}
+
+/// Jaccard from the items shared and the two sizes added.
+fn ratio(common: usize, total: usize) -> f64 {
+    let union = total - common;
     if union == 0 {
         0.0
     } else {
@@ -158,27 +172,9 @@ pub(super) fn jaccard<T: Ord>(a: &[T], b: &[T]) -> f64 {
 /// possible falls short of the `t·(|a| + |b|) / (1 + t)` it needs.
 fn reaches(a: &[u32], b: &[u32], t: f64) -> bool {
     let total = a.len() + b.len();
-    if total == 0 {
-        return false;
-    }
     // common / (total − common) ≥ t  ⇔  common ≥ t·total / (1 + t)
     let need = (t * total as f64 / (1.0 + t) - 1e-9).ceil() as usize;
-    let (mut i, mut j, mut common) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        if common + (a.len() - i).min(b.len() - j) < need {
-            return false;
-        }
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                common += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    common >= need && jaccard(a, b) >= t
+    shared(a, b, need).is_some_and(|common| ratio(common, total) >= t)
 }
 
 impl Features {
