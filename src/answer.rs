@@ -42,6 +42,10 @@ pub struct Answer {
     pub programmes: Vec<Programme>,
     /// The no-match or did-you-mean sentence, when one applies.
     pub message: Option<String>,
+    /// The first line of a sure answer: how many programmes, whose.
+    pub lead: Option<String>,
+    /// Questions to try instead, when the question was declined.
+    pub examples: Vec<String>,
     pub plan: PlanRef,
 }
 
@@ -59,6 +63,8 @@ pub struct ResultItem {
     pub id: String,
     pub title: String,
     pub score: f32,
+    /// The share of the question's concepts it covers.
+    pub coverage: f32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -69,7 +75,9 @@ pub struct Referral {
     pub operator: String,
     pub description: String,
     pub url: Option<String>,
-    pub contact: Option<String>,
+    pub phone: Option<String>,
+    pub place: Option<String>,
+    pub hours: Option<String>,
     /// The Japanese name, when `name` is English.
     pub japanese: Option<String>,
 }
@@ -107,6 +115,8 @@ pub struct PlanRef {
     pub start: String,
     /// The sentence naming the plan, from `messages.toml`.
     pub basis: String,
+    /// The short line naming it, under an answer in Discord.
+    pub footer: String,
 }
 
 impl Answer {
@@ -135,6 +145,7 @@ impl Answer {
                         .unwrap_or_default(),
                 },
                 score: round3(h.score),
+                coverage: round3(h.coverage),
             })
             .collect();
         let referrals = outcome
@@ -153,16 +164,22 @@ impl Answer {
             .and_then(|h| knowledge.faq(&h.id))
             // (The entries are Japanese: an English answer has the
             // programmes in English instead.)
-            .filter(|_| outcome.answered && !english)
+            // (A "did you mean" suggests; it does not answer.)
+            .filter(|_| outcome.decision == Decision::Answer && !english)
             .map(|f| FaqAnswer {
                 id: f.id.clone(),
                 question: f.question.clone(),
                 answer: f.answer.trim().to_string(),
             });
-        let programmes = outcome
-            .measures
+        // A "did you mean" offers the leading candidates; an answer shows
+        // the programmes that answer the question.
+        let candidates = match outcome.decision {
+            Decision::DidYouMean => &outcome.measures,
+            _ => &outcome.shown,
+        };
+        let programmes: Vec<Programme> = candidates
             .iter()
-            .take(outcome.focused.clamp(1, SHOWN_PROGRAMMES))
+            .take(SHOWN_PROGRAMMES)
             .filter_map(|id| knowledge.measure(id))
             .map(|m| programme(knowledge, m, language))
             .collect();
@@ -171,7 +188,13 @@ impl Answer {
             Decision::Answer => None,
             Decision::DidYouMean => Some(msgs.did_you_mean.to_string()),
             Decision::Decline => Some(msgs.no_match.to_string()),
-            Decision::Greeting => Some(knowledge.messages.help.trim().to_string()),
+            Decision::Greeting => {
+                let bot = &knowledge.messages.bot;
+                Some(knowledge.messages.help_text(
+                    &format!("/{}", bot.ask_name),
+                    &format!("/{}", bot.programs_name),
+                ))
+            }
             Decision::OutOfScope => {
                 let topic = outcome
                     .reading
@@ -184,7 +207,13 @@ impl Answer {
                 )
             }
         };
-        let plan = &knowledge.plan;
+        let lead = (outcome.decision == Decision::Answer)
+            .then(|| lead(&programmes, msgs.lead, msgs.and))
+            .flatten();
+        let examples = match outcome.decision {
+            Decision::Decline | Decision::OutOfScope => msgs.examples.to_vec(),
+            _ => Vec::new(),
+        };
         Answer {
             query: query.to_string(),
             language,
@@ -204,16 +233,9 @@ impl Answer {
             faq,
             programmes,
             message,
-            plan: PlanRef {
-                title: plan.title.clone(),
-                year: plan.year.clone(),
-                start: plan.start.to_string(),
-                basis: msgs
-                    .basis
-                    .replace("{title}", &plan.title)
-                    .replace("{year}", &plan.year)
-                    .replace("{start}", &plan.start.to_string()),
-            },
+            lead,
+            examples,
+            plan: plan_ref(knowledge, &msgs),
         }
     }
 
@@ -221,9 +243,15 @@ impl Answer {
     pub fn to_text(&self) -> String {
         let h = &self.headings;
         let mut out = String::new();
-        if let Some(m) = &self.message {
+        for m in self.lead.iter().chain(&self.message) {
             out.push_str(m);
             out.push_str("\n\n");
+        }
+        if !self.examples.is_empty() {
+            for e in &self.examples {
+                out.push_str(&format!("・{e}\n"));
+            }
+            out.push('\n');
         }
         if let Some(faq) = &self.faq {
             out.push_str(&format!("■ {}: {}\n", h.faq, faq.question));
@@ -256,17 +284,66 @@ impl Answer {
                 if !r.description.is_empty() {
                     out.push_str(&format!("    {}\n", r.description));
                 }
-                if let Some(url) = &r.url {
-                    out.push_str(&format!("    {url}\n"));
-                }
-                if let Some(contact) = &r.contact {
-                    out.push_str(&format!("    {contact}\n"));
+                for line in r.contact_lines() {
+                    out.push_str(&format!("    {line}\n"));
                 }
             }
             out.push('\n');
         }
         out.push_str(&format!("― {}\n", self.plan.basis));
         out
+    }
+}
+
+impl Referral {
+    /// How to reach the channel, a line each: web page, phone, place,
+    /// hours (what `channels.toml` has of them).
+    pub fn contact_lines(&self) -> impl Iterator<Item = &String> {
+        [&self.url, &self.phone, &self.place, &self.hours]
+            .into_iter()
+            .flatten()
+    }
+}
+
+/// The first line of a sure answer: how many programmes, of whom (the
+/// parties in the order they first appear). `None` without programmes.
+fn lead(programmes: &[Programme], sentence: &str, and: &str) -> Option<String> {
+    let mut who: Vec<&str> = Vec::new();
+    for p in programmes {
+        if !who.contains(&p.actor.as_str()) {
+            who.push(&p.actor);
+        }
+    }
+    (!programmes.is_empty()).then(|| {
+        sentence
+            .replace("{who}", &who.join(and))
+            .replace("{n}", &programmes.len().to_string())
+    })
+}
+
+/// The plan an answer rests on, with the sentences naming it.
+fn plan_ref(knowledge: &Knowledge, msgs: &crate::data::AnswerSentences<'_>) -> PlanRef {
+    let plan = &knowledge.plan;
+    let start = plan.start.to_string();
+    let mut ymd = start.split('-');
+    let (start_year, start_month) = (
+        ymd.next().unwrap_or_default(),
+        ymd.next().unwrap_or_default().trim_start_matches('0'),
+    );
+    PlanRef {
+        title: plan.title.clone(),
+        year: plan.year.clone(),
+        start: start.clone(),
+        basis: msgs
+            .basis
+            .replace("{title}", &plan.title)
+            .replace("{year}", &plan.year)
+            .replace("{start}", &start),
+        footer: msgs
+            .footer
+            .replace("{year}", &plan.year)
+            .replace("{start_year}", start_year)
+            .replace("{start_month}", start_month),
     }
 }
 
@@ -284,7 +361,9 @@ fn referral(knowledge: &Knowledge, c: &crate::data::Channel, language: Lang) -> 
         operator: c.operator.clone(),
         description: e.map_or_else(|| c.description.clone(), |e| e.description.clone()),
         url: c.url.clone(),
-        contact: c.contact.clone(),
+        phone: c.phone.clone(),
+        place: c.place.clone(),
+        hours: c.hours.clone(),
         japanese: e.map(|_| c.name.clone()),
     }
 }

@@ -149,8 +149,19 @@ pub struct Channel {
     pub measures: Vec<MeasureId>,
     pub areas: Vec<u32>,
     pub default: bool,
+    /// The channel's web page (https), from a public page named beside it
+    /// in `channels.toml`, like every contact value.
     pub url: Option<String>,
-    pub contact: Option<String>,
+    pub phone: Option<String>,
+    pub place: Option<String>,
+    pub hours: Option<String>,
+}
+
+impl Channel {
+    /// Whether an answer can say how to reach the channel.
+    pub fn reachable(&self) -> bool {
+        self.url.is_some() || self.phone.is_some()
+    }
 }
 
 /// A measure in the owner's words (`owners.toml`): searched, never shown.
@@ -213,6 +224,26 @@ pub struct Rule {
 pub struct Messages {
     pub no_match: String,
     pub did_you_mean: String,
+    /// The first line of an answer: `{n}` programmes of `{who}`.
+    pub lead: String,
+    /// What joins the parties in `{who}`.
+    pub and: String,
+    /// Under a "did you mean": what its menu does.
+    pub pick_hint: String,
+    /// Someone other than the asker chose from a menu; `{ask}` is the
+    /// command.
+    pub pick_not_yours: String,
+    /// Before the example questions of a decline.
+    pub examples_intro: String,
+    /// Questions a decline offers to try.
+    pub examples: Vec<String>,
+    /// How to find a contact when no referral shown has one.
+    pub find_contact: String,
+    /// The label of the button to the programmes by area.
+    pub programs_button: String,
+    /// The small line under an answer: `{year}`, `{start_year}`,
+    /// `{start_month}`.
+    pub footer: String,
     pub programmes_heading: String,
     pub faq_heading: String,
     pub referrals_heading: String,
@@ -267,6 +298,15 @@ pub struct Messages {
 pub struct EnglishSentences {
     pub no_match: String,
     pub did_you_mean: String,
+    pub lead: String,
+    pub and: String,
+    pub pick_hint: String,
+    pub pick_not_yours: String,
+    pub examples_intro: String,
+    pub examples: Vec<String>,
+    pub find_contact: String,
+    pub programs_button: String,
+    pub footer: String,
     pub programmes_heading: String,
     pub faq_heading: String,
     pub referrals_heading: String,
@@ -293,6 +333,15 @@ pub enum Lang {
 pub struct AnswerSentences<'a> {
     pub no_match: &'a str,
     pub did_you_mean: &'a str,
+    pub lead: &'a str,
+    pub and: &'a str,
+    pub pick_hint: &'a str,
+    pub pick_not_yours: &'a str,
+    pub examples_intro: &'a str,
+    pub examples: &'a [String],
+    pub find_contact: &'a str,
+    pub programs_button: &'a str,
+    pub footer: &'a str,
     pub programmes_heading: &'a str,
     pub faq_heading: &'a str,
     pub referrals_heading: &'a str,
@@ -301,12 +350,29 @@ pub struct AnswerSentences<'a> {
 }
 
 impl Messages {
+    /// The help text, with the commands named `ask` and `programs`.
+    pub fn help_text(&self, ask: &str, programs: &str) -> String {
+        self.help
+            .trim()
+            .replace("{ask}", ask)
+            .replace("{programs}", programs)
+    }
+
     /// The sentences of an answer in `lang`.
     pub fn answer(&self, lang: Lang) -> AnswerSentences<'_> {
         match lang {
             Lang::Ja => AnswerSentences {
                 no_match: &self.no_match,
                 did_you_mean: &self.did_you_mean,
+                lead: &self.lead,
+                and: &self.and,
+                pick_hint: &self.pick_hint,
+                pick_not_yours: &self.pick_not_yours,
+                examples_intro: &self.examples_intro,
+                examples: &self.examples,
+                find_contact: &self.find_contact,
+                programs_button: &self.programs_button,
+                footer: &self.footer,
                 programmes_heading: &self.programmes_heading,
                 faq_heading: &self.faq_heading,
                 referrals_heading: &self.referrals_heading,
@@ -316,6 +382,15 @@ impl Messages {
             Lang::En => AnswerSentences {
                 no_match: &self.en.no_match,
                 did_you_mean: &self.en.did_you_mean,
+                lead: &self.en.lead,
+                and: &self.en.and,
+                pick_hint: &self.en.pick_hint,
+                pick_not_yours: &self.en.pick_not_yours,
+                examples_intro: &self.en.examples_intro,
+                examples: &self.en.examples,
+                find_contact: &self.en.find_contact,
+                programs_button: &self.en.programs_button,
+                footer: &self.en.footer,
                 programmes_heading: &self.en.programmes_heading,
                 faq_heading: &self.en.faq_heading,
                 referrals_heading: &self.en.referrals_heading,

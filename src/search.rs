@@ -96,8 +96,15 @@ const PARTIAL_MATCH: f32 = 0.5;
 /// parts of a compound): the owner's own word, found, is the better sign.
 const ALTERNATIVE_MATCH: f32 = 0.9;
 /// Results scoring below this share of the best are left out of what an
-/// answer shows (they stay in the ranked list).
-pub const FOCUS_SHARE: f32 = 0.6;
+/// answer shows (they stay in the ranked list): the score mixes coverage
+/// and text score, so a result at 0.75 of the best already misses what
+/// the best answers (「残業…専門家に相談できる窓口」 and the foreign-recruitment
+/// centre's consultations).
+pub const FOCUS_SHARE: f32 = 0.8;
+/// A programme is shown only when what brought it covers at least this
+/// share of what the best result covers of the question: one that shares
+/// only 「助成金」 with 「外国人社員の日本語教育に助成金は」 answers something else.
+pub const SHOWN_COVERAGE: f32 = 0.6;
 /// How much the text score counts against coverage when re-ranking.
 const SCORE_SHARE: f32 = 0.5;
 /// How much a result loses for covering what the question excludes
@@ -199,9 +206,12 @@ pub struct Outcome {
     /// The same ranking whatever the decision (for calibration and
     /// `analyze`).
     pub ranked: Vec<String>,
-    /// How many of `measures` come from results scoring close to the best
-    /// (at least [`FOCUS_SHARE`] of its score): what an answer shows.
-    pub focused: usize,
+    /// The measures an answer shows, in rank order: those brought by a
+    /// result scoring close to the best (at least [`FOCUS_SHARE`] of its
+    /// score) that covers the question about as well as the best does
+    /// ([`SHOWN_COVERAGE`]) — a measure an FAQ entry only lists must score
+    /// so on its own. Never empty when `measures` is not.
+    pub shown: Vec<String>,
     /// Channel ids, most specific first.
     pub referrals: Vec<String>,
 }
@@ -299,13 +309,13 @@ pub fn search(
     } else {
         Decision::Answer
     };
-    let (ranked, focused) = rank_measures(knowledge, &hits, settings.limit, reading.actor);
+    let (ranked, shown) = rank_measures(knowledge, &hits, settings.limit, reading.actor);
     // What an answer shows is the ranking; a declined one shows none.
-    let (measures, focused) = if decision.answered() {
-        (ranked.clone(), focused)
+    let (measures, shown) = if decision.answered() {
+        (ranked.clone(), shown)
     } else {
         hits.clear();
-        (Vec::new(), 0)
+        (Vec::new(), Vec::new())
     };
     hits.truncate(settings.limit);
     let referrals = match (&decision, &reading.topic) {
@@ -316,7 +326,7 @@ pub fn search(
             .filter(|t| &t.id == topic)
             .map(|t| t.referral.clone())
             .collect(),
-        _ => referrals(knowledge, &hits, &measures),
+        _ => referrals(knowledge, &hits, &shown),
     };
     Ok(Outcome {
         reading,
@@ -329,7 +339,7 @@ pub fn search(
         sure: decision == Decision::Answer,
         measures,
         ranked,
-        focused,
+        shown,
         referrals,
     })
 }
@@ -354,23 +364,27 @@ fn excluded(
         .collect())
 }
 
-/// Measure ids in rank order, FAQ hits replaced by their measures, and how
-/// many of them come from results scoring close to the best.
+/// Measure ids in rank order, FAQ hits replaced by their measures, and the
+/// ones an answer shows (see [`Outcome::shown`]).
 fn rank_measures(
     knowledge: &Knowledge,
     hits: &[Hit],
     limit: usize,
     actor: Option<Actor>,
-) -> (Vec<String>, usize) {
-    // How each measure scored on its own, to order an FAQ's measures.
-    let own_score: HashMap<&str, f32> = hits
+) -> (Vec<String>, Vec<String>) {
+    // How each measure scored on its own, to order an FAQ's measures and
+    // to judge the ones an FAQ only lists.
+    let own: HashMap<&str, &Hit> = hits
         .iter()
         .filter(|h| h.kind == Kind::Measure)
-        .map(|h| (h.id.as_str(), h.score))
+        .map(|h| (h.id.as_str(), h))
         .collect();
+    let own_score = |id: &str| own.get(id).map_or(f32::MIN, |h| h.score);
     let mut measures: Vec<String> = Vec::new();
-    let mut focused = 0;
+    let mut shown: Vec<String> = Vec::new();
     let focus = hits.first().map_or(0.0, |h| h.score * FOCUS_SHARE);
+    let cover = hits.first().map_or(0.0, |h| h.coverage * SHOWN_COVERAGE);
+    let answers = |h: &Hit| h.score >= focus && h.coverage >= cover;
     for h in hits.iter().take(limit) {
         let ids: Vec<&str> = match h.kind {
             Kind::Measure => vec![h.id.as_str()],
@@ -385,20 +399,12 @@ fn rank_measures(
                 // An FAQ about several areas at once (「東商のメルマガで情報は
                 //届く？」) has no main measure: all follow their own
                 // relevance, so the area the question names comes first.
-                let areas: HashSet<u32> = ids
-                    .iter()
-                    .filter_map(|id| knowledge.measure(id))
-                    .map(|m| m.area)
-                    .collect();
-                let rest = if areas.len() > 1 {
-                    &mut ids[..]
-                } else {
+                let rest = if faq_has_main(knowledge, &h.id) {
                     ids.get_mut(1..).unwrap_or_default()
+                } else {
+                    &mut ids[..]
                 };
-                rest.sort_by(|a, b| {
-                    let score = |id| own_score.get(id).copied().unwrap_or(f32::MIN);
-                    score(b).total_cmp(&score(a))
-                });
+                rest.sort_by(|a, b| own_score(b).total_cmp(&own_score(a)));
                 // The actor the question names comes first (stable).
                 if let Some(actor) = actor {
                     ids.sort_by_key(|id| knowledge.measure(id).is_none_or(|m| m.actor != actor));
@@ -406,16 +412,45 @@ fn rank_measures(
                 ids
             }
         };
+        // What the FAQ entry is about, when it is about one area.
+        let main = match h.kind {
+            Kind::Measure => ids.first().copied(),
+            Kind::Faq => ids
+                .first()
+                .copied()
+                .filter(|_| faq_has_main(knowledge, &h.id)),
+        };
         for id in ids {
             if !measures.iter().any(|m| m == id) {
                 measures.push(id.to_string());
             }
-        }
-        if h.score >= focus {
-            focused = measures.len();
+            let shows = if Some(id) == main {
+                answers(h)
+            } else {
+                own.get(id).is_some_and(|o| answers(o))
+            };
+            if shows && !shown.iter().any(|m| m == id) {
+                shown.push(id.to_string());
+            }
         }
     }
-    (measures, focused)
+    if shown.is_empty() {
+        shown.extend(measures.first().cloned());
+    }
+    (measures, shown)
+}
+
+/// Whether the measures of FAQ entry `id` are all of one area: its first is
+/// what it is about. (One about several areas at once lists them alike.)
+fn faq_has_main(knowledge: &Knowledge, id: &str) -> bool {
+    let areas: HashSet<u32> = knowledge
+        .faq(id)
+        .into_iter()
+        .flat_map(|q| &q.measures)
+        .filter_map(|m| knowledge.measure(m.as_str()))
+        .map(|m| m.area)
+        .collect();
+    areas.len() <= 1
 }
 
 fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
@@ -684,6 +719,23 @@ impl ConceptIds {
 fn referrals(knowledge: &Knowledge, hits: &[Hit], measures: &[String]) -> Vec<String> {
     const FROM_MEASURES: usize = 3;
     let mut out: Vec<String> = Vec::new();
+    // The channels the best result, an FAQ entry, tells the owner to ask
+    // (named in its answer), first: the answer's text and where it points
+    // agree.
+    if let Some(faq) = hits
+        .first()
+        .filter(|h| h.kind == Kind::Faq)
+        .and_then(|h| knowledge.faq(&h.id))
+    {
+        let mut named: Vec<(usize, &str)> = knowledge
+            .channels
+            .iter()
+            .filter(|c| matches!(c.kind, ChannelKind::Contact | ChannelKind::Service))
+            .filter_map(|c| faq.answer.find(&c.name).map(|at| (at, c.id.as_str())))
+            .collect();
+        named.sort();
+        out.extend(named.into_iter().map(|(_, id)| id.to_string()));
+    }
     if !hits.is_empty() {
         let top: Vec<_> = measures
             .iter()

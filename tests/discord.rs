@@ -8,8 +8,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use testkit::bot::{
-    Bot, assert_no_mentions, config, embed_text, engine_over, human, member, messages, spawn,
-    within_limit,
+    Bot, assert_no_mentions, config, embed_text, engine_over, human, member, messages,
+    phone_height, spawn, within_limit,
 };
 use testkit::fake_discord::{
     BOT_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeDiscord, GUILD_ID, OTHER_GUILD_ID, Recorded, STAFF_ROLE,
@@ -93,7 +93,8 @@ async fn a_mention_and_a_dm_are_answered_with_the_right_programme_and_no_pings()
         assert!(text.contains(TELEWORK_TEXT), "{text}");
         assert!(text.contains(TELEWORK_PLACE), "{text}");
         assert!(text.contains("令和5年度"), "{text}");
-        assert!(text.contains(&messages().programmes_heading));
+        assert!(text.contains(&messages().referrals_heading));
+        assert!(reply.body["embeds"][0]["title"].is_null(), "no echo");
         assert_no_mentions(&reply.body);
         let ids = custom_ids(&reply.body);
         assert!(ids.contains(&format!("vote:up:{id}")), "{ids:?}");
@@ -179,7 +180,12 @@ async fn slash_ask_is_answered_through_the_interaction_callback() {
             .await;
         let cb = bot.fake.callback(help).await;
         assert_eq!(cb.body["data"]["flags"], 64);
-        assert!(embed_text(&cb.body["data"]).contains(messages().help.trim()));
+        let m = messages();
+        let shown_help = m.help_text(
+            &format!("/{}", m.bot.ask_name),
+            &format!("/{}", m.bot.programs_name),
+        );
+        assert!(embed_text(&cb.body["data"]).contains(&shown_help));
         let programs = bot.fake.id();
         bot.fake
             .dispatch(
@@ -230,15 +236,35 @@ async fn slash_ask_is_answered_through_the_interaction_callback() {
                 .len();
             assert_eq!(fields, count - madoguchi::discord::render::AREA_PAGE);
         }
-        // Picking a candidate from the 「もしかして…」 menu answers it.
+        // Picking a candidate from the 「もしかして…」 menu answers it, to
+        // the one who chose only; the asker's own menu is theirs alone.
+        let asker = human(1)["id"].as_str().unwrap().to_string();
         let chosen = bot.fake.id();
-        let c = FakeDiscord::component(chosen, &member(1), "pick", Some(&["m:2.tokyo.b.3"]), pick);
+        let mine = format!("pick:{asker}");
+        let c = FakeDiscord::component(chosen, &member(1), &mine, Some(&["m:2.tokyo.b.3"]), pick);
         bot.fake.dispatch("INTERACTION_CREATE", c).await;
         let cb = bot.fake.callback(chosen).await;
         assert_eq!(cb.body["type"], 4);
+        assert_eq!(cb.body["data"]["flags"], 64, "answered privately");
         let text = embed_text(&cb.body["data"]);
         assert!(text.contains(TELEWORK_PLACE), "{text}");
         assert_no_mentions(&cb.body["data"]);
+        let other = bot.fake.id();
+        let c = FakeDiscord::component(other, &member(2), &mine, Some(&["m:2.tokyo.b.3"]), pick);
+        bot.fake.dispatch("INTERACTION_CREATE", c).await;
+        let cb = bot.fake.callback(other).await;
+        assert_eq!(cb.body["data"]["flags"], 64);
+        let refusal = messages()
+            .pick_not_yours
+            .replace("{ask}", &format!("/{}", messages().bot.ask_name));
+        assert_eq!(cb.body["data"]["content"], refusal);
+        assert_eq!(
+            bot.records(QUESTIONS_FILE)
+                .iter()
+                .filter(|r| r["source"] == "pick")
+                .count(),
+            1
+        );
         assert_eq!(
             bot.records(QUESTIONS_FILE).last().unwrap()["source"],
             "pick"
@@ -343,14 +369,13 @@ async fn an_english_question_is_answered_in_english_in_discord() {
         let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
         let text = embed_text(&reply.body);
         let m = messages();
-        assert!(text.contains(&m.en.programmes_heading), "{text}");
+        assert!(text.contains(&m.en.referrals_heading), "{text}");
         assert!(text.contains("Subsidy for telework equipment"), "{text}");
         assert!(
             text.contains(TELEWORK_TEXT),
             "the Japanese name beside: {text}"
         );
-        assert!(text.contains(&m.en.referrals_heading), "{text}");
-        assert!(!text.contains(&m.programmes_heading), "{text}");
+        assert!(!text.contains(&m.referrals_heading), "{text}");
         assert_no_mentions(&reply.body);
         if let Some(dir) = std::env::var_os("MADOGUCHI_VIEW_DIR") {
             let doc = serde_json::json!({"question": q, "surface": "mention", "final": reply.body});
@@ -425,7 +450,11 @@ async fn an_out_of_scope_question_is_declined_politely_and_recorded() {
         let text = embed_text(&reply.body);
         assert!(text.contains(&messages().no_match), "{text}");
         assert!(text.contains("経営指導員"), "the default referral: {text}");
-        assert!(custom_ids(&reply.body).is_empty(), "no votes on a decline");
+        assert_eq!(
+            custom_ids(&reply.body),
+            ["programs"],
+            "no votes on a decline; the programmes by area instead"
+        );
         assert_no_mentions(&reply.body);
         // By slash command: ephemeral.
         let sid = bot.fake.id();
@@ -508,7 +537,7 @@ async fn everyone_inside_a_question_pings_nobody() {
         let reply = bot.fake.reply_to(CHANNEL_ID, id).await;
         assert_no_mentions(&reply.body);
         let text = embed_text(&reply.body);
-        for raw in ["@here", "<@&4242>", "<@5001>", "<#3000>", "**"] {
+        for raw in ["@here", "<@&4242>", "<@5001>", "<#3000>", "太字"] {
             assert!(!text.contains(raw), "{raw} in {text}");
         }
         bot.stop().await;
@@ -527,7 +556,7 @@ async fn control_and_direction_characters_are_not_echoed() {
         for hidden in ['\u{202E}', '\u{0}', '\u{1b}', '\u{2066}', '\u{FEFF}'] {
             assert!(!text.contains(hidden), "{hidden:?} echoed in {text:?}");
         }
-        assert!(text.contains("テレワークの機器を買う"), "{text}");
+        assert!(text.contains(TELEWORK_TEXT), "answered: {text}");
         assert_no_mentions(&reply.body);
         bot.stop().await;
     })
@@ -1330,6 +1359,122 @@ async fn the_weekly_picture_is_posted_once_by_several_processes() {
             posted, 2,
             "the week whose reading failed is posted after all"
         );
+    })
+    .await;
+}
+
+/// The questions an owner typically asks, each on the surface it is asked
+/// on: the replies the views are judged on.
+const TYPICAL: [(&str, &str, &str); 8] = [
+    (
+        "01-telework",
+        "slash",
+        "テレワークの導入に使える補助金はありますか",
+    ),
+    (
+        "02-polite",
+        "mention",
+        "お世話になっております。従業員15人の製造業です。繁忙期の残業が多く、社員が疲れています。専門家に相談できる窓口はありますか",
+    ),
+    (
+        "03-english",
+        "mention",
+        "Is there a subsidy for telework equipment in Tokyo?",
+    ),
+    (
+        "04-nihongo",
+        "slash",
+        "外国人社員の日本語教育に助成金はありますか",
+    ),
+    (
+        "05-ryoritsu",
+        "slash",
+        "育児と介護の両立支援で使える奨励金は？",
+    ),
+    ("06-josei", "slash", "女性管理職を増やしたい"),
+    ("07-did-you-mean", "slash", "申請方法"),
+    ("08-decline", "slash", "今日の天気は？"),
+];
+
+/// Whether a reply gives a way to reach someone: a link button, a web
+/// address or a phone number.
+fn reaches_someone(reply: &Value) -> bool {
+    let link_button = reply["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().into_iter().flatten())
+        .any(|c| c["style"] == 5 && c["url"].as_str().is_some_and(|u| u.starts_with("https://")));
+    let text = embed_text(reply);
+    let phone = regex::Regex::new(r"0\d{1,4}-\d{1,4}-\d{3,4}").unwrap();
+    link_button || text.contains("https://") || phone.is_match(&text)
+}
+
+/// Each typical answer fits one phone screen (estimated from the payload:
+/// lines, embeds, fields, rows), in at most two embeds, and shows a way to
+/// reach a referral; the "did you mean" offers its candidates and a decline
+/// a way forward. With `MADOGUCHI_VIEW_DIR` set, each reply is written
+/// there as a payload for `discord-view`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typical_answers_fit_one_phone_screen_and_reach_someone() {
+    within_limit(async {
+        let bot = start_bot(|_| {}).await;
+        let mut failures = Vec::new();
+        for (name, surface, q) in TYPICAL {
+            let reply = match surface {
+                "slash" => {
+                    let id = bot.fake.id();
+                    let cmd = FakeDiscord::command(id, &member(1), "ask", &[("question", q)]);
+                    bot.fake.dispatch("INTERACTION_CREATE", cmd).await;
+                    let cb = bot.fake.callback(id).await;
+                    assert_eq!(cb.body["type"], 4, "{name}: an immediate message");
+                    cb.body["data"].clone()
+                }
+                _ => {
+                    let id = bot.mention(&human(1), q).await;
+                    bot.fake.reply_to(CHANNEL_ID, id).await.body
+                }
+            };
+            if let Some(dir) = std::env::var_os("MADOGUCHI_VIEW_DIR") {
+                let doc = serde_json::json!({"question": q, "surface": surface,
+                    "command": "質問", "final": reply});
+                std::fs::write(
+                    Path::new(&dir).join(format!("{name}.json")),
+                    serde_json::to_vec_pretty(&doc).unwrap(),
+                )
+                .unwrap();
+            }
+            assert_no_mentions(&reply);
+            let height = phone_height(&reply);
+            let embeds = reply["embeds"].as_array().map_or(0, Vec::len);
+            if height > 800 {
+                failures.push(format!("{name}: {height} px on a phone"));
+            }
+            if embeds > 2 {
+                failures.push(format!("{name}: {embeds} embeds"));
+            }
+            if !reaches_someone(&reply) {
+                failures.push(format!("{name}: no way to reach a referral"));
+            }
+            let kinds: Vec<u64> = reply["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|row| row["components"].as_array().into_iter().flatten())
+                .filter_map(|c| c["type"].as_u64())
+                .collect();
+            match name {
+                "07-did-you-mean" if !kinds.contains(&3) => {
+                    failures.push(format!("{name}: no menu of candidates"))
+                }
+                "08-decline" if !kinds.contains(&2) => {
+                    failures.push(format!("{name}: no button to go on with"))
+                }
+                _ => {}
+            }
+        }
+        assert!(failures.is_empty(), "{failures:#?}");
+        bot.stop().await;
     })
     .await;
 }

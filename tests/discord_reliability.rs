@@ -529,6 +529,10 @@ async fn discord_markup_in_questions_pings_nobody_and_stays_inert() {
             let reply = bot.answered(id).await;
             let body = &reply["request"];
             assert_no_mentions(body);
+            assert!(
+                body["embeds"][0]["title"].is_null(),
+                "the question is not echoed"
+            );
             let title = body["embeds"][0]["title"].as_str().unwrap_or_default();
             let text = embed_text(body);
             for raw in [

@@ -275,11 +275,12 @@ fn greetings_alone_get_the_help_text() {
     ] {
         let answer = engine.ask(q).unwrap();
         assert_eq!(answer.decision, Decision::Greeting, "{q}");
-        assert_eq!(
-            answer.message.as_deref(),
-            Some(engine.knowledge.messages.help.trim()),
-            "{q}"
+        let m = &engine.knowledge.messages;
+        let help = m.help_text(
+            &format!("/{}", m.bot.ask_name),
+            &format!("/{}", m.bot.programs_name),
         );
+        assert_eq!(answer.message.as_deref(), Some(help.as_str()), "{q}");
     }
     // Greetings around a question leave the question.
     let answer = engine
@@ -483,4 +484,44 @@ fn hostile_questions_answer_or_decline_quickly() {
     ] {
         assert!(engine.ask(answered).unwrap().answered, "{answered:?}");
     }
+}
+
+/// The example questions a decline offers (`messages.toml`, Japanese and
+/// English) are answered for sure: an owner who tries one gets an answer.
+#[test]
+fn the_examples_a_decline_offers_are_answered() {
+    let engine = testkit::engine();
+    let m = &engine.knowledge.messages;
+    for q in m.examples.iter().chain(&m.en.examples) {
+        let a = engine.ask(q).unwrap();
+        assert_eq!(a.decision, madoguchi::search::Decision::Answer, "{q}");
+        assert!(!a.programmes.is_empty(), "{q}");
+    }
+}
+
+/// What an answer shows is the programmes that answer the question: one
+/// that only shares 「助成金」 with it is left out, and the referral follows
+/// what the FAQ entry it rests on says to ask.
+#[test]
+fn an_answer_shows_only_programmes_that_answer_it_and_the_referral_its_faq_names() {
+    let engine = testkit::engine();
+    let a = engine
+        .ask("外国人社員の日本語教育に助成金はありますか")
+        .unwrap();
+    let shown: Vec<&str> = a.programmes.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(shown.first(), Some(&"6.tokyo.e"), "{shown:?}");
+    for p in &a.programmes {
+        assert_eq!(p.area, 6, "{} answers something else", p.id);
+    }
+    let a = engine
+        .ask("テレワークの導入に使える補助金はありますか")
+        .unwrap();
+    let faq = a.faq.as_ref().expect("an FAQ entry answers it");
+    let first = &a.referrals[0];
+    assert!(
+        faq.answer.contains(&first.name),
+        "{} not in {}",
+        first.name,
+        faq.answer
+    );
 }

@@ -33,7 +33,9 @@ struct RawChannel {
     #[serde(default)]
     default: bool,
     url: Option<String>,
-    contact: Option<String>,
+    phone: Option<String>,
+    place: Option<String>,
+    hours: Option<String>,
 }
 
 /// What channels may name: the measures and areas of every plan loaded.
@@ -106,6 +108,28 @@ fn channels(
                 "write the page's address as it is shown, starting with https://",
             );
         }
+        if let Some(phone) = &c.phone
+            && !is_phone(phone)
+        {
+            ld.problem_at(
+                src,
+                Some(span.clone()),
+                Some(&c.id),
+                format!("`phone` is not a Japanese phone number: `{phone}`"),
+                "write it as the page shows it, with hyphens, e.g. 03-1234-5678 or 0120-123-456",
+            );
+        }
+        for (key, value) in [("place", &c.place), ("hours", &c.hours)] {
+            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                ld.problem_at(
+                    src,
+                    Some(span.clone()),
+                    Some(&c.id),
+                    format!("`{key}` is empty"),
+                    "write it as the public page states it, or leave the key out",
+                );
+            }
+        }
         channels.push(Channel {
             measures: c.measures.iter().filter_map(|m| m.parse().ok()).collect(),
             id: c.id,
@@ -116,11 +140,26 @@ fn channels(
             areas: c.areas,
             default: c.default,
             url: c.url,
-            contact: c.contact,
+            phone: c.phone,
+            place: c.place,
+            hours: c.hours,
         });
     }
     one_default(ld, src, &channels);
     channels
+}
+
+/// Whether `s` is a Japanese phone number as pages print it: a leading 0,
+/// three groups of digits joined by hyphens, ten or eleven digits in all.
+fn is_phone(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    let digits: usize = groups.iter().map(|g| g.len()).sum();
+    groups.len() == 3
+        && s.starts_with('0')
+        && groups
+            .iter()
+            .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()))
+        && (10..=11).contains(&digits)
 }
 
 /// Exactly one channel is where owners go when nothing more specific
@@ -207,6 +246,29 @@ mod tests {
             told[1].contains("[c]: `url` is not an https address"),
             "{told:?}"
         );
+    }
+
+    #[test]
+    fn a_phone_is_a_japanese_number_and_place_and_hours_are_not_empty() {
+        let text = [
+            channel(
+                "a",
+                "default = true\nphone = \"03-1234-5678\"\nplace = \"千代田区\"\nhours = \"平日9時〜17時\"",
+            ),
+            channel("b", "phone = \"0120-123-456\""),
+            channel("c", "phone = \"+81 3 1234 5678\""),
+            channel("d", "phone = \"3-1234-5678\""),
+            channel("e", "hours = \" \""),
+        ]
+        .concat();
+        let (ld, channels) = load(&text, Some(&plan()));
+        let told = said(&ld);
+        assert_eq!(told.len(), 3, "{told:?}");
+        assert!(told[0].contains("[c]: `phone` is not a Japanese phone number"));
+        assert!(told[1].contains("[d]: `phone` is not a Japanese phone number"));
+        assert!(told[2].contains("[e]: `hours` is empty"));
+        assert_eq!(channels[0].phone.as_deref(), Some("03-1234-5678"));
+        assert_eq!(channels[0].place.as_deref(), Some("千代田区"));
     }
 
     #[test]

@@ -23,14 +23,14 @@ use serenity::builder::Builder;
 use serenity::gateway::ConnectionStage;
 use tracing::{debug, error, info, warn};
 
-use super::commands::{self, commands, names};
+use super::commands::{self, commands, names, shown_name};
 use super::cooldown::Verdict;
 use super::fit::{self, Fitted};
 use super::home::Decision;
 use super::ids::{Candidate, CustomId};
 use super::live::{self, Reloaded};
 use super::metrics::Outcome;
-use super::render;
+use super::render::{self, Audience};
 use super::rest::{self, Kind as Failed};
 use super::state::Shared;
 use super::weekly;
@@ -195,10 +195,12 @@ impl Handler {
     fn answer(
         &self,
         query: String,
-        answer_id: u64,
+        (answer_id, asker): (u64, UserId),
         (source, guild): (Source, Option<GuildId>),
-        ephemeral_decline: bool,
+        audience: Audience,
     ) -> tokio::task::JoinHandle<Fitted> {
+        let asker = asker.get();
+        let ephemeral_decline = audience != Audience::Public;
         let guild = guild.map(GuildId::get);
         let shared = Arc::clone(self.shared());
         tokio::spawn(async move {
@@ -212,19 +214,14 @@ impl Handler {
                     metrics.question(source, Outcome::of(answer.decision));
                     let record = QuestionRecord::new(answer_id, source, guild, &answer);
                     records.question(&record);
-                    render::answer(
-                        &answer,
-                        &engine.knowledge.messages,
-                        answer_id,
-                        ephemeral_decline,
-                    )
+                    render::answer(&answer, &engine.knowledge, (answer_id, asker), audience)
                 }
                 Err(e) => {
                     error!(error = %e, "search failed; declining the question");
                     metrics.question(source, Outcome::Declined);
                     let record = QuestionRecord::declined(answer_id, source, guild, &query);
                     records.question(&record);
-                    render::failure(&engine.knowledge, &query, ephemeral_decline)
+                    render::failure(&engine.knowledge, ephemeral_decline)
                 }
             })
             .await;
@@ -239,7 +236,7 @@ impl Handler {
                 Err(e) => {
                     error!(error = %e, "search task failed; declining the question");
                     let engine = shared.engine.load();
-                    render::failure(&engine.knowledge, "", ephemeral_decline)
+                    render::failure(&engine.knowledge, ephemeral_decline)
                 }
             }
         })
@@ -348,7 +345,7 @@ impl Handler {
             return;
         }
         let reply = if question.is_empty() {
-            render::help(&shared.engine.load().knowledge.messages)
+            render::help(&shared.engine.load().knowledge.messages, None)
         } else if let Some(held) = self.gate(msg.author.id, source, &question) {
             if held.again {
                 debug!(user = %msg.author.id, "held back again within the cooldown: no reply");
@@ -357,7 +354,12 @@ impl Handler {
             Fitted::text(&held.notice, false)
         } else {
             match self
-                .answer(question, msg.id.get(), (source, msg.guild_id), false)
+                .answer(
+                    question,
+                    (msg.id.get(), msg.author.id),
+                    (source, msg.guild_id),
+                    Audience::Public,
+                )
                 .await
             {
                 Ok(r) => r,
@@ -402,12 +404,18 @@ impl Handler {
                     })
                     .unwrap_or_default();
                 if question.is_empty() {
-                    responder.reply(&render::help(msgs)).await;
+                    responder
+                        .reply(&render::help(msgs, Some(cmd.locale.as_str())))
+                        .await;
                 } else if let Some(held) = self.gate(cmd.user.id, Source::Slash, &question) {
                     responder.reply(&Fitted::text(&held.notice, true)).await;
                 } else {
-                    let work =
-                        self.answer(question, cmd.id.get(), (Source::Slash, cmd.guild_id), true);
+                    let work = self.answer(
+                        question,
+                        (cmd.id.get(), cmd.user.id),
+                        (Source::Slash, cmd.guild_id),
+                        Audience::DeclinePrivately,
+                    );
                     responder.in_time(shared.config.defer_after, work).await;
                 }
             }
@@ -415,7 +423,11 @@ impl Handler {
                 let reply = render::areas(&shared.engine.load().knowledge);
                 responder.reply(&reply).await;
             }
-            names::HELP => responder.reply(&render::help(msgs)).await,
+            names::HELP => {
+                responder
+                    .reply(&render::help(msgs, Some(cmd.locale.as_str())))
+                    .await
+            }
             names::RELOAD | names::UNANSWERED | names::STATS => {
                 let decision = shared
                     .home
@@ -533,7 +545,16 @@ impl Handler {
                 let thanks = shared.engine.load().knowledge.messages.vote_thanks.clone();
                 responder.reply(&Fitted::text(&thanks, true)).await;
             }
-            CustomId::Pick => {
+            CustomId::Pick { asker: Some(asker) } if asker != c.user.id.get() => {
+                // Someone else's menu: the choice would answer a question
+                // they did not ask.
+                let engine = shared.engine.load();
+                let msgs = &engine.knowledge.messages;
+                let ask = shown_name(names::ASK, Some(c.locale.as_str()), &msgs.bot);
+                let text = msgs.pick_not_yours.replace("{ask}", &ask);
+                responder.reply(&Fitted::text(&text, true)).await;
+            }
+            CustomId::Pick { .. } => {
                 let engine = shared.engine.load_full();
                 let k = &engine.knowledge;
                 let candidate = value.and_then(|v| v.parse::<Candidate>().ok());
@@ -543,15 +564,26 @@ impl Handler {
                 });
                 let Some(question) = question else {
                     // The knowledge changed since the menu was sent.
-                    responder.reply(&render::failure(k, "", true)).await;
+                    responder.reply(&render::failure(k, true)).await;
                     return;
                 };
                 if let Some(held) = self.gate(c.user.id, Source::Pick, &question) {
                     responder.reply(&Fitted::text(&held.notice, true)).await;
                     return;
                 }
-                let work = self.answer(question, c.id.get(), (Source::Pick, c.guild_id), true);
+                // Answered to the one who chose only: the channel already
+                // has the question's reply.
+                let work = self.answer(
+                    question,
+                    (c.id.get(), c.user.id),
+                    (Source::Pick, c.guild_id),
+                    Audience::Privately,
+                );
                 responder.in_time(shared.config.defer_after, work).await;
+            }
+            CustomId::Programs => {
+                let reply = render::areas(&shared.engine.load().knowledge);
+                responder.reply(&reply).await;
             }
             CustomId::Area => {
                 let engine = shared.engine.load();

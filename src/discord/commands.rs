@@ -22,6 +22,20 @@ pub mod names {
 /// The locale of the names and descriptions from `messages.toml`.
 const LOCALE: &str = "ja";
 
+/// Command `name` (one of [`names`]) as a user whose Discord speaks
+/// `locale` sees it: the Japanese name in a Japanese client, and where the
+/// locale is not known (a message, not a command).
+pub fn shown_name(name: &str, locale: Option<&str>, m: &BotMessages) -> String {
+    let japanese = locale.is_none_or(|l| l.starts_with(LOCALE));
+    let local = match name {
+        names::ASK => &m.ask_name,
+        names::PROGRAMS => &m.programs_name,
+        names::HELP => &m.help_name,
+        other => other,
+    };
+    format!("/{}", if japanese { local } else { name })
+}
+
 /// The commands this bot registers; `/ask` takes at most
 /// `max_question_chars` (within what Discord allows a string option).
 pub fn commands(max_question_chars: usize, m: &BotMessages) -> Vec<CreateCommand> {

@@ -35,6 +35,8 @@ pub mod limits {
     pub const BUTTONS_PER_ROW: usize = 5;
     pub const BUTTON_LABEL: usize = 80;
     pub const CUSTOM_ID: usize = 100;
+    /// The longest address a link button takes.
+    pub const URL: usize = 512;
     pub const SELECT_OPTIONS: usize = 25;
     pub const OPTION_LABEL: usize = 100;
     pub const OPTION_VALUE: usize = 100;
@@ -286,10 +288,13 @@ fn fit_embeds(embeds: &mut Vec<Embed>) {
     }
 }
 
-/// A button.
+/// A button: one that acts (its `custom_id` comes back to the bot), or a
+/// link (with `url`, and no custom id, drawn in Discord's link style).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Button {
     pub custom_id: String,
+    /// An https address the button opens.
+    pub url: Option<String>,
     pub label: Option<String>,
     pub emoji: Option<char>,
     pub style: ButtonStyle,
@@ -379,9 +384,14 @@ impl Reply {
                     for chunk in buttons.chunks(limits::BUTTONS_PER_ROW) {
                         let chunk: Vec<Button> = chunk
                             .iter()
-                            .filter(|b| {
-                                !b.custom_id.is_empty()
-                                    && discord_len(&b.custom_id) <= limits::CUSTOM_ID
+                            .filter(|b| match &b.url {
+                                Some(url) => {
+                                    url.starts_with("https://") && url.len() <= limits::URL
+                                }
+                                None => {
+                                    !b.custom_id.is_empty()
+                                        && discord_len(&b.custom_id) <= limits::CUSTOM_ID
+                                }
                             })
                             .map(|b| Button {
                                 label: b.label.as_deref().map(|l| clip(l, limits::BUTTON_LABEL)),
@@ -492,7 +502,10 @@ impl Fitted {
                     buttons
                         .iter()
                         .map(|b| {
-                            let mut builder = CreateButton::new(&b.custom_id).style(b.style);
+                            let mut builder = match &b.url {
+                                Some(url) => CreateButton::new_link(url),
+                                None => CreateButton::new(&b.custom_id).style(b.style),
+                            };
                             if let Some(l) = &b.label {
                                 builder = builder.label(l);
                             }
@@ -704,6 +717,7 @@ pub(crate) mod tests {
                         (0..7)
                             .map(|j| Button {
                                 custom_id: format!("b{i}-{j}"),
+                                url: None,
                                 label: Some("l".repeat(100)),
                                 emoji: None,
                                 style: ButtonStyle::Primary,

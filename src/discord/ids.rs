@@ -16,9 +16,13 @@ use crate::search::Kind;
 pub enum CustomId {
     /// 👍 or 👎 under an answer: `vote:up:<answer id>`, `vote:down:…`.
     Vote { vote: Vote, answer: u64 },
-    /// The menu of candidates of a low-confidence answer (`pick`); its
-    /// values are [`Candidate`]s.
-    Pick,
+    /// The menu of candidates of a low-confidence answer: `pick:<asker>`,
+    /// only the user who asked may choose (`pick` of older messages: anyone);
+    /// its values are [`Candidate`]s.
+    Pick { asker: Option<u64> },
+    /// The button of a decline that opens the programmes by area
+    /// (`programs`).
+    Programs,
     /// The area menu of `/programs` (`area`); its values are area numbers.
     Area,
     /// A page button of an area: `page:<area>:<page>`.
@@ -40,7 +44,9 @@ impl fmt::Display for CustomId {
                 };
                 write!(f, "vote:{v}:{answer}")
             }
-            CustomId::Pick => f.write_str("pick"),
+            CustomId::Pick { asker: None } => f.write_str("pick"),
+            CustomId::Pick { asker: Some(a) } => write!(f, "pick:{a}"),
+            CustomId::Programs => f.write_str("programs"),
             CustomId::Area => f.write_str("area"),
             CustomId::Page { area, page } => write!(f, "page:{area}:{page}"),
         }
@@ -62,7 +68,11 @@ impl FromStr for CustomId {
                 },
                 answer: answer.parse().map_err(|_| unknown())?,
             }),
-            ["pick"] => Ok(CustomId::Pick),
+            ["pick"] => Ok(CustomId::Pick { asker: None }),
+            ["pick", asker] => Ok(CustomId::Pick {
+                asker: Some(asker.parse().map_err(|_| unknown())?),
+            }),
+            ["programs"] => Ok(CustomId::Programs),
             ["area"] => Ok(CustomId::Area),
             ["page", area, page] => Ok(CustomId::Page {
                 area: area.parse().map_err(|_| unknown())?,
@@ -123,7 +133,11 @@ mod tests {
                 vote: Vote::Down,
                 answer: 0,
             },
-            CustomId::Pick,
+            CustomId::Pick { asker: None },
+            CustomId::Pick {
+                asker: Some(u64::MAX),
+            },
+            CustomId::Programs,
             CustomId::Area,
             CustomId::Page {
                 area: u32::MAX,
@@ -146,7 +160,8 @@ mod tests {
             "vote:up",
             "vote:up:x",
             "page:2",
-            "pick:1",
+            "pick:x",
+            "pick:1:2",
             "b1-2",
         ] {
             assert!(other.parse::<CustomId>().is_err(), "{other}");

@@ -6,6 +6,7 @@
 
 use serenity::all::ButtonStyle;
 
+use super::commands::{names, shown_name};
 use super::fit::{
     Button, Embed, Field, Fitted, Image, Reply, Row, Select, SelectOption, clip, discord_len,
     escape_line, limits,
@@ -14,6 +15,7 @@ use super::ids::{Candidate, CustomId};
 use crate::answer::Answer;
 use crate::data::{BotMessages, Knowledge, Messages};
 use crate::records::{QuestionRecord, Stats, Vote};
+use crate::search::{Decision, Kind};
 
 /// Measures in programmes of an area shown per page of `/programs`: ten
 /// fields of up to 1,024 each stay within an embed's 6,000 in most areas,
@@ -25,111 +27,222 @@ const COLOUR_UNSURE: u32 = 0xF9A825;
 const COLOUR_NONE: u32 = 0x757575;
 pub(super) const COLOUR_INFO: u32 = 0x1565C0;
 
-/// The reply to a question: the question, the "did you mean" or no-match
-/// sentence and the FAQ answer; the programmes with their place in the plan;
-/// where to go; the plan it rests on. Low confidence offers the candidates in
-/// a menu; an answer gets 👍/👎 buttons. A declined question is ephemeral
-/// when `ephemeral_decline` (slash commands).
-pub fn answer(answer: &Answer, msgs: &Messages, answer_id: u64, ephemeral_decline: bool) -> Fitted {
-    let colour = if !answer.answered {
-        COLOUR_NONE
-    } else if answer.sure {
-        COLOUR_SURE
-    } else {
-        COLOUR_UNSURE
+/// Who sees a reply to a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Everyone in the channel.
+    Public,
+    /// Everyone, but a declined question is seen only by the asker (a
+    /// slash command: Discord can say it to the asker alone).
+    DeclinePrivately,
+    /// Only the asker (an answer chosen from a menu of candidates).
+    Privately,
+}
+
+/// The reply to a question, in one embed that starts with the answer: the
+/// lead line (how many programmes, whose), the FAQ entry's explanation, the
+/// programmes by name with their place in the plan small, and where to
+/// ask, with its web page as a link button. A "did you mean" lists the
+/// candidates by name with a menu only `asker` can use; a decline offers
+/// example questions, the programmes by area and the contact. Every
+/// sentence comes from `data/`.
+pub fn answer(
+    answer: &Answer,
+    knowledge: &Knowledge,
+    ids: (u64, u64),
+    audience: Audience,
+) -> Fitted {
+    let (answer_id, asker) = ids;
+    let msgs = knowledge.messages.answer(answer.language);
+    let colour = match answer.decision {
+        Decision::Answer => COLOUR_SURE,
+        Decision::DidYouMean => COLOUR_UNSURE,
+        _ => COLOUR_NONE,
     };
-    let mut description = Vec::new();
-    if let Some(m) = &answer.message {
-        description.push(m.clone());
+    let mut parts: Vec<String> = Vec::new();
+    parts.extend(answer.lead.iter().map(|l| format!("**{l}**")));
+    parts.extend(answer.message.clone());
+    // The FAQ's explanation goes here, cut to the room the rest leaves.
+    let faq_at = parts.len();
+    if answer.decision == Decision::DidYouMean {
+        parts.push(candidate_names(answer));
+        parts.push(format!("-# {}", msgs.pick_hint));
+    } else if !answer.programmes.is_empty() {
+        parts.push(programme_lines(answer));
     }
-    if let Some(faq) = &answer.faq {
-        description.push(format!(
-            "**{}：{}**\n{}",
-            answer.headings.faq, faq.question, faq.answer
-        ));
+    if !answer.examples.is_empty() {
+        let mut lines = vec![msgs.examples_intro.to_string()];
+        lines.extend(answer.examples.iter().map(|e| format!("・{e}")));
+        parts.push(lines.join("\n"));
     }
-    let mut embeds = vec![Embed {
-        title: Some(escape_line(&answer.query)),
-        description: (!description.is_empty()).then(|| description.join("\n\n")),
-        colour,
-        ..Embed::default()
-    }];
-    if !answer.programmes.is_empty() {
-        embeds.push(Embed {
-            title: Some(answer.headings.programmes.clone()),
-            fields: answer
-                .programmes
-                .iter()
-                .map(|p| Field {
-                    name: p.place.clone(),
-                    // (An English answer's descriptions are for the CLI:
-                    // on a phone the names are what is read.)
-                    value: std::iter::once(&p.text)
-                        .chain(&p.japanese)
-                        .map(String::as_str)
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                    inline: false,
-                })
-                .collect(),
-            colour,
-            ..Embed::default()
-        });
-    }
-    if !answer.referrals.is_empty() {
-        embeds.push(Embed {
-            title: Some(answer.headings.referrals.clone()),
-            fields: answer
-                .referrals
-                .iter()
-                .map(|r| {
-                    let mut value: Vec<String> = r.japanese.iter().cloned().collect();
-                    value.push(r.description.clone());
-                    value.extend(r.url.clone());
-                    value.extend(r.contact.clone());
-                    Field {
-                        name: format!("{}（{}）", r.name, r.operator),
-                        value: value.join("\n"),
-                        inline: false,
-                    }
-                })
-                .collect(),
-            colour,
-            ..Embed::default()
-        });
-    }
-    if let Some(last) = embeds.last_mut() {
-        last.footer = Some(answer.plan.basis.clone());
+    let (where_to_ask, links) = where_to_ask(answer, knowledge);
+    parts.push(where_to_ask);
+    if let Some(faq) = answer.faq.as_ref().filter(|_| answer.sure) {
+        let rest: usize = parts.iter().map(|p| discord_len(p) + 2).sum();
+        let room = limits::EMBED_DESCRIPTION.saturating_sub(rest + 2);
+        if room >= MIN_EXPLANATION {
+            parts.insert(faq_at, clip(&faq.answer, room));
+        }
     }
     let mut reply = Reply {
-        embeds,
-        ephemeral: ephemeral_decline && !answer.answered,
+        embeds: vec![Embed {
+            description: Some(parts.join("\n\n")),
+            footer: Some(answer.plan.footer.clone()),
+            colour,
+            ..Embed::default()
+        }],
+        ephemeral: match audience {
+            Audience::Public => false,
+            Audience::DeclinePrivately => !answer.answered,
+            Audience::Privately => true,
+        },
         ..Reply::default()
     };
-    if answer.answered && !answer.sure {
-        let options = answer
-            .results
+    if answer.decision == Decision::DidYouMean {
+        reply.rows.push(Row::Select(candidates_menu(
+            answer,
+            asker,
+            &knowledge.messages,
+        )));
+    }
+    let mut buttons = links;
+    if answer.answered {
+        buttons.extend(vote_buttons(answer_id));
+    } else {
+        buttons.insert(0, programs_button(msgs.programs_button));
+    }
+    reply.push_buttons(buttons);
+    reply.fit()
+}
+
+/// The least room worth giving an FAQ entry's explanation.
+const MIN_EXPLANATION: usize = 120;
+
+/// The longest a programme's name or place is shown (the plan's are one
+/// line; this keeps the rest of an answer within the embed whatever the
+/// data says).
+const NAME_ROOM: usize = 300;
+
+/// The programmes of an answer by name, in bold, each with its place in
+/// the plan (and, in English, its Japanese name) in small text below.
+fn programme_lines(answer: &Answer) -> String {
+    answer
+        .programmes
+        .iter()
+        .take(crate::answer::SHOWN_PROGRAMMES)
+        .map(|p| {
+            let mut lines = vec![format!("**{}**", clip(&p.text, NAME_ROOM))];
+            match &p.japanese {
+                Some(ja) => lines.push(format!(
+                    "-# {} ・ {}",
+                    clip(ja, NAME_ROOM),
+                    clip(&p.place, NAME_ROOM)
+                )),
+                None => lines.push(format!("-# {}", clip(&p.place, NAME_ROOM))),
+            }
+            lines.join("\n")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The candidates of a "did you mean", by name.
+fn candidate_names(answer: &Answer) -> String {
+    answer
+        .programmes
+        .iter()
+        .take(crate::answer::SHOWN_PROGRAMMES)
+        .map(|p| format!("・{}", clip(&p.text, NAME_ROOM)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The menu of a "did you mean": the candidate programmes by name, their
+/// place in the plan below; only `asker` may choose.
+fn candidates_menu(answer: &Answer, asker: u64, msgs: &Messages) -> Select {
+    Select {
+        custom_id: CustomId::Pick { asker: Some(asker) }.to_string(),
+        placeholder: msgs.candidates_placeholder.clone(),
+        options: answer
+            .programmes
             .iter()
-            .map(|r| SelectOption {
-                label: r.title.clone(),
+            .map(|p| SelectOption {
+                label: p.text.clone(),
                 value: Candidate {
-                    kind: r.kind,
-                    id: r.id.clone(),
+                    kind: Kind::Measure,
+                    id: p.id.clone(),
                 }
                 .to_string(),
-                description: None,
+                description: Some(p.place.clone()),
             })
+            .collect(),
+    }
+}
+
+/// Most referrals an answer names: the first is where to go; a second is
+/// the other party's channel for the same programmes.
+const REFERRALS_SHOWN: usize = 2;
+
+/// Where to ask, for the end of an answer: the referrals with their phone,
+/// place and hours as text, and their web pages as link buttons. When none
+/// of them can be reached, how to find a contact and the default channel's
+/// page.
+fn where_to_ask(answer: &Answer, knowledge: &Knowledge) -> (String, Vec<Button>) {
+    let msgs = knowledge.messages.answer(answer.language);
+    let shown: Vec<_> = answer.referrals.iter().take(REFERRALS_SHOWN).collect();
+    let mut lines = Vec::new();
+    let mut links = Vec::new();
+    for (i, r) in shown.iter().enumerate() {
+        let name = match &r.japanese {
+            Some(ja) => format!("{}（{ja}）", r.name),
+            None => format!("{}（{}）", r.name, r.operator),
+        };
+        lines.push(if i == 0 {
+            format!("**{}**：{name}", answer.headings.referrals)
+        } else {
+            format!("・{name}")
+        });
+        if i == 0 && !r.description.is_empty() {
+            lines.push(format!("-# {}", r.description));
+        }
+        let details: Vec<&str> = [&r.phone, &r.place, &r.hours]
+            .into_iter()
+            .flatten()
+            .map(String::as_str)
             .collect();
-        reply.rows.push(Row::Select(Select {
-            custom_id: CustomId::Pick.to_string(),
-            placeholder: msgs.candidates_placeholder.clone(),
-            options,
-        }));
+        if !details.is_empty() {
+            lines.push(details.join(" ・ "));
+        }
+        links.extend(r.url.as_ref().map(|url| link_button(&r.name, url)));
     }
-    if answer.answered {
-        reply.push_buttons(vote_buttons(answer_id));
+    let reachable = shown.iter().any(|r| r.url.is_some() || r.phone.is_some());
+    if !reachable && let Some(d) = knowledge.default_channel() {
+        lines.push(format!("-# {}", msgs.find_contact));
+        links.extend(d.url.as_ref().map(|url| link_button(&d.operator, url)));
     }
-    reply.fit()
+    (lines.join("\n"), links)
+}
+
+/// A button that opens `url`.
+fn link_button(label: &str, url: &str) -> Button {
+    Button {
+        custom_id: String::new(),
+        url: Some(url.to_string()),
+        label: Some(label.to_string()),
+        emoji: None,
+        style: ButtonStyle::Secondary,
+    }
+}
+
+/// The button that opens the programmes of the plan by area.
+fn programs_button(label: &str) -> Button {
+    Button {
+        custom_id: CustomId::Programs.to_string(),
+        url: None,
+        label: Some(label.to_string()),
+        emoji: None,
+        style: ButtonStyle::Primary,
+    }
 }
 
 /// 👍 and 👎 for an answer.
@@ -142,6 +255,7 @@ fn vote_buttons(answer_id: u64) -> Vec<Button> {
                 answer: answer_id,
             }
             .to_string(),
+            url: None,
             label: None,
             emoji: Some(emoji),
             style: ButtonStyle::Secondary,
@@ -150,40 +264,42 @@ fn vote_buttons(answer_id: u64) -> Vec<Button> {
 }
 
 /// The reply when a question could not be searched at all: the no-match
-/// sentence and the default referral, from the knowledge.
-pub fn failure(knowledge: &Knowledge, query: &str, ephemeral: bool) -> Fitted {
+/// sentence, the button to the programmes and the default referral, from
+/// the knowledge.
+pub fn failure(knowledge: &Knowledge, ephemeral: bool) -> Fitted {
     let msgs = &knowledge.messages;
-    let mut embeds = vec![Embed {
-        title: Some(escape_line(query)),
-        description: Some(msgs.no_match.clone()),
-        colour: COLOUR_NONE,
-        ..Embed::default()
-    }];
+    let mut lines = vec![msgs.no_match.clone()];
+    let mut buttons = vec![programs_button(&msgs.programs_button)];
     if let Some(c) = knowledge.default_channel() {
-        embeds.push(Embed {
-            title: Some(msgs.referrals_heading.clone()),
-            fields: vec![Field {
-                name: format!("{}（{}）", c.name, c.operator),
-                value: c.description.clone(),
-                inline: false,
-            }],
+        lines.push(format!(
+            "**{}**：{}（{}）",
+            msgs.referrals_heading, c.name, c.operator
+        ));
+        buttons.extend(c.url.as_ref().map(|url| link_button(&c.name, url)));
+    }
+    let mut reply = Reply {
+        embeds: vec![Embed {
+            description: Some(lines.join("\n\n")),
             colour: COLOUR_NONE,
             ..Embed::default()
-        });
-    }
-    Reply {
-        embeds,
+        }],
         ephemeral,
         ..Reply::default()
-    }
-    .fit()
+    };
+    reply.push_buttons(buttons);
+    reply.fit()
 }
 
-/// `/help`.
-pub fn help(msgs: &Messages) -> Fitted {
+/// `/help`, naming the commands as the reader's Discord (speaking
+/// `locale`; unknown for a message) shows them.
+pub fn help(msgs: &Messages, locale: Option<&str>) -> Fitted {
+    let text = msgs.help_text(
+        &shown_name(names::ASK, locale, &msgs.bot),
+        &shown_name(names::PROGRAMS, locale, &msgs.bot),
+    );
     Reply {
         embeds: vec![Embed {
-            description: Some(msgs.help.clone()),
+            description: Some(text),
             colour: COLOUR_INFO,
             ..Embed::default()
         }],
@@ -285,6 +401,7 @@ fn basis(knowledge: &Knowledge) -> String {
 fn page_button(area: u32, page: usize, emoji: char) -> Button {
     Button {
         custom_id: CustomId::Page { area, page }.to_string(),
+        url: None,
         label: None,
         emoji: Some(emoji),
         style: ButtonStyle::Secondary,
@@ -443,7 +560,6 @@ mod tests {
     use crate::answer::{FaqAnswer, PlanRef, Programme, Referral, ResultItem};
     use crate::data::ChannelKind;
     use crate::discord::fit::tests::assert_within_limits;
-    use crate::search::Kind;
 
     fn messages() -> Messages {
         let text = std::fs::read_to_string(
@@ -467,6 +583,11 @@ mod tests {
         }
     }
 
+    fn knowledge() -> Knowledge {
+        crate::data::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+            .expect("data/ loads")
+    }
+
     fn sample(query: &str, faq_answer: Option<String>, programmes: Vec<Programme>) -> Answer {
         let m = messages();
         Answer {
@@ -478,7 +599,7 @@ mod tests {
                 referrals: m.referrals_heading.clone(),
             },
             answered: true,
-            decision: crate::search::Decision::Answer,
+            decision: Decision::Answer,
             topic: None,
             sure: true,
             confidence: 0.9,
@@ -490,16 +611,19 @@ mod tests {
                     id: p.id.clone(),
                     title: p.text.clone(),
                     score: 1.0,
+                    coverage: 1.0,
                 })
                 .collect(),
             referrals: vec![Referral {
-                id: "keiei-shidouin".into(),
-                name: "経営指導員".into(),
+                id: "telework-center".into(),
+                name: "東京テレワーク推進センター".into(),
                 kind: ChannelKind::Contact,
-                operator: "東京商工会議所".into(),
-                description: "東京商工会議所の経営指導員が資料を届けます。".into(),
-                url: None,
-                contact: None,
+                operator: "都".into(),
+                description: "都が運営するテレワーク推進の拠点です。".into(),
+                url: Some("https://example.jp/center/".into()),
+                phone: Some("03-1234-5678".into()),
+                place: None,
+                hours: Some("平日9時〜17時".into()),
                 japanese: None,
             }],
             faq: faq_answer.map(|a| FaqAnswer {
@@ -507,19 +631,75 @@ mod tests {
                 question: "テレワークの補助は？".into(),
                 answer: a,
             }),
+            lead: Some(format!("都に{}件の支援策があります。", programmes.len())),
             programmes,
             message: None,
+            examples: Vec::new(),
             plan: PlanRef {
                 title: "実施計画".into(),
                 year: "令和5年度".into(),
                 start: "2023-04-01".into(),
                 basis: "実施計画（令和5年度、2023-04-01から実施）に基づく回答です。".into(),
+                footer: "令和5年度 実施計画（2023年4月〜）より".into(),
             },
         }
     }
 
+    fn buttons(reply: &Fitted) -> Vec<&Button> {
+        reply
+            .rows
+            .iter()
+            .flat_map(|r| match r {
+                Row::Buttons(b) => b.iter().collect(),
+                Row::Select(_) => Vec::new(),
+            })
+            .collect()
+    }
+
     #[test]
-    fn a_5000_character_faq_answer_fits_with_programmes_kept() {
+    fn an_answer_is_one_embed_lead_first_with_programmes_by_name_and_a_link() {
+        let a = sample(
+            "テレワークの補助",
+            Some("都は補助を実施しています。".into()),
+            vec![programme(3, "テレワークの機器導入経費補助".into())],
+        );
+        let reply = answer(&a, &knowledge(), (42, 7), Audience::Public);
+        assert_within_limits(&reply);
+        assert_eq!(reply.embeds.len(), 1);
+        let e = &reply.embeds[0];
+        assert!(e.title.is_none(), "the question is not repeated");
+        let d = e.description.as_deref().unwrap();
+        let at = |s: &str| d.find(s).unwrap_or_else(|| panic!("{s} in {d}"));
+        assert!(d.starts_with("**都に1件の支援策があります。**"), "{d}");
+        assert!(at("都は補助を実施しています。") < at("**テレワークの機器導入経費補助**"));
+        assert!(at("-# テレワークの推進 › 都 › イ・3") < at("東京テレワーク推進センター"));
+        assert!(d.contains("03-1234-5678 ・ 平日9時〜17時"), "{d}");
+        assert_eq!(
+            e.footer.as_deref(),
+            Some("令和5年度 実施計画（2023年4月〜）より")
+        );
+        let b = buttons(&reply);
+        assert_eq!(b[0].url.as_deref(), Some("https://example.jp/center/"));
+        assert_eq!(b[0].label.as_deref(), Some("東京テレワーク推進センター"));
+        assert_eq!(b[1].custom_id, "vote:up:42");
+        assert!(!reply.ephemeral);
+    }
+
+    #[test]
+    fn a_referral_without_a_contact_points_to_the_default_channels_page() {
+        let k = knowledge();
+        let mut a = sample("x", None, vec![programme(1, "支援策".into())]);
+        a.referrals[0].url = None;
+        a.referrals[0].phone = None;
+        let reply = answer(&a, &k, (1, 7), Audience::Public);
+        let d = reply.embeds[0].description.as_deref().unwrap();
+        assert!(d.contains(&k.messages.find_contact), "{d}");
+        let default = k.default_channel().unwrap();
+        assert_eq!(buttons(&reply)[0].url, default.url);
+    }
+
+    #[test]
+    fn a_5000_character_faq_answer_is_cut_and_the_rest_kept() {
         let long = "テレワーク導入の補助について。".repeat(340);
         assert!(long.chars().count() > 5000);
         let a = sample(
@@ -529,19 +709,17 @@ mod tests {
                 .map(|i| programme(i, format!("支援策{i}")))
                 .collect(),
         );
-        let reply = answer(&a, &messages(), 42, true);
+        let reply = answer(&a, &knowledge(), (42, 7), Audience::Public);
         assert_within_limits(&reply);
         let d = reply.embeds[0].description.as_deref().unwrap();
-        assert_eq!(discord_len(d), limits::EMBED_DESCRIPTION);
-        assert!(d.ends_with('…'));
-        // The programmes, the referral and the basis all survive.
-        assert_eq!(reply.embeds[1].fields.len(), 5);
-        assert_eq!(
-            reply.embeds[2].fields[0].name,
-            "経営指導員（東京商工会議所）"
-        );
+        assert!(discord_len(d) <= limits::EMBED_DESCRIPTION);
+        assert!(d.contains("…"), "the explanation is cut");
+        for i in 1..=5 {
+            assert!(d.contains(&format!("**支援策{i}**")), "{i}");
+        }
+        assert!(d.contains("東京テレワーク推進センター（都）"));
         assert!(
-            reply.embeds[2]
+            reply.embeds[0]
                 .footer
                 .as_deref()
                 .unwrap()
@@ -550,68 +728,86 @@ mod tests {
     }
 
     #[test]
-    fn thirty_long_matches_fit() {
+    fn a_did_you_mean_lists_candidates_by_name_in_a_menu_for_the_asker() {
         let programmes = (1..=30)
             .map(|i| programme(i, format!("{i}番目の支援策。").repeat(200)))
             .collect();
         let mut a = sample("x", Some("短い答え".into()), programmes);
         a.sure = false;
+        a.decision = Decision::DidYouMean;
+        a.lead = None;
         a.message = Some(messages().did_you_mean);
-        let reply = answer(&a, &messages(), 7, false);
+        let reply = answer(&a, &knowledge(), (7, 99), Audience::DeclinePrivately);
         assert_within_limits(&reply);
-        assert_eq!(reply.embeds[1].fields.len(), limits::EMBED_FIELDS);
-        // The candidate menu holds at most 25 options; the vote row follows.
+        assert!(!reply.ephemeral, "a suggestion is an answer");
         match &reply.rows[0] {
-            Row::Select(s) => assert_eq!(s.options.len(), limits::SELECT_OPTIONS),
+            Row::Select(s) => {
+                assert_eq!(s.options.len(), limits::SELECT_OPTIONS);
+                assert_eq!(s.custom_id, "pick:99");
+                assert!(s.options[0].label.starts_with("1番目の支援策。"));
+                assert_eq!(
+                    s.options[0].description.as_deref(),
+                    Some("テレワークの推進 › 都 › イ・1")
+                );
+            }
             other => panic!("expected the candidate menu, got {other:?}"),
         }
-        assert!(matches!(&reply.rows[1], Row::Buttons(b) if b.len() == 2));
+        let d = reply.embeds[0].description.as_deref().unwrap();
+        assert!(d.contains(&messages().pick_hint), "{d}");
+        assert!(!d.contains("短い答え"), "a suggestion, not an answer: {d}");
+        assert!(d.contains("・5番目") && !d.contains("・6番目"), "{d}");
+        assert!(matches!(&reply.rows[1], Row::Buttons(b) if b.len() == 3));
     }
 
     #[test]
-    fn four_byte_characters_at_every_cut() {
-        for len in [255, 256, 257, 1023, 1024, 1025, 4095, 4096, 4097] {
-            let s = "𠮷".repeat(len);
-            let mut a = sample(&s, Some(s.clone()), vec![programme(1, s.clone())]);
-            a.programmes[0].place = s.clone();
-            let reply = answer(&a, &messages(), 1, false);
-            assert_within_limits(&reply);
-            let title = reply.embeds[0].title.as_deref().unwrap();
-            let kept = title.trim_end_matches('…');
-            assert!(kept.chars().all(|c| c == '𠮷'), "{title}");
-            assert_eq!(title.ends_with('…'), len > limits::EMBED_TITLE / 2);
-            let value = &reply.embeds[1].fields[0].value;
-            assert!(value.trim_end_matches('…').chars().all(|c| c == '𠮷'));
-        }
-    }
-
-    #[test]
-    fn declined_answers_are_ephemeral_for_slash_commands_and_have_no_votes() {
+    fn a_decline_offers_examples_the_programmes_and_a_contact() {
+        let k = knowledge();
         let mut a = sample("明日の天気", None, vec![]);
         a.answered = false;
         a.sure = false;
+        a.decision = Decision::Decline;
+        a.lead = None;
         a.results.clear();
         a.message = Some(messages().no_match);
-        let slash = answer(&a, &messages(), 1, true);
+        a.examples = messages().examples;
+        let slash = answer(&a, &k, (1, 7), Audience::DeclinePrivately);
         assert!(slash.ephemeral);
-        assert!(slash.rows.is_empty());
-        assert_eq!(
-            slash.embeds[0].description.as_deref(),
-            Some(messages().no_match.as_str())
-        );
-        assert!(!answer(&a, &messages(), 1, false).ephemeral);
+        let d = slash.embeds[0].description.as_deref().unwrap();
+        assert!(d.starts_with(&messages().no_match), "{d}");
+        for e in &messages().examples {
+            assert!(d.contains(e.as_str()), "{e}");
+        }
+        let b = buttons(&slash);
+        assert_eq!(b[0].custom_id, "programs");
+        assert!(b[1].url.is_some(), "the contact's page");
+        assert!(b.iter().all(|b| !b.custom_id.starts_with("vote")));
+        assert!(!answer(&a, &k, (1, 7), Audience::Public).ephemeral);
     }
 
     #[test]
-    fn the_question_is_echoed_escaped() {
+    fn the_question_is_not_echoed() {
         let a = sample(
             "@everyone <@1> 補助**は**?",
             None,
             vec![programme(1, "x".into())],
         );
-        let reply = answer(&a, &messages(), 1, false);
-        let title = reply.embeds[0].title.as_deref().unwrap();
-        assert!(!title.contains("@everyone") && !title.contains("<@"));
+        let reply = answer(&a, &knowledge(), (1, 7), Audience::Public);
+        let d = reply.embeds[0].description.as_deref().unwrap();
+        assert!(!d.contains("everyone") && !d.contains("<@"), "{d}");
+    }
+
+    #[test]
+    fn help_names_the_commands_as_the_readers_client_shows_them() {
+        let m = messages();
+        let ja = help(&m, Some("ja")).embeds[0].description.clone().unwrap();
+        assert!(ja.contains(&format!("/{}", m.bot.ask_name)), "{ja}");
+        assert!(ja.contains(&format!("/{}", m.bot.programs_name)), "{ja}");
+        let en = help(&m, Some("en-US")).embeds[0]
+            .description
+            .clone()
+            .unwrap();
+        assert!(en.contains("/ask") && en.contains("/programs"), "{en}");
+        assert!(!en.contains('{'), "{en}");
     }
 
     #[test]

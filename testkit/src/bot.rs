@@ -346,3 +346,82 @@ pub fn posts(fake: &FakeDiscord, path: &str) -> Vec<Recorded> {
         .filter(|r| r.method == "POST" && r.path == path)
         .collect()
 }
+
+/// The height in CSS px a reply takes on a 412 px wide phone, from the top
+/// of the reply to the bottom of its last component, estimated from the
+/// payload alone (content, embeds, rows): lines of text wrapped at the
+/// width an embed leaves (about 19 full-width characters), with the
+/// spacing the Discord client puts around embeds, fields and rows.
+/// Calibrated against `discord-view` drawings of the bot's replies; it
+/// errs on the high side, so a reply it passes fits the phone.
+pub fn phone_height(reply: &Value) -> u32 {
+    const LINE: u32 = 20;
+    const SMALL_LINE: u32 = 17;
+    let mut h = 44; // the reply line and the author line
+    if let Some(c) = reply["content"].as_str().filter(|c| !c.is_empty()) {
+        h += lines(c, 21) * LINE + 4;
+    }
+    for e in reply["embeds"].as_array().into_iter().flatten() {
+        h += 32; // the embed's padding and the gap above it
+        if let Some(t) = e["title"].as_str() {
+            h += lines(t, 19) * LINE + 8;
+        }
+        if let Some(d) = e["description"].as_str() {
+            h += text_height(d, 19, LINE, SMALL_LINE) + 4;
+        }
+        for f in e["fields"].as_array().into_iter().flatten() {
+            let name = f["name"].as_str().unwrap_or_default();
+            let value = f["value"].as_str().unwrap_or_default();
+            h += lines(name, 19) * LINE + text_height(value, 19, LINE, SMALL_LINE) + 8;
+        }
+        if let Some(t) = e["footer"]["text"].as_str() {
+            h += lines(t, 23) * 16 + 8;
+        }
+    }
+    for row in reply["components"].as_array().into_iter().flatten() {
+        let n = row["components"].as_array().map_or(0, Vec::len) as u32;
+        let is_menu = row["components"][0]["type"] == 3;
+        // Buttons wrap about three to a row on a phone.
+        h += if is_menu { 48 } else { 40 * n.div_ceil(3) + 8 };
+    }
+    h
+}
+
+/// Lines of markdown `text` wrapped at `width` full-width characters, a
+/// `-# ` line being small text.
+fn text_height(text: &str, width: u32, line: u32, small: u32) -> u32 {
+    text.lines()
+        .map(|l| match l.strip_prefix("-# ") {
+            Some(rest) => lines(rest, width + 4) * small,
+            None if l.trim().is_empty() => line / 2,
+            None => lines(l, width) * line,
+        })
+        .sum()
+}
+
+/// Wrapped lines of `text` at `width` full-width characters: a full-width
+/// character counts one, a half-width one a half; markdown marks and link
+/// targets count nothing.
+fn lines(text: &str, width: u32) -> u32 {
+    text.lines()
+        .map(|l| {
+            let mut shown = String::new();
+            let mut rest = l;
+            // `[label](url)` shows its label only.
+            while let Some(open) = rest.find("](") {
+                let Some(close) = rest[open..].find(')') else {
+                    break;
+                };
+                shown.push_str(&rest[..open]);
+                rest = &rest[open + close + 1..];
+            }
+            shown.push_str(rest);
+            let halves: u32 = shown
+                .chars()
+                .filter(|c| !matches!(c, '*' | '_' | '[' | '`'))
+                .map(|c| if c.is_ascii() { 1 } else { 2 })
+                .sum();
+            halves.div_ceil(2 * width).max(1)
+        })
+        .sum()
+}
