@@ -1447,6 +1447,7 @@ async fn typical_answers_fit_one_phone_screen_and_reach_someone() {
             assert_no_mentions(&reply);
             let height = phone_height(&reply);
             let embeds = reply["embeds"].as_array().map_or(0, Vec::len);
+            eprintln!("{name}: about {height} px on a phone, {embeds} embed(s)");
             if height > 800 {
                 failures.push(format!("{name}: {height} px on a phone"));
             }
