@@ -455,6 +455,14 @@ async fn an_out_of_scope_question_is_declined_politely_and_recorded() {
             ["programs"],
             "no votes on a decline; the programmes by area instead"
         );
+        // The button opens the areas of the plan, to the one who pressed.
+        let press = bot.fake.id();
+        let c = FakeDiscord::component(press, &member(1), "programs", None, 424242);
+        bot.fake.dispatch("INTERACTION_CREATE", c).await;
+        let cb = bot.fake.callback(press).await;
+        assert_eq!(cb.body["data"]["flags"], 64);
+        let menu = &cb.body["data"]["components"][0]["components"][0];
+        assert_eq!(menu["custom_id"], "area");
         assert_no_mentions(&reply.body);
         // By slash command: ephemeral.
         let sid = bot.fake.id();
