@@ -200,7 +200,8 @@ impl Handler {
         audience: Audience,
     ) -> tokio::task::JoinHandle<Fitted> {
         let asker = asker.get();
-        let ephemeral_decline = audience != Audience::Public;
+        let ephemeral_decline =
+            matches!(audience, Audience::DeclinePrivately | Audience::Privately);
         let guild = guild.map(GuildId::get);
         let shared = Arc::clone(self.shared());
         tokio::spawn(async move {
@@ -358,7 +359,11 @@ impl Handler {
                     question,
                     (msg.id.get(), msg.author.id),
                     (source, msg.guild_id),
-                    Audience::Public,
+                    if source == Source::Dm {
+                        Audience::Public
+                    } else {
+                        Audience::Channel
+                    },
                 )
                 .await
             {

@@ -30,8 +30,11 @@ pub(super) const COLOUR_INFO: u32 = 0x1565C0;
 /// Who sees a reply to a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    /// Everyone in the channel.
+    /// The asker only by nature (a direct message).
     Public,
+    /// Everyone in a server's channel: a decline is brief there (no
+    /// example questions), since others read it too.
+    Channel,
     /// Everyone, but a declined question is seen only by the asker (a
     /// slash command: Discord can say it to the asker alone).
     DeclinePrivately,
@@ -70,7 +73,7 @@ pub fn answer(
     } else if !answer.programmes.is_empty() {
         parts.push(programme_lines(answer));
     }
-    if !answer.examples.is_empty() {
+    if !answer.examples.is_empty() && audience != Audience::Channel {
         let mut lines = vec![msgs.examples_intro.to_string()];
         lines.extend(answer.examples.iter().map(|e| format!("・{e}")));
         parts.push(lines.join("\n"));
@@ -92,7 +95,7 @@ pub fn answer(
             ..Embed::default()
         }],
         ephemeral: match audience {
-            Audience::Public => false,
+            Audience::Public | Audience::Channel => false,
             Audience::DeclinePrivately => !answer.answered,
             Audience::Privately => true,
         },
@@ -782,6 +785,11 @@ mod tests {
         assert!(b[1].url.is_some(), "the contact's page");
         assert!(b.iter().all(|b| !b.custom_id.starts_with("vote")));
         assert!(!answer(&a, &k, (1, 7), Audience::Public).ephemeral);
+        // In a server's channel, where others read it too, it is brief.
+        let channel = answer(&a, &k, (1, 7), Audience::Channel);
+        let d = channel.embeds[0].description.as_deref().unwrap();
+        assert!(!d.contains(&messages().examples_intro), "{d}");
+        assert_eq!(buttons(&channel)[0].custom_id, "programs");
     }
 
     #[test]
