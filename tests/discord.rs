@@ -734,8 +734,22 @@ async fn repeats_within_the_cooldown_get_one_notice_and_repeated_votes_count_onc
             assert_eq!(cb.body["data"]["content"], messages().vote_thanks);
         }
         let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
-        let text = embed_text(&staff_command(&bot, &manager, GUILD_ID, "stats").await["data"]);
+        let stats = staff_command(&bot, &manager, GUILD_ID, "stats").await["data"].clone();
+        if let Some(dir) = std::env::var_os("MADOGUCHI_VIEW_DIR") {
+            let doc = serde_json::json!({"question": "", "surface": "slash",
+                "command": "stats", "final": stats});
+            std::fs::write(
+                Path::new(&dir).join("stats.json"),
+                serde_json::to_vec_pretty(&doc).unwrap(),
+            )
+            .unwrap();
+        }
+        let text = embed_text(&stats);
         assert!(text.contains("👍 1　👎 0"), "{text}");
+        assert!(
+            text.contains(&format!("**{TELEWORK_TEXT}**")),
+            "by name: {text}"
+        );
         let votes = bot.records(VOTES_FILE);
         assert_eq!(votes.len(), 1, "one vote per voter and answer: {votes:?}");
         assert_eq!(votes[0]["vote"], "up", "the latest counts: {votes:?}");

@@ -479,14 +479,15 @@ pub fn stats(s: &Stats, knowledge: &Knowledge, chart: Option<(Image, usize)>) ->
         m.stats_top.clone(),
     ];
     for (id, n) in &s.top {
-        let place = knowledge
-            .measure(id)
-            .map(|m| knowledge.place(m))
-            .unwrap_or_default();
+        let measure = knowledge.measure(id);
+        let place = measure.map(|m| knowledge.place(m)).unwrap_or_default();
+        // A programme no longer in the plan is named by its id.
+        let name = measure.map_or_else(|| id.clone(), |m| m.text.clone());
         lines.push(
             m.stats_top_line
                 .replace("{n}", &n.to_string())
                 .replace("{id}", id)
+                .replace("{name}", &name)
                 .replace("{place}", &place),
         );
     }
