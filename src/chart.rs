@@ -141,18 +141,60 @@ fn count_label(v: f64) -> String {
     }
 }
 
+/// The colours and type size a picture is drawn in.
+#[derive(Debug, Clone, Copy)]
+struct Theme {
+    background: RGBColor,
+    text: RGBColor,
+    /// The lines at labelled values, and the fainter ones between.
+    grid: RGBColor,
+    minor: RGBColor,
+    axis: RGBColor,
+    font_size: u32,
+    /// Room for the labels under the x axis and left of the y axis.
+    x_labels: u32,
+    y_labels: u32,
+}
+
+/// For the HTML report: a white page, read at its own size.
+const LIGHT: Theme = Theme {
+    background: WHITE,
+    text: BLACK,
+    grid: RGBColor(0xcc, 0xcc, 0xcc),
+    minor: RGBColor(0xee, 0xee, 0xee),
+    axis: BLACK,
+    font_size: 13,
+    x_labels: 28,
+    y_labels: 48,
+};
+
+/// For Discord: its dark theme's embed colour, light text, and type large
+/// enough to read when the picture is shrunk to an embed's width on a
+/// phone (about 300 px for 720).
+const DARK: Theme = Theme {
+    background: RGBColor(0x2b, 0x2d, 0x31),
+    text: RGBColor(0xdb, 0xde, 0xe1),
+    grid: RGBColor(0x4e, 0x50, 0x58),
+    minor: RGBColor(0x2b, 0x2d, 0x31),
+    axis: RGBColor(0x94, 0x9b, 0xa4),
+    font_size: 26,
+    x_labels: 40,
+    y_labels: 80,
+};
+
 /// Draws `chart` on `area`.
 fn draw<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     chart: &Chart,
+    theme: Theme,
 ) -> Result<(), ChartError> {
     let n = chart.labels.len().max(1);
     let scale = if chart.percent { 100.0 } else { 1.0 };
     let y_max = top(chart.series.iter().flatten().copied(), chart.percent);
     let mut c = ChartBuilder::on(area)
         .margin(12)
-        .x_label_area_size(28)
-        .y_label_area_size(48)
+        .x_label_area_size(theme.x_labels)
+        .y_label_area_size(theme.y_labels)
         .build_cartesian_2d(-0.5f64..n as f64 - 0.5, 0f64..y_max)
         .map_err(failed)?;
     // Period i is centred on x = i, where its label goes.
@@ -171,7 +213,7 @@ fn draw<DB: DrawingBackend>(
             count_label(*y)
         }
     };
-    let font = (FONT, 13).into_font();
+    let font = (FONT, theme.font_size).into_font().color(&theme.text);
     c.configure_mesh()
         .disable_x_mesh()
         .x_labels(n.min(8))
@@ -183,7 +225,9 @@ fn draw<DB: DrawingBackend>(
         })
         .y_label_formatter(&y_label)
         .label_style(font)
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .light_line_style(theme.minor)
+        .bold_line_style(theme.grid)
+        .axis_style(theme.axis)
         .draw()
         .map_err(failed)?;
     let k = chart.series.len().max(1) as f64;
@@ -222,6 +266,7 @@ fn draw<DB: DrawingBackend>(
 fn draw_ranking<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     ranking: &Ranking,
+    theme: Theme,
 ) -> Result<(), ChartError> {
     let n = ranking.labels.len().max(1);
     let x_max = top(ranking.values.iter().copied(), false);
@@ -236,14 +281,17 @@ fn draw_ranking<DB: DrawingBackend>(
         .y_labels(0)
         .x_labels(count_labels(x_max))
         .x_label_formatter(&|x: &f64| count_label(*x))
-        .label_style((FONT, 13).into_font())
-        .light_line_style(RGBColor(0xee, 0xee, 0xee))
+        .label_style((FONT, theme.font_size).into_font().color(&theme.text))
+        .light_line_style(theme.minor)
+        .bold_line_style(theme.grid)
+        .axis_style(theme.axis)
         .draw()
         .map_err(failed)?;
     // The labels, right-aligned left of the axis, centred on their bar
     // (the largest on top).
-    let style = (FONT, 13)
+    let style = (FONT, theme.font_size)
         .into_font()
+        .color(&theme.text)
         .into_text_style(area)
         .pos(Pos::new(HPos::Right, VPos::Center));
     c.draw_series(ranking.labels.iter().enumerate().map(|(row, label)| {
@@ -269,38 +317,40 @@ pub enum Picture<'a> {
 fn draw_picture<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     picture: &Picture<'_>,
+    theme: Theme,
 ) -> Result<(), ChartError> {
-    area.fill(&WHITE).map_err(failed)?;
+    area.fill(&theme.background).map_err(failed)?;
     match picture {
-        Picture::Chart(c) => draw(area, c),
-        Picture::Ranking(r) => draw_ranking(area, r),
+        Picture::Chart(c) => draw(area, c, theme),
+        Picture::Ranking(r) => draw_ranking(area, r, theme),
     }
 }
 
-/// The picture as an SVG document of `width` × `height` pixels.
+/// The picture as an SVG document of `width` × `height` pixels, on white
+/// (for the HTML report).
 pub fn svg(picture: &Picture<'_>, (width, height): (u32, u32)) -> Result<String, ChartError> {
     register_font();
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, (width, height)).into_drawing_area();
-        draw_picture(&root, picture)?;
+        draw_picture(&root, picture, LIGHT)?;
         root.present().map_err(failed)?;
     }
     Ok(out)
 }
 
 /// The pictures stacked top to bottom, each `width` × `height` pixels, as
-/// a PNG image.
+/// a PNG image in Discord's dark theme.
 pub fn png(pictures: &[Picture<'_>], (width, height): (u32, u32)) -> Result<Vec<u8>, ChartError> {
     register_font();
     let total = height * pictures.len().max(1) as u32;
     let mut rgb = vec![0u8; width as usize * total as usize * 3];
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (width, total)).into_drawing_area();
-        root.fill(&WHITE).map_err(failed)?;
+        root.fill(&DARK.background).map_err(failed)?;
         let areas = root.split_evenly((pictures.len().max(1), 1));
         for (area, picture) in areas.iter().zip(pictures) {
-            draw_picture(area, picture)?;
+            draw_picture(area, picture, DARK)?;
         }
         root.present().map_err(failed)?;
     }

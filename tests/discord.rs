@@ -743,6 +743,15 @@ async fn repeats_within_the_cooldown_get_one_notice_and_repeated_votes_count_onc
                 serde_json::to_vec_pretty(&doc).unwrap(),
             )
             .unwrap();
+            let callback = bot
+                .fake
+                .requests()
+                .into_iter()
+                .rev()
+                .find(|r| !r.files.is_empty());
+            for (name, bytes) in callback.map(|r| r.files).unwrap_or_default() {
+                std::fs::write(Path::new(&dir).join(format!("stats-{name}")), bytes).unwrap();
+            }
         }
         let text = embed_text(&stats);
         assert!(text.contains("👍 1　👎 0"), "{text}");
