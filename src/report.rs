@@ -24,9 +24,10 @@ use group::jaccard;
 use crate::analysis::Analyzer;
 use crate::data::{Date, Knowledge};
 use crate::records::{
-    Asked, DayCounts, Location, QUESTIONS_FILE, RecordsError, ShownCount, Store, VOTES_FILE, Vote,
-    VoteRecord,
+    Asked, DayCounts, Location, QUESTIONS_FILE, QuestionRecord, RecordsError, ShownCount, Store,
+    VOTES_FILE, Vote, VoteRecord,
 };
+use crate::search::Decision;
 
 /// What the report reads: the records' [`Summary`].
 pub use crate::records::Summary;
@@ -335,6 +336,55 @@ pub fn recent_weeks(weekly: &[PeriodRate], today: Date, n: usize) -> Vec<PeriodR
 /// The text a wording is counted under: trimmed, inner whitespace single.
 fn tidy(q: &str) -> String {
     crate::clean::collapse_spaces(q)
+}
+
+/// The queue of questions staff could teach the bot: the unanswered
+/// questions of `recent` asked at or after `since` (seconds), declined ones
+/// grouped by similar wording, most asked first (at most `top` groups);
+/// questions about a topic out of scope and greetings are counted apart,
+/// not gaps in the knowledge.
+pub fn unanswered_queue(
+    recent: &[QuestionRecord],
+    since: u64,
+    key: &(dyn Fn(&str) -> QuestionKey + Sync),
+    top: usize,
+) -> UnansweredQueue {
+    let mut queue = UnansweredQueue::default();
+    let mut asked = Vec::new();
+    for r in recent.iter().filter(|r| !r.answered && r.ts >= since) {
+        match r.decision {
+            Some(Decision::OutOfScope) => queue.out_of_scope += 1,
+            Some(Decision::Greeting) => queue.greetings += 1,
+            _ => asked.push(Asked {
+                query: r.query.clone(),
+                count: 1,
+                last: r.ts,
+            }),
+        }
+    }
+    queue.questions = asked.len();
+    let options = Options {
+        top: usize::MAX,
+        period: None,
+        variants: 0,
+    };
+    let mut groups = unanswered_groups(&asked, key, &options);
+    queue.kinds = groups.len();
+    groups.truncate(top);
+    queue.groups = groups;
+    queue
+}
+
+/// What `/unanswered` shows: see [`unanswered_queue`].
+#[derive(Debug, Clone, Default)]
+pub struct UnansweredQueue {
+    /// Declined questions, and how many different questions they are.
+    pub questions: usize,
+    pub kinds: usize,
+    /// The most asked of them.
+    pub groups: Vec<UnansweredGroup>,
+    pub out_of_scope: usize,
+    pub greetings: usize,
 }
 
 fn unanswered_groups(
@@ -869,6 +919,40 @@ mod tests {
         assert_eq!(weekly.no_match_over_time.len(), 1);
         assert_eq!(weekly.no_match_over_time[0].start.to_string(), "2024-04-29");
         assert_eq!(weekly.no_match_over_time[0].questions, 9);
+    }
+
+    #[test]
+    fn the_queue_groups_declined_wordings_and_counts_other_topics_apart() {
+        let now = MAY_1 + 10 * DAY;
+        let since = now - 7 * DAY;
+        let mut recent = vec![
+            q(1, now - 10, "今日の天気は？", &[]),
+            q(2, now - 20, "今日の天気は?", &[]),
+            q(4, now - 40, "面接で内定を出すと辞退される", &[]),
+            // Too old for the period.
+            q(5, since - 1, "面接で内定を出すと辞退される", &[]),
+            // Answered: not in the queue.
+            q(6, now - 50, "テレワークの補助", &["2.tokyo.b.3"]),
+        ];
+        recent.push(QuestionRecord {
+            decision: Some(Decision::OutOfScope),
+            ..q(7, now - 60, "神奈川県の補助金", &[])
+        });
+        recent.push(QuestionRecord {
+            decision: Some(Decision::Greeting),
+            ..q(8, now - 70, "こんにちは", &[])
+        });
+        let queue = unanswered_queue(&recent, since, &QuestionKey::plain, 10);
+        assert_eq!(
+            (queue.questions, queue.out_of_scope, queue.greetings),
+            (3, 1, 1)
+        );
+        assert_eq!(queue.kinds, 2, "{:?}", queue.groups);
+        assert_eq!(queue.groups[0].count, 2, "the weather asked two ways");
+        assert_eq!(queue.groups[1].count, 1);
+        assert_eq!(queue.groups[1].question, "面接で内定を出すと辞退される");
+        let first = unanswered_queue(&recent, since, &QuestionKey::plain, 1);
+        assert_eq!((first.groups.len(), first.kinds), (1, 2));
     }
 
     #[test]

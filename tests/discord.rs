@@ -735,24 +735,15 @@ async fn repeats_within_the_cooldown_get_one_notice_and_repeated_votes_count_onc
         }
         let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
         let stats = staff_command(&bot, &manager, GUILD_ID, "stats").await["data"].clone();
-        if let Some(dir) = std::env::var_os("MADOGUCHI_VIEW_DIR") {
-            let doc = serde_json::json!({"question": "", "surface": "slash",
-                "command": "stats", "final": stats});
-            std::fs::write(
-                Path::new(&dir).join("stats.json"),
-                serde_json::to_vec_pretty(&doc).unwrap(),
-            )
-            .unwrap();
-            let callback = bot
-                .fake
-                .requests()
-                .into_iter()
-                .rev()
-                .find(|r| !r.files.is_empty());
-            for (name, bytes) in callback.map(|r| r.files).unwrap_or_default() {
-                std::fs::write(Path::new(&dir).join(format!("stats-{name}")), bytes).unwrap();
-            }
-        }
+        let files = bot
+            .fake
+            .requests()
+            .into_iter()
+            .rev()
+            .find(|r| !r.files.is_empty())
+            .map(|r| r.files)
+            .unwrap_or_default();
+        dump_view("stats", "stats", &stats, &files);
         let text = embed_text(&stats);
         assert!(text.contains("👍 1　👎 0"), "{text}");
         assert!(
@@ -796,16 +787,15 @@ async fn staff_commands_are_checked_on_the_server_and_reload_keeps_the_last_good
 
         // Staff by role: /unanswered lists the question; by Manage Server: /stats.
         let by_role = FakeDiscord::member(&human(4), 0, &[STAFF_ROLE]);
-        let id = bot.fake.id();
-        bot.fake
-            .dispatch(
-                "INTERACTION_CREATE",
-                FakeDiscord::command(id, &by_role, "unanswered", &[]),
-            )
-            .await;
-        let cb = bot.fake.callback(id).await;
-        assert!(embed_text(&cb.body["data"]).contains(OUT_OF_SCOPE_Q));
-        assert_eq!(cb.body["data"]["flags"], 64);
+        let body = staff_command(&bot, &by_role, GUILD_ID, "unanswered").await;
+        dump_view("unanswered", "unanswered", &body["data"], &[]);
+        let text = embed_text(&body["data"]);
+        assert!(
+            text.contains(OUT_OF_SCOPE_Q) && text.contains("・1件"),
+            "{text}"
+        );
+        assert!(!text.contains(TELEWORK_Q), "only what was declined: {text}");
+        assert_eq!(body["data"]["flags"], 64);
         let manager = FakeDiscord::member(&human(5), MANAGE_GUILD, &[]);
         let id = bot.fake.id();
         bot.fake
@@ -1509,4 +1499,23 @@ async fn typical_answers_fit_one_phone_screen_and_reach_someone() {
         bot.stop().await;
     })
     .await;
+}
+
+/// With `MADOGUCHI_VIEW_DIR` set, writes a staff command's reply there as a
+/// `discord-view` payload, with the images it carries beside it.
+fn dump_view(name: &str, command: &str, reply: &Value, files: &[(String, Vec<u8>)]) {
+    let Some(dir) = std::env::var_os("MADOGUCHI_VIEW_DIR") else {
+        return;
+    };
+    let doc = serde_json::json!({"question": "", "surface": "slash",
+        "command": command, "final": reply});
+    let dir = Path::new(&dir);
+    std::fs::write(
+        dir.join(format!("{name}.json")),
+        serde_json::to_vec_pretty(&doc).unwrap(),
+    )
+    .unwrap();
+    for (file, bytes) in files {
+        std::fs::write(dir.join(format!("{name}-{file}")), bytes).unwrap();
+    }
 }

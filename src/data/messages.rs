@@ -33,6 +33,14 @@ pub struct BotMessages {
     pub stats_description: String,
     /// Title of `/unanswered`.
     pub unanswered_title: String,
+    /// Under it: `{days}`, `{n}` declined questions, `{kinds}` different
+    /// ones, `{out_of_scope}` and `{greetings}` counted apart.
+    pub unanswered_summary: String,
+    /// One group: `{count}`, `{question}` (the wording asked most), `{last}`
+    /// (the day last asked).
+    pub unanswered_line: String,
+    /// After the groups shown: `{n}` more.
+    pub unanswered_more: String,
     /// A staff command could not read the records.
     pub records_unreadable: String,
     /// After a good reload, below `reload_ok`: `{title}`, `{year}`,

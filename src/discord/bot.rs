@@ -36,11 +36,16 @@ use super::state::Shared;
 use super::weekly;
 use crate::data::Date;
 use crate::records::{QuestionRecord, Scope, Source};
+use crate::report::{self, QuestionKey};
 use crate::search;
 
-/// Unanswered questions `/unanswered` lists, newest first: enough to see
-/// what owners miss, few enough to read in one reply.
-const UNANSWERED_SHOWN: usize = 20;
+/// Groups of unanswered questions `/unanswered` lists, most asked first:
+/// enough to see what owners miss, few enough to read on a phone.
+const UNANSWERED_SHOWN: usize = 10;
+/// The period `/unanswered` covers, in days.
+const UNANSWERED_DAYS: u64 = 7;
+/// The most recent unanswered questions `/unanswered` reads to group.
+const UNANSWERED_READ: usize = 1_000;
 /// Programmes `/stats` lists as shown most: the head of the list is what
 /// owners ask about; more would push the figures off the screen.
 const STATS_TOP: usize = 5;
@@ -466,13 +471,23 @@ impl Handler {
         }
     }
 
-    /// `/unanswered`: the recent unanswered questions of `scope`.
+    /// `/unanswered`: the queue of `scope`'s unanswered questions of the
+    /// last [`UNANSWERED_DAYS`] days, grouped on the blocking pool.
     async fn unanswered(&self, scope: Scope) -> Fitted {
         let shared = self.shared();
-        match shared.records.unanswered(UNANSWERED_SHOWN, scope).await {
-            Ok(recent) => render::unanswered(&recent, &shared.engine.load().knowledge.messages),
-            Err(e) => records_failed(&e, shared),
-        }
+        let recent = match shared.records.unanswered(UNANSWERED_READ, scope).await {
+            Ok(recent) => recent,
+            Err(e) => return records_failed(&e, shared),
+        };
+        let engine = shared.engine.load_full();
+        let since = crate::clock::now_secs().saturating_sub(UNANSWERED_DAYS * 86_400);
+        let grouped = tokio::task::spawn_blocking(move || {
+            let key = |q: &str| QuestionKey::analysed(&engine.analyzer, q);
+            let queue = report::unanswered_queue(&recent, since, &key, UNANSWERED_SHOWN);
+            render::unanswered(&queue, UNANSWERED_DAYS, &engine.knowledge.messages)
+        })
+        .await;
+        grouped.unwrap_or_else(|e| internal_error(&e))
     }
 
     async fn reload(&self, responder: &Responder) {

@@ -14,7 +14,8 @@ use super::fit::{
 use super::ids::{Candidate, CustomId};
 use crate::answer::Answer;
 use crate::data::{BotMessages, Knowledge, Messages};
-use crate::records::{QuestionRecord, Stats, Vote};
+use crate::records::{Stats, Vote};
+use crate::report::UnansweredQueue;
 use crate::search::{Decision, Kind};
 
 /// Measures in programmes of an area shown per page of `/programs`: ten
@@ -447,17 +448,37 @@ pub fn problems_reply(sentence: &str, problems: &str) -> Fitted {
     .fit()
 }
 
-/// `/unanswered`: the `recent` unanswered questions, newest first, each
-/// with its time (shown in the reader's time zone) and escaped.
-pub fn unanswered(recent: &[QuestionRecord], msgs: &Messages) -> Fitted {
-    let mut lines: Vec<String> = recent
-        .iter()
-        .map(|r| format!("・<t:{}:f> {}", r.ts, escape_line(&r.query)))
-        .collect();
-    if lines.is_empty() {
+/// `/unanswered`: the queue of the last `days` days, each group with its
+/// count, the wording asked most (escaped) and the day it was last asked.
+pub fn unanswered(queue: &UnansweredQueue, days: u64, msgs: &Messages) -> Fitted {
+    let b = &msgs.bot;
+    let mut lines = vec![
+        b.unanswered_summary
+            .replace("{days}", &days.to_string())
+            .replace("{n}", &queue.questions.to_string())
+            .replace("{kinds}", &queue.kinds.to_string())
+            .replace("{out_of_scope}", &queue.out_of_scope.to_string())
+            .replace("{greetings}", &queue.greetings.to_string()),
+        String::new(),
+    ];
+    for g in &queue.groups {
+        lines.push(
+            b.unanswered_line
+                .replace("{count}", &g.count.to_string())
+                .replace("{question}", &clip(&escape_line(&g.question), NAME_ROOM))
+                .replace("{last}", &g.last.to_string()),
+        );
+    }
+    if queue.groups.is_empty() {
         lines.push(msgs.report.none.clone());
     }
-    report(&msgs.bot.unanswered_title, &lines)
+    if queue.kinds > queue.groups.len() {
+        lines.push(
+            b.unanswered_more
+                .replace("{n}", &(queue.kinds - queue.groups.len()).to_string()),
+        );
+    }
+    report(&b.unanswered_title, &lines)
 }
 
 /// `/stats`: the figures of `s`, the programmes shown most with their
