@@ -157,13 +157,6 @@ pub struct Channel {
     pub hours: Option<String>,
 }
 
-impl Channel {
-    /// Whether an answer can say how to reach the channel.
-    pub fn reachable(&self) -> bool {
-        self.url.is_some() || self.phone.is_some()
-    }
-}
-
 /// A measure in the owner's words (`owners.toml`): searched, never shown.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct OwnerWords {

@@ -386,6 +386,9 @@ fn rank_measures(
     let cover = hits.first().map_or(0.0, |h| h.coverage * SHOWN_COVERAGE);
     let answers = |h: &Hit| h.score >= focus && h.coverage >= cover;
     for h in hits.iter().take(limit) {
+        // A measure is its own main measure; an FAQ entry has one when it
+        // is about one area.
+        let has_main = h.kind == Kind::Measure || faq_has_main(knowledge, &h.id);
         let ids: Vec<&str> = match h.kind {
             Kind::Measure => vec![h.id.as_str()],
             Kind::Faq => {
@@ -399,7 +402,7 @@ fn rank_measures(
                 // An FAQ about several areas at once (「東商のメルマガで情報は
                 //届く？」) has no main measure: all follow their own
                 // relevance, so the area the question names comes first.
-                let rest = if faq_has_main(knowledge, &h.id) {
+                let rest = if has_main {
                     ids.get_mut(1..).unwrap_or_default()
                 } else {
                     &mut ids[..]
@@ -412,14 +415,7 @@ fn rank_measures(
                 ids
             }
         };
-        // What the FAQ entry is about, when it is about one area.
-        let main = match h.kind {
-            Kind::Measure => ids.first().copied(),
-            Kind::Faq => ids
-                .first()
-                .copied()
-                .filter(|_| faq_has_main(knowledge, &h.id)),
-        };
+        let main = ids.first().copied().filter(|_| has_main);
         for id in ids {
             if !measures.iter().any(|m| m == id) {
                 measures.push(id.to_string());
